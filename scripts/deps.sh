@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Team Chat needs to build, test or run.
+# Usage: scripts/deps.sh [build|test|demo]...   (root, or sudo available)
+# Only what is missing is installed; nothing comes from outside Debian's archive.
+set -euo pipefail
+
+build_pkgs=(
+  meson ninja-build pkg-config gcc gettext
+  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsodium-dev
+  glib-networking
+)
+test_pkgs=(
+  xvfb xauth dbus dbus-daemon sqlite3 openssl python3-gi
+
+)
+demo_pkgs=(curl)
+
+want=("${build_pkgs[@]}")
+for what in "$@"; do
+  case "$what" in
+    build) ;;
+    test) want+=("${test_pkgs[@]}") ;;
+    demo) want+=("${demo_pkgs[@]}") ;;
+    *) echo "deps.sh: unknown group '$what' (build, test or demo)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "deps.sh: run as root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

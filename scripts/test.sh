@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds Team Chat and runs every test: once with warnings as errors, once
+# under AddressSanitizer + UndefinedBehaviorSanitizer (leaks are failures).
+# Headless: UI tests run under xvfb-run and dbus-run-session.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh build test
+
+run_suite() {
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" -Dwerror=true "$@"
+  else
+    meson configure "$dir" -Dwerror=true "$@" >/dev/null
+  fi
+  meson compile -C "$dir"
+  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+    meson test -C "$dir" --print-errorlogs --num-processes 2 --timeout-multiplier "${TIMEOUT_MULTIPLIER:-1}"
+}
+
+echo "== build with -Werror and run the tests =="
+run_suite _build-test
+
+if [ "${TEAMCHAT_SKIP_ASAN:-0}" != 1 ]; then
+  echo "== AddressSanitizer + UndefinedBehaviorSanitizer build =="
+  TIMEOUT_MULTIPLIER=3 run_suite _build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+fi

@@ -1,0 +1,74 @@
+/* tc-api-private.h: one API request on its way through the server
+ *
+ * The main loop parses the route and pauses the message; a worker thread
+ * authenticates and runs the handler (store calls, JSON building); the main
+ * loop sends the answer. Handlers never touch SoupServerMessage.
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "tc-config.h"
+#include "tc-hub.h"
+#include "tc-rate-limiter.h"
+#include "tc-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct _TcApiRequest TcApiRequest;
+typedef void (*TcApiHandler) (TcApiRequest *request);
+
+/* What handlers may use; owned by the server. Rate limiters are guarded by
+ * limiter_mutex since handlers run on worker threads. */
+typedef struct {
+  TcStore       *store;
+  TcHub         *hub;
+  TcConfig      *config;
+  GMutex         limiter_mutex;
+  TcRateLimiter *login_by_name;
+  TcRateLimiter *login_by_address;
+  TcRateLimiter *messages;
+} TcApiContext;
+
+struct _TcApiRequest
+{
+  TcApiContext  *ctx;
+  const char    *method;
+  char          *path_arg;       /* the {id} or {peer} of the route, decoded */
+  GHashTable    *query;          /* may be NULL */
+  GBytes        *body;
+  char          *remote_address;
+  gboolean       has_token;
+  guint8         token_hash[TC_TOKEN_HASH_LEN];
+  char          *associate_id;   /* set once authenticated */
+
+  /* the answer */
+  guint          status;
+  JsonNode      *response;       /* NULL: no body */
+  GError        *error;          /* wins over status/response */
+  guint          retry_after;    /* seconds, for 429 */
+  gboolean       revoke_token;   /* close this token's WebSockets */
+};
+
+/* Sets the answer to @status with @node (taken) as the body. */
+void tc_api_reply       (TcApiRequest *request,
+                         guint         status,
+                         JsonNode     *node);
+/* Parses the body as JSON (400 on anything malformed). */
+JsonNode *tc_api_parse_body (TcApiRequest  *request,
+                             GError       **error);
+
+void tc_api_session_create (TcApiRequest *request);
+void tc_api_session_delete (TcApiRequest *request);
+void tc_api_me             (TcApiRequest *request);
+void tc_api_me_preferences (TcApiRequest *request);
+void tc_api_team           (TcApiRequest *request);
+void tc_api_team_member    (TcApiRequest *request);
+void tc_api_messages_send  (TcApiRequest *request);
+void tc_api_conversation   (TcApiRequest *request);
+void tc_api_read           (TcApiRequest *request);
+void tc_api_read_all       (TcApiRequest *request);
+void tc_api_sync           (TcApiRequest *request);
+void tc_api_health         (TcApiRequest *request);
+
+G_END_DECLS

@@ -1,0 +1,645 @@
+/* tc-http-server.c: the JSON HTTP API and the WebSocket endpoint
+ *
+ * Requests are routed on the main loop, then paused while a worker thread
+ * authenticates them and runs their handler; the main loop only parses,
+ * routes and writes answers, so one slow request never holds up another.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "tc-api-private.h"
+#include "tc-error.h"
+#include "tc-http-server.h"
+#include "tc-json.h"
+#include "tc-password.h"
+#include "tc-worker.h"
+
+#define API_PREFIX          "/api/v1/"
+#define WS_PATH             "/api/v1/ws"
+#define WORKER_THREADS      32
+/* Authenticated tokens are remembered this long; logout on this server
+ * forgets them at once. */
+#define SESSION_CACHE_USEC  (60 * G_USEC_PER_SEC)
+
+typedef struct {
+  const char   *method;
+  const char   *pattern;    /* segments after /api/v1/, "*" captures one */
+  gboolean      needs_auth;
+  TcApiHandler  handler;
+} Route;
+
+static const Route routes[] = {
+  { "POST",   "session",                  FALSE, tc_api_session_create },
+  { "DELETE", "session",                  TRUE,  tc_api_session_delete },
+  { "GET",    "me",                       TRUE,  tc_api_me },
+  { "PATCH",  "me/preferences",           TRUE,  tc_api_me_preferences },
+  { "GET",    "team",                     TRUE,  tc_api_team },
+  { "GET",    "team/*",                   TRUE,  tc_api_team_member },
+  { "POST",   "messages",                 TRUE,  tc_api_messages_send },
+  { "GET",    "conversations/*/messages", TRUE,  tc_api_conversation },
+  { "POST",   "read",                     TRUE,  tc_api_read },
+  { "POST",   "read-all",                 TRUE,  tc_api_read_all },
+  { "GET",    "sync",                     TRUE,  tc_api_sync },
+  { "GET",    "health",                   FALSE, tc_api_health },
+};
+
+typedef struct {
+  char   *associate_id;
+  gint64  expires;
+} CachedSession;
+
+struct _TcHttpServer
+{
+  GObject       parent_instance;
+
+  SoupServer   *soup;
+  TcApiContext  ctx;
+  guint         expire_source;
+
+  GMutex        cache_mutex;
+  GHashTable   *session_cache;   /* token hash (32 bytes, as GBytes) → CachedSession */
+};
+
+G_DEFINE_FINAL_TYPE (TcHttpServer, tc_http_server, G_TYPE_OBJECT)
+
+typedef struct {
+  TcHttpServer      *server;
+  SoupServerMessage *msg;
+  const Route       *route;
+  TcApiRequest       request;
+  gint64             started;
+  gboolean           disconnected;
+  gulong             disconnected_id;
+} Pending;
+
+/* --- session cache ------------------------------------------------------------- */
+
+static void
+cached_session_free (CachedSession *cached)
+{
+  g_free (cached->associate_id);
+  g_free (cached);
+}
+
+static char *
+session_cache_lookup (TcHttpServer *self,
+                      const guint8 *hash)
+{
+  g_autoptr(GBytes) key = g_bytes_new (hash, TC_TOKEN_HASH_LEN);
+  CachedSession *cached;
+  char *id = NULL;
+
+  g_mutex_lock (&self->cache_mutex);
+  cached = g_hash_table_lookup (self->session_cache, key);
+  if (cached != NULL && cached->expires > g_get_monotonic_time ())
+    id = g_strdup (cached->associate_id);
+  g_mutex_unlock (&self->cache_mutex);
+  return id;
+}
+
+static void
+session_cache_insert (TcHttpServer *self,
+                      const guint8 *hash,
+                      const char   *associate_id)
+{
+  CachedSession *cached = g_new0 (CachedSession, 1);
+
+  cached->associate_id = g_strdup (associate_id);
+  cached->expires = g_get_monotonic_time () + SESSION_CACHE_USEC;
+  g_mutex_lock (&self->cache_mutex);
+  g_hash_table_insert (self->session_cache, g_bytes_new (hash, TC_TOKEN_HASH_LEN), cached);
+  g_mutex_unlock (&self->cache_mutex);
+}
+
+static void
+session_cache_remove (TcHttpServer *self,
+                      const guint8 *hash)
+{
+  g_autoptr(GBytes) key = g_bytes_new (hash, TC_TOKEN_HASH_LEN);
+
+  g_mutex_lock (&self->cache_mutex);
+  g_hash_table_remove (self->session_cache, key);
+  g_mutex_unlock (&self->cache_mutex);
+}
+
+/* Blocking: the store may be asked. */
+static char *
+authenticate (TcHttpServer  *self,
+              const guint8  *hash,
+              GError       **error)
+{
+  char *id = session_cache_lookup (self, hash);
+
+  if (id != NULL)
+    return id;
+  id = tc_store_lookup_session (self->ctx.store, hash, error);
+  if (id != NULL)
+    session_cache_insert (self, hash, id);
+  return id;
+}
+
+/* "Authorization: Bearer TOKEN" → hash; FALSE when there is none. */
+static gboolean
+bearer_token_hash (SoupServerMessage *msg,
+                   guint8            *out_hash)
+{
+  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Authorization");
+  g_autofree char *token = NULL;
+
+  if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
+    return FALSE;
+  token = g_strstrip (g_strdup (header + 7));
+  if (*token == '\0')
+    return FALSE;
+  tc_token_hash (token, out_hash);
+  return TRUE;
+}
+
+/* --- answers ---------------------------------------------------------------------- */
+
+static void
+set_json_response (SoupServerMessage *msg,
+                   guint              status,
+                   JsonNode          *node)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  if (node != NULL)
+    {
+      gsize len;
+      char *text = json_to_string (node, FALSE);
+
+      len = strlen (text);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, len);
+    }
+}
+
+static void
+set_error_response (SoupServerMessage *msg,
+                    const GError      *error,
+                    guint              retry_after)
+{
+  g_autoptr(JsonNode) node = NULL;
+  guint status = error->domain == TC_ERROR ? tc_error_http_status (error->code) : 500;
+
+  if (status >= 500)
+    g_warning ("Request failed: %s", error->message);
+  if (error->domain != TC_ERROR || error->code == TC_ERROR_INTERNAL)
+    {
+      /* Internal details are for the log, not for clients. */
+      g_autoptr(GError) generic = g_error_new (TC_ERROR, TC_ERROR_INTERNAL,
+                                               "internal server error");
+      node = tc_json_error_new (generic);
+    }
+  else
+    node = tc_json_error_new (error);
+  if (status == 429 && retry_after > 0)
+    {
+      g_autofree char *value = g_strdup_printf ("%u", retry_after);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                    value);
+    }
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "WWW-Authenticate", "Bearer");
+  set_json_response (msg, status, node);
+}
+
+static void
+fail (SoupServerMessage *msg,
+      TcErrorCode        code,
+      const char        *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (TC_ERROR, code, message);
+
+  set_error_response (msg, error, 0);
+}
+
+/* --- request life cycle -------------------------------------------------------------- */
+
+static void
+pending_free (Pending *pending)
+{
+  TcApiRequest *request = &pending->request;
+
+  g_clear_pointer (&request->path_arg, g_free);
+  g_clear_pointer (&request->query, g_hash_table_unref);
+  g_clear_pointer (&request->body, g_bytes_unref);
+  g_clear_pointer (&request->remote_address, g_free);
+  g_clear_pointer (&request->associate_id, g_free);
+  g_clear_pointer (&request->response, json_node_unref);
+  g_clear_error (&request->error);
+  g_clear_signal_handler (&pending->disconnected_id, pending->msg);
+  g_object_unref (pending->msg);
+  g_object_unref (pending->server);
+  g_free (pending);
+}
+
+static void
+request_work (gpointer data)
+{
+  Pending *pending = data;
+  TcApiRequest *request = &pending->request;
+
+  if (pending->route->needs_auth)
+    {
+      request->associate_id = authenticate (pending->server, request->token_hash, &request->error);
+      if (request->associate_id == NULL)
+        return;
+    }
+  pending->route->handler (request);
+}
+
+static void
+request_done (gpointer data)
+{
+  Pending *pending = data;
+  TcApiRequest *request = &pending->request;
+  guint status;
+
+  if (request->revoke_token)
+    {
+      session_cache_remove (pending->server, request->token_hash);
+      tc_hub_close_token (pending->server->ctx.hub, request->token_hash);
+    }
+
+  if (!pending->disconnected)
+    {
+      if (request->error != NULL)
+        set_error_response (pending->msg, request->error, request->retry_after);
+      else
+        set_json_response (pending->msg, request->status, request->response);
+      soup_server_message_unpause (pending->msg);
+    }
+
+  status = soup_server_message_get_status (pending->msg);
+  /* Paths and statuses only: never bodies, tokens or query strings. */
+  g_debug ("%s %s → %u (%.1f ms)", pending->request.method,
+           g_uri_get_path (soup_server_message_get_uri (pending->msg)), status,
+           (g_get_monotonic_time () - pending->started) / 1000.0);
+  pending_free (pending);
+}
+
+static void
+on_disconnected_cb (SoupServerMessage *msg,
+                    Pending           *pending)
+{
+  pending->disconnected = TRUE;
+}
+
+/* Splits @rest ("team/A1001") by the route's pattern; *out_arg gets the
+ * decoded "*" segment. */
+static gboolean
+route_matches (const Route  *route,
+               const char   *rest,
+               char        **out_arg)
+{
+  g_auto(GStrv) want = g_strsplit (route->pattern, "/", -1);
+  g_auto(GStrv) have = g_strsplit (rest, "/", -1);
+  g_autofree char *arg = NULL;
+
+  if (g_strv_length (want) != g_strv_length (have))
+    return FALSE;
+  for (guint i = 0; want[i] != NULL; i++)
+    {
+      if (g_str_equal (want[i], "*"))
+        {
+          arg = g_uri_unescape_string (have[i], "/");
+          if (arg == NULL || *arg == '\0' || !g_utf8_validate (arg, -1, NULL))
+            return FALSE;
+        }
+      else if (!g_str_equal (want[i], have[i]))
+        return FALSE;
+    }
+  *out_arg = g_steal_pointer (&arg);
+  return TRUE;
+}
+
+static void
+api_handler (SoupServer        *soup,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query,
+             gpointer           user_data)
+{
+  TcHttpServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  const Route *route = NULL;
+  gboolean path_known = FALSE;
+  g_autofree char *arg = NULL;
+  SoupMessageBody *body;
+  Pending *pending;
+
+  if (!g_str_has_prefix (path, API_PREFIX))
+    {
+      fail (msg, TC_ERROR_NOT_FOUND, "no such endpoint");
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      g_autofree char *candidate = NULL;
+
+      if (!route_matches (&routes[i], path + strlen (API_PREFIX), &candidate))
+        continue;
+      path_known = TRUE;
+      if (g_str_equal (routes[i].method, method))
+        {
+          route = &routes[i];
+          g_free (arg);
+          arg = g_steal_pointer (&candidate);
+          break;
+        }
+    }
+  if (route == NULL)
+    {
+      if (path_known)
+        fail (msg, TC_ERROR_METHOD, "method not allowed on this endpoint");
+      else
+        fail (msg, TC_ERROR_NOT_FOUND, "no such endpoint");
+      return;
+    }
+
+  body = soup_server_message_get_request_body (msg);
+  if (body->length > TC_REQUEST_MAX_BYTES)
+    {
+      fail (msg, TC_ERROR_TOO_LARGE, "the request is larger than 64 KiB");
+      return;
+    }
+
+  pending = g_new0 (Pending, 1);
+  pending->server = g_object_ref (self);
+  pending->msg = g_object_ref (msg);
+  pending->route = route;
+  pending->started = g_get_monotonic_time ();
+  pending->request.ctx = &self->ctx;
+  pending->request.method = route->method;
+  pending->request.path_arg = g_steal_pointer (&arg);
+  pending->request.query = query ? g_hash_table_ref (query) : NULL;
+  pending->request.body = soup_message_body_flatten (body);
+  pending->request.remote_address = g_strdup (soup_server_message_get_remote_host (msg));
+  pending->request.has_token = bearer_token_hash (msg, pending->request.token_hash);
+
+  if (route->needs_auth && !pending->request.has_token)
+    {
+      fail (msg, TC_ERROR_UNAUTHORIZED, "this endpoint needs “Authorization: Bearer TOKEN”");
+      pending_free (pending);
+      return;
+    }
+
+  pending->disconnected_id = g_signal_connect (msg, "disconnected",
+                                               G_CALLBACK (on_disconnected_cb), pending);
+  soup_server_message_pause (msg);
+  tc_worker_run (request_work, request_done, pending);
+}
+
+/* Refuses what must not be read at all, before the body arrives. */
+static void
+early_handler (SoupServer        *soup,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  goffset length = soup_message_headers_get_content_length (headers);
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED)
+    fail (msg, TC_ERROR_TOO_LARGE, "requests need a Content-Length");
+  else if (length > TC_REQUEST_MAX_BYTES)
+    fail (msg, TC_ERROR_TOO_LARGE, "the request is larger than 64 KiB");
+}
+
+/* --- WebSocket ------------------------------------------------------------------------ */
+
+static void
+ws_auth_handler (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  TcHttpServer *self = user_data;
+  guint8 hash[TC_TOKEN_HASH_LEN];
+  g_autoptr(GError) error = NULL;
+  char *associate_id;
+
+  if (!bearer_token_hash (msg, hash))
+    {
+      fail (msg, TC_ERROR_UNAUTHORIZED, "the WebSocket needs “Authorization: Bearer TOKEN”");
+      return;
+    }
+  /* libsoup completes the handshake right after this handler, so it cannot
+   * be paused: known tokens come from the cache, others cost one indexed
+   * read here. */
+  associate_id = authenticate (self, hash, &error);
+  if (associate_id == NULL)
+    {
+      set_error_response (msg, error, 0);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (msg), "tc-associate-id", associate_id, g_free);
+  g_object_set_data_full (G_OBJECT (msg), "tc-token-hash", g_memdup2 (hash, sizeof hash), g_free);
+}
+
+static void
+ws_handler (SoupServer              *soup,
+            SoupServerMessage       *msg,
+            const char              *path,
+            SoupWebsocketConnection *connection,
+            gpointer                 user_data)
+{
+  TcHttpServer *self = user_data;
+  const char *associate_id = g_object_get_data (G_OBJECT (msg), "tc-associate-id");
+  const guint8 *hash = g_object_get_data (G_OBJECT (msg), "tc-token-hash");
+
+  if (associate_id == NULL || hash == NULL)
+    {
+      soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                       "not authenticated");
+      return;
+    }
+  g_debug ("WebSocket of %s opened", associate_id);
+  tc_hub_add_connection (self->ctx.hub, connection, associate_id, hash);
+}
+
+static gboolean
+allow_message_cb (const char *associate_id,
+                  guint      *retry_after,
+                  gpointer    user_data)
+{
+  TcHttpServer *self = user_data;
+  gboolean allowed;
+
+  g_mutex_lock (&self->ctx.limiter_mutex);
+  allowed = tc_rate_limiter_check (self->ctx.messages, associate_id, g_get_monotonic_time (),
+                                   retry_after);
+  g_mutex_unlock (&self->ctx.limiter_mutex);
+  return allowed;
+}
+
+static gboolean
+expire_cb (gpointer user_data)
+{
+  TcHttpServer *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  CachedSession *cached;
+
+  g_mutex_lock (&self->ctx.limiter_mutex);
+  tc_rate_limiter_expire (self->ctx.login_by_name, now);
+  tc_rate_limiter_expire (self->ctx.login_by_address, now);
+  tc_rate_limiter_expire (self->ctx.messages, now);
+  g_mutex_unlock (&self->ctx.limiter_mutex);
+
+  g_mutex_lock (&self->cache_mutex);
+  g_hash_table_iter_init (&iter, self->session_cache);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &cached))
+    if (cached->expires <= now)
+      g_hash_table_iter_remove (&iter);
+  g_mutex_unlock (&self->cache_mutex);
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- life cycle --------------------------------------------------------------------------- */
+
+gboolean
+tc_http_server_listen (TcHttpServer  *self,
+                       char         **out_url,
+                       GError       **error)
+{
+  TcConfig *config = self->ctx.config;
+  const char *bind = tc_config_get_bind (config);
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  SoupServerListenOptions options = 0;
+  GSList *uris;
+  int port = 0;
+
+  if (tc_config_get_tls_cert (config) != NULL)
+    {
+      g_autoptr(GTlsCertificate) certificate = NULL;
+
+      certificate = g_tls_certificate_new_from_files (tc_config_get_tls_cert (config),
+                                                      tc_config_get_tls_key (config), error);
+      if (certificate == NULL)
+        return FALSE;
+      soup_server_set_tls_certificate (self->soup, certificate);
+      options |= SOUP_SERVER_LISTEN_HTTPS;
+    }
+
+  address = g_inet_address_new_from_string (g_strcmp0 (bind, "localhost") == 0 ? "127.0.0.1"
+                                                                                 : bind);
+  if (address == NULL)
+    {
+      g_set_error (error, TC_ERROR, TC_ERROR_INVALID, "“%s” is not an IP address", bind);
+      return FALSE;
+    }
+  socket_address = g_inet_socket_address_new (address, (guint16) tc_config_get_port (config));
+  if (!soup_server_listen (self->soup, socket_address, options, error))
+    return FALSE;
+
+  uris = soup_server_get_uris (self->soup);
+  if (uris != NULL)
+    port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  if (out_url != NULL)
+    {
+      g_autofree char *host = g_inet_address_to_string (address);
+      gboolean v6 = g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6;
+
+      *out_url = g_strdup_printf ("%s://%s%s%s:%d", (options & SOUP_SERVER_LISTEN_HTTPS) ? "https" : "http",
+                                  v6 ? "[" : "", host, v6 ? "]" : "", port);
+    }
+  return TRUE;
+}
+
+void
+tc_http_server_stop (TcHttpServer *self)
+{
+  g_return_if_fail (TC_IS_HTTP_SERVER (self));
+
+  tc_hub_shutdown (self->ctx.hub);
+  soup_server_disconnect (self->soup);
+}
+
+TcHub *
+tc_http_server_get_hub (TcHttpServer *self)
+{
+  g_return_val_if_fail (TC_IS_HTTP_SERVER (self), NULL);
+  return self->ctx.hub;
+}
+
+static void
+tc_http_server_finalize (GObject *object)
+{
+  TcHttpServer *self = TC_HTTP_SERVER (object);
+
+  g_clear_handle_id (&self->expire_source, g_source_remove);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->ctx.hub);
+  g_clear_object (&self->ctx.store);
+  g_clear_object (&self->ctx.config);
+  g_clear_object (&self->ctx.login_by_name);
+  g_clear_object (&self->ctx.login_by_address);
+  g_clear_object (&self->ctx.messages);
+  g_mutex_clear (&self->ctx.limiter_mutex);
+  g_hash_table_unref (self->session_cache);
+  g_mutex_clear (&self->cache_mutex);
+
+  G_OBJECT_CLASS (tc_http_server_parent_class)->finalize (object);
+}
+
+static void
+tc_http_server_class_init (TcHttpServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = tc_http_server_finalize;
+}
+
+static void
+tc_http_server_init (TcHttpServer *self)
+{
+  g_mutex_init (&self->ctx.limiter_mutex);
+  g_mutex_init (&self->cache_mutex);
+  self->session_cache = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                               (GDestroyNotify) g_bytes_unref,
+                                               (GDestroyNotify) cached_session_free);
+}
+
+TcHttpServer *
+tc_http_server_new (TcStore  *store,
+                    TcConfig *config)
+{
+  TcHttpServer *self;
+  guint window;
+
+  g_return_val_if_fail (TC_IS_STORE (store), NULL);
+  g_return_val_if_fail (TC_IS_CONFIG (config), NULL);
+
+  self = g_object_new (TC_TYPE_HTTP_SERVER, NULL);
+  self->ctx.store = g_object_ref (store);
+  self->ctx.config = g_object_ref (config);
+  self->ctx.hub = tc_hub_new (store);
+  window = tc_config_get_login_window_seconds (config);
+  self->ctx.login_by_name = tc_rate_limiter_new (tc_config_get_login_failures_per_login (config),
+                                                 window);
+  self->ctx.login_by_address = tc_rate_limiter_new (tc_config_get_login_failures_per_address (config),
+                                                    window);
+  self->ctx.messages = tc_rate_limiter_new (tc_config_get_messages_per_minute (config), 60);
+  tc_hub_set_allow_func (self->ctx.hub, allow_message_cb, self);
+
+  tc_worker_set_max_threads (WORKER_THREADS);
+  self->soup = soup_server_new ("server-header", "teamchat-server/" PACKAGE_VERSION " ", NULL);
+  soup_server_add_early_handler (self->soup, "/", early_handler, self, NULL);
+  soup_server_add_handler (self->soup, "/", api_handler, self, NULL);
+  soup_server_add_handler (self->soup, WS_PATH, ws_auth_handler, self, NULL);
+  soup_server_add_websocket_handler (self->soup, WS_PATH, NULL, NULL, ws_handler, self, NULL);
+  self->expire_source = g_timeout_add_seconds (60, expire_cb, self);
+  return self;
+}

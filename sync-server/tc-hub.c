@@ -1,0 +1,777 @@
+/* tc-hub.c: live WebSocket connections, presence and event fan-out */
+#include "config.h"
+
+#include <string.h>
+
+#include "tc-error.h"
+#include "tc-hub.h"
+#include "tc-json.h"
+#include "tc-worker.h"
+
+#define MAX_FRAME_BYTES      (64 * 1024)
+#define KEEPALIVE_SECONDS    30
+/* Frames of any kind a connection may send per minute, garbage included. */
+#define FRAMES_PER_MINUTE    600
+
+typedef struct {
+  TcHub                   *hub;           /* unowned; outlives connections */
+  SoupWebsocketConnection *ws;
+  char                    *associate_id;
+  guint8                   token_hash[TC_TOKEN_HASH_LEN];
+  gboolean                 ready;         /* hello sent */
+  gboolean                 closed;
+  gint64                   last_seq;      /* hello cursor, then the last seq sent */
+  GPtrArray               *pending;       /* TcEvent that arrived before hello */
+  double                   frame_tokens;
+  gint64                   frame_refill_at;
+} Connection;
+
+typedef struct {
+  guint      n_connections;
+  GPtrArray *team_ids;        /* char *; NULL until loaded */
+  gboolean   loading;
+  gboolean   announced;       /* team members were told "online" */
+} Presence;
+
+struct _TcHub
+{
+  GObject         parent_instance;
+
+  TcStore        *store;
+  TcHubAllowFunc  allow_func;
+  gpointer        allow_data;
+
+  GHashTable     *connections;   /* associate id → GPtrArray of Connection */
+  GHashTable     *presence;      /* associate id → Presence */
+
+  GMutex          online_mutex;  /* guards online, read from worker threads */
+  GHashTable     *online;        /* associate id → GUINT count */
+
+  GMainContext   *context;
+  GAsyncQueue    *incoming;      /* TcStreamEvent from the writer thread */
+};
+
+G_DEFINE_FINAL_TYPE (TcHub, tc_hub, G_TYPE_OBJECT)
+
+/* --- connections ---------------------------------------------------------- */
+
+static Connection *
+connection_ref (Connection *conn)
+{
+  return g_atomic_rc_box_acquire (conn);
+}
+
+static void
+connection_clear (Connection *conn)
+{
+  g_clear_object (&conn->ws);
+  g_free (conn->associate_id);
+  g_ptr_array_unref (conn->pending);
+}
+
+static void
+connection_unref (Connection *conn)
+{
+  g_atomic_rc_box_release_full (conn, (GDestroyNotify) connection_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Connection, connection_unref)
+
+static void
+connection_send (Connection *conn,
+                 JsonNode   *node)
+{
+  g_autofree char *text = NULL;
+
+  if (conn->closed || soup_websocket_connection_get_state (conn->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  text = tc_json_to_string (node);
+  soup_websocket_connection_send_text (conn->ws, text);
+}
+
+static void
+connection_send_event (Connection *conn,
+                       TcEvent    *event)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (event->type == TC_EVENT_MEMBER && event->member != NULL)
+    event->member->online = tc_hub_is_online (conn->hub, event->member->id);
+  node = tc_event_to_json (event);
+  connection_send (conn, node);
+  if (event->seq > conn->last_seq)
+    conn->last_seq = event->seq;
+}
+
+/* {"type": "ack"|"error", "ref": …} with room for more members. */
+static JsonObject *
+reply_new (const char *type,
+           JsonNode   *ref)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "type", type);
+  json_object_set_member (object, "ref", ref != NULL ? json_node_copy (ref) : json_node_new (JSON_NODE_NULL));
+  return object;
+}
+
+static void
+connection_send_object (Connection *conn,
+                        JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, object);
+  connection_send (conn, node);
+}
+
+static void
+connection_send_error (Connection   *conn,
+                       JsonNode     *ref,
+                       const GError *error)
+{
+  JsonObject *object = reply_new ("error", ref);
+  g_autoptr(JsonNode) body = tc_json_error_new (error);
+  JsonObject *body_object = json_node_get_object (body);
+
+  json_object_set_string_member (object, "error",
+                                 json_object_get_string_member (body_object, "error"));
+  json_object_set_string_member (object, "message",
+                                 json_object_get_string_member (body_object, "message"));
+  connection_send_object (conn, object);
+}
+
+/* --- presence --------------------------------------------------------------- */
+
+static void
+presence_free (Presence *presence)
+{
+  g_clear_pointer (&presence->team_ids, g_ptr_array_unref);
+  g_free (presence);
+}
+
+static void
+set_online_count (TcHub      *self,
+                  const char *associate_id,
+                  guint       count)
+{
+  g_mutex_lock (&self->online_mutex);
+  if (count == 0)
+    g_hash_table_remove (self->online, associate_id);
+  else
+    g_hash_table_insert (self->online, g_strdup (associate_id), GUINT_TO_POINTER (count));
+  g_mutex_unlock (&self->online_mutex);
+}
+
+static void
+announce_presence (TcHub      *self,
+                   const char *associate_id,
+                   GPtrArray  *team_ids,
+                   gboolean    online)
+{
+  for (guint i = 0; i < team_ids->len; i++)
+    {
+      GPtrArray *conns = g_hash_table_lookup (self->connections, g_ptr_array_index (team_ids, i));
+
+      for (guint j = 0; conns != NULL && j < conns->len; j++)
+        {
+          Connection *conn = g_ptr_array_index (conns, j);
+          g_autoptr(TcEvent) event = tc_event_new (TC_EVENT_PRESENCE);
+
+          if (!conn->ready)
+            continue;   /* its hello snapshot comes later and is current */
+          /* Presence is not stored: it repeats the connection's last seq so
+           * that max(seq) stays a valid cursor. */
+          event->seq = conn->last_seq;
+          event->associate_id = g_strdup (associate_id);
+          event->online = online;
+          connection_send_event (conn, event);
+        }
+    }
+}
+
+typedef struct {
+  TcHub     *hub;
+  char      *associate_id;
+  GPtrArray *team_ids;
+} TeamLoad;
+
+static void
+team_load_work (gpointer data)
+{
+  TeamLoad *load = data;
+  g_autoptr(GError) error = NULL;
+
+  load->team_ids = tc_store_list_team_ids (load->hub->store, load->associate_id, &error);
+  if (load->team_ids == NULL)
+    g_warning ("Could not load a team for presence: %s", error->message);
+}
+
+static void
+team_load_done (gpointer data)
+{
+  TeamLoad *load = data;
+  TcHub *self = load->hub;
+  Presence *presence = g_hash_table_lookup (self->presence, load->associate_id);
+
+  if (presence != NULL)
+    {
+      presence->loading = FALSE;
+      presence->team_ids = load->team_ids != NULL ? load->team_ids
+                                                  : g_ptr_array_new_with_free_func (g_free);
+      load->team_ids = NULL;
+      if (presence->n_connections > 0 && !presence->announced)
+        {
+          presence->announced = TRUE;
+          announce_presence (self, load->associate_id, presence->team_ids, TRUE);
+        }
+      else if (presence->n_connections == 0)
+        g_hash_table_remove (self->presence, load->associate_id);
+    }
+
+  g_clear_pointer (&load->team_ids, g_ptr_array_unref);
+  g_free (load->associate_id);
+  g_object_unref (load->hub);
+  g_free (load);
+}
+
+static void
+presence_connected (TcHub      *self,
+                    const char *associate_id)
+{
+  Presence *presence = g_hash_table_lookup (self->presence, associate_id);
+
+  if (presence == NULL)
+    {
+      presence = g_new0 (Presence, 1);
+      g_hash_table_insert (self->presence, g_strdup (associate_id), presence);
+    }
+  presence->n_connections++;
+  set_online_count (self, associate_id, presence->n_connections);
+
+  if (presence->team_ids == NULL && !presence->loading)
+    {
+      TeamLoad *load = g_new0 (TeamLoad, 1);
+
+      presence->loading = TRUE;
+      load->hub = g_object_ref (self);
+      load->associate_id = g_strdup (associate_id);
+      tc_worker_run (team_load_work, team_load_done, load);
+    }
+  else if (presence->team_ids != NULL && !presence->announced)
+    {
+      presence->announced = TRUE;
+      announce_presence (self, associate_id, presence->team_ids, TRUE);
+    }
+}
+
+static void
+presence_disconnected (TcHub      *self,
+                       const char *associate_id)
+{
+  Presence *presence = g_hash_table_lookup (self->presence, associate_id);
+
+  g_return_if_fail (presence != NULL && presence->n_connections > 0);
+
+  presence->n_connections--;
+  set_online_count (self, associate_id, presence->n_connections);
+  if (presence->n_connections > 0)
+    return;
+  if (presence->announced)
+    announce_presence (self, associate_id, presence->team_ids, FALSE);
+  /* While the team is still loading, team_load_done cleans up. */
+  if (!presence->loading)
+    g_hash_table_remove (self->presence, associate_id);
+  else
+    presence->announced = FALSE;
+}
+
+gboolean
+tc_hub_is_online (TcHub      *self,
+                  const char *associate_id)
+{
+  gboolean online;
+
+  g_return_val_if_fail (TC_IS_HUB (self), FALSE);
+
+  g_mutex_lock (&self->online_mutex);
+  online = g_hash_table_contains (self->online, associate_id);
+  g_mutex_unlock (&self->online_mutex);
+  return online;
+}
+
+/* --- hello -------------------------------------------------------------------- */
+
+typedef struct {
+  Connection *conn;
+  gint64      cursor;
+  GError     *error;
+} Hello;
+
+static void
+hello_work (gpointer data)
+{
+  Hello *hello = data;
+
+  hello->cursor = tc_store_head_cursor (hello->conn->hub->store, &hello->error);
+}
+
+static void
+hello_done (gpointer data)
+{
+  Hello *hello = data;
+  g_autoptr(Connection) conn = hello->conn;
+  g_autoptr(GError) error = hello->error;
+
+  g_free (hello);
+  if (conn->closed)
+    return;
+  if (error != NULL)
+    {
+      g_warning ("Could not start a live stream: %s", error->message);
+      soup_websocket_connection_close (conn->ws, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR,
+                                       "database unavailable");
+      return;
+    }
+
+  {
+    JsonObject *object = json_object_new ();
+    g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, hello->cursor);
+
+    json_object_set_string_member (object, "type", "hello");
+    json_object_set_string_member (object, "cursor", cursor);
+    conn->last_seq = hello->cursor;
+    connection_send_object (conn, object);
+  }
+
+  /* Events committed after the connection registered but covered by the
+   * cursor are the client's to fetch with sync; the rest go out now. */
+  for (guint i = 0; i < conn->pending->len; i++)
+    {
+      TcEvent *event = g_ptr_array_index (conn->pending, i);
+      if (event->seq > conn->last_seq)
+        connection_send_event (conn, event);
+    }
+  g_ptr_array_set_size (conn->pending, 0);
+  conn->ready = TRUE;
+}
+
+/* --- client frames ------------------------------------------------------------- */
+
+typedef struct {
+  Connection    *conn;
+  JsonNode      *ref;
+  TcSendRequest *send;
+  char          *peer;
+  gint64         up_to;
+  GPtrArray     *messages;
+  GError        *error;
+} Frame;
+
+static void
+frame_free (Frame *frame)
+{
+  connection_unref (frame->conn);
+  g_clear_pointer (&frame->ref, json_node_unref);
+  g_clear_pointer (&frame->send, tc_send_request_free);
+  g_free (frame->peer);
+  g_clear_pointer (&frame->messages, g_ptr_array_unref);
+  g_clear_error (&frame->error);
+  g_free (frame);
+}
+
+static void
+frame_work (gpointer data)
+{
+  Frame *frame = data;
+  TcStore *store = frame->conn->hub->store;
+
+  if (frame->send != NULL)
+    frame->messages = tc_store_send_messages (store, frame->conn->associate_id, frame->send,
+                                              g_get_real_time (), NULL, &frame->error);
+  else
+    tc_store_mark_read (store, frame->conn->associate_id, frame->peer, frame->up_to,
+                        &frame->error);
+}
+
+static void
+frame_done (gpointer data)
+{
+  Frame *frame = data;
+
+  if (frame->error != NULL)
+    connection_send_error (frame->conn, frame->ref, frame->error);
+  else
+    {
+      JsonObject *object = reply_new ("ack", frame->ref);
+
+      if (frame->messages != NULL)
+        {
+          JsonArray *array = json_array_new ();
+
+          for (guint i = 0; i < frame->messages->len; i++)
+            json_array_add_element (array, tc_message_to_json (g_ptr_array_index (frame->messages, i)));
+          json_object_set_array_member (object, "messages", array);
+        }
+      connection_send_object (frame->conn, object);
+    }
+  frame_free (frame);
+}
+
+static gboolean
+frame_allowed (Connection *conn)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  conn->frame_tokens = MIN ((double) FRAMES_PER_MINUTE,
+                            conn->frame_tokens + (now - conn->frame_refill_at) *
+                                                   (FRAMES_PER_MINUTE / 60.0) / G_USEC_PER_SEC);
+  conn->frame_refill_at = now;
+  if (conn->frame_tokens < 1.0)
+    return FALSE;
+  conn->frame_tokens -= 1.0;
+  return TRUE;
+}
+
+static void
+handle_frame (Connection *conn,
+              GBytes     *bytes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) ref = NULL;
+  g_autofree char *type = NULL;
+  JsonObject *object;
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+  Frame *frame;
+
+  if (!frame_allowed (conn))
+    {
+      g_set_error (&error, TC_ERROR, TC_ERROR_RATE_LIMITED, "too many frames; slow down");
+      connection_send_error (conn, NULL, error);
+      return;
+    }
+
+  node = tc_json_parse (data, (gssize) len, &error);
+  if (node == NULL)
+    {
+      connection_send_error (conn, NULL, error);
+      return;
+    }
+  object = tc_json_require_object (node, "frame", &error);
+  if (object == NULL)
+    {
+      connection_send_error (conn, NULL, error);
+      return;
+    }
+  if (json_object_has_member (object, "ref"))
+    ref = json_node_copy (json_object_get_member (object, "ref"));
+  if (!tc_json_get_string (object, "type", TRUE, &type, &error))
+    {
+      connection_send_error (conn, ref, error);
+      return;
+    }
+
+  if (g_str_equal (type, "ping"))
+    {
+      connection_send_object (conn, reply_new ("ack", ref));
+      return;
+    }
+
+  frame = g_new0 (Frame, 1);
+  frame->conn = connection_ref (conn);
+  frame->ref = g_steal_pointer (&ref);
+
+  if (g_str_equal (type, "send"))
+    {
+      guint retry_after = 0;
+
+      frame->send = tc_send_request_from_json (node, &frame->error);
+      if (frame->send != NULL && frame->ref == NULL)
+        frame->ref = json_node_init_string (json_node_alloc (), frame->send->client_id);
+      if (frame->send != NULL && conn->hub->allow_func != NULL &&
+          !conn->hub->allow_func (conn->associate_id, &retry_after, conn->hub->allow_data))
+        g_set_error (&frame->error, TC_ERROR, TC_ERROR_RATE_LIMITED,
+                     "too many messages; try again in %u seconds", retry_after);
+    }
+  else if (g_str_equal (type, "read"))
+    {
+      if (tc_json_get_string (object, "peer", TRUE, &frame->peer, &frame->error))
+        tc_json_get_int (object, "up_to", TRUE, &frame->up_to, &frame->error);
+    }
+  else
+    g_set_error (&frame->error, TC_ERROR, TC_ERROR_INVALID, "unknown frame type “%s”", type);
+
+  if (frame->error != NULL)
+    frame_done (frame);
+  else
+    tc_worker_run (frame_work, frame_done, frame);
+}
+
+static void
+on_message_cb (SoupWebsocketConnection *ws,
+               int                      type,
+               GBytes                  *message,
+               gpointer                 user_data)
+{
+  Connection *conn = user_data;
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    {
+      g_autoptr(GError) error = g_error_new (TC_ERROR, TC_ERROR_INVALID,
+                                             "frames must be JSON text");
+      connection_send_error (conn, NULL, error);
+      return;
+    }
+  handle_frame (conn, message);
+}
+
+static void
+on_closed_cb (SoupWebsocketConnection *ws,
+              gpointer                 user_data)
+{
+  Connection *conn = user_data;
+  TcHub *self = conn->hub;
+  GPtrArray *conns;
+
+  if (conn->closed)
+    return;
+  conn->closed = TRUE;
+  g_debug ("WebSocket of %s closed", conn->associate_id);
+
+  conns = g_hash_table_lookup (self->connections, conn->associate_id);
+  if (conns != NULL)
+    {
+      g_ptr_array_remove (conns, conn);
+      if (conns->len == 0)
+        g_hash_table_remove (self->connections, conn->associate_id);
+    }
+  presence_disconnected (self, conn->associate_id);
+  g_signal_handlers_disconnect_by_data (ws, conn);
+  connection_unref (conn);
+}
+
+void
+tc_hub_add_connection (TcHub                   *self,
+                       SoupWebsocketConnection *ws,
+                       const char              *associate_id,
+                       const guint8            *token_hash)
+{
+  Connection *conn;
+  GPtrArray *conns;
+  Hello *hello;
+
+  g_return_if_fail (TC_IS_HUB (self));
+  g_return_if_fail (SOUP_IS_WEBSOCKET_CONNECTION (ws));
+
+  conn = g_atomic_rc_box_new0 (Connection);
+  conn->hub = self;
+  conn->ws = g_object_ref (ws);
+  conn->associate_id = g_strdup (associate_id);
+  memcpy (conn->token_hash, token_hash, TC_TOKEN_HASH_LEN);
+  conn->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_event_free);
+  conn->frame_tokens = FRAMES_PER_MINUTE;
+  conn->frame_refill_at = g_get_monotonic_time ();
+
+  soup_websocket_connection_set_max_incoming_payload_size (ws, MAX_FRAME_BYTES);
+  soup_websocket_connection_set_keepalive_interval (ws, KEEPALIVE_SECONDS);
+  g_signal_connect (ws, "message", G_CALLBACK (on_message_cb), conn);
+  g_signal_connect (ws, "closed", G_CALLBACK (on_closed_cb), conn);
+
+  /* Registered before the cursor is read, so no event can fall between. */
+  conns = g_hash_table_lookup (self->connections, associate_id);
+  if (conns == NULL)
+    {
+      conns = g_ptr_array_new ();
+      g_hash_table_insert (self->connections, g_strdup (associate_id), conns);
+    }
+  g_ptr_array_add (conns, conn);   /* the table's reference is the rc box's first */
+  presence_connected (self, associate_id);
+
+  hello = g_new0 (Hello, 1);
+  hello->conn = connection_ref (conn);
+  tc_worker_run (hello_work, hello_done, hello);
+}
+
+void
+tc_hub_close_token (TcHub        *self,
+                    const guint8 *token_hash)
+{
+  GHashTableIter iter;
+  GPtrArray *conns;
+  g_autoptr(GPtrArray) doomed = g_ptr_array_new ();
+
+  g_return_if_fail (TC_IS_HUB (self));
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conns))
+    for (guint i = 0; i < conns->len; i++)
+      {
+        Connection *conn = g_ptr_array_index (conns, i);
+        if (memcmp (conn->token_hash, token_hash, TC_TOKEN_HASH_LEN) == 0)
+          g_ptr_array_add (doomed, conn->ws);
+      }
+  for (guint i = 0; i < doomed->len; i++)
+    soup_websocket_connection_close (g_ptr_array_index (doomed, i),
+                                     SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "logged out");
+}
+
+guint
+tc_hub_get_n_connections (TcHub *self)
+{
+  GHashTableIter iter;
+  GPtrArray *conns;
+  guint n = 0;
+
+  g_return_val_if_fail (TC_IS_HUB (self), 0);
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conns))
+    n += conns->len;
+  return n;
+}
+
+void
+tc_hub_shutdown (TcHub *self)
+{
+  GHashTableIter iter;
+  GPtrArray *conns;
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_if_fail (TC_IS_HUB (self));
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conns))
+    for (guint i = 0; i < conns->len; i++)
+      g_ptr_array_add (all, g_object_ref (((Connection *) g_ptr_array_index (conns, i))->ws));
+  for (guint i = 0; i < all->len; i++)
+    soup_websocket_connection_close (g_ptr_array_index (all, i), SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                     "server shutting down");
+}
+
+/* --- events from the store ------------------------------------------------------ */
+
+void
+tc_hub_set_allow_func (TcHub          *self,
+                       TcHubAllowFunc  func,
+                       gpointer        user_data)
+{
+  g_return_if_fail (TC_IS_HUB (self));
+  self->allow_func = func;
+  self->allow_data = user_data;
+}
+
+static void
+dispatch_event (TcHub         *self,
+                TcStreamEvent *stream_event)
+{
+  GPtrArray *conns = g_hash_table_lookup (self->connections, stream_event->associate_id);
+
+  for (guint i = 0; conns != NULL && i < conns->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (conns, i);
+
+      if (!conn->ready)
+        g_ptr_array_add (conn->pending, tc_event_copy (stream_event->event));
+      else if (stream_event->event->seq > conn->last_seq)
+        connection_send_event (conn, stream_event->event);
+    }
+}
+
+static gboolean
+drain_incoming_cb (gpointer user_data)
+{
+  TcHub *self = user_data;
+  TcStreamEvent *stream_event;
+
+  /* One queue drained in order keeps every stream in seq order. */
+  while ((stream_event = g_async_queue_try_pop (self->incoming)) != NULL)
+    {
+      dispatch_event (self, stream_event);
+      tc_stream_event_free (stream_event);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+store_event_sink (GPtrArray *events,
+                  gpointer   user_data)
+{
+  TcHub *self = user_data;
+
+  /* Writer thread: copy, queue, and wake the main loop. */
+  for (guint i = 0; i < events->len; i++)
+    {
+      TcStreamEvent *src = g_ptr_array_index (events, i);
+      TcStreamEvent *copy = g_new0 (TcStreamEvent, 1);
+
+      copy->associate_id = g_strdup (src->associate_id);
+      copy->event = tc_event_copy (src->event);
+      g_async_queue_push (self->incoming, copy);
+    }
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, drain_incoming_cb,
+                              g_object_ref (self), g_object_unref);
+}
+
+static void
+tc_hub_dispose (GObject *object)
+{
+  TcHub *self = TC_HUB (object);
+
+  if (self->store != NULL)
+    tc_store_set_event_sink (self->store, NULL, NULL);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (tc_hub_parent_class)->dispose (object);
+}
+
+static void
+tc_hub_finalize (GObject *object)
+{
+  TcHub *self = TC_HUB (object);
+
+  g_hash_table_unref (self->connections);
+  g_hash_table_unref (self->presence);
+  g_hash_table_unref (self->online);
+  g_mutex_clear (&self->online_mutex);
+  g_async_queue_unref (self->incoming);
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (tc_hub_parent_class)->finalize (object);
+}
+
+static void
+tc_hub_class_init (TcHubClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = tc_hub_dispose;
+  object_class->finalize = tc_hub_finalize;
+}
+
+static void
+tc_hub_init (TcHub *self)
+{
+  self->connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify) g_ptr_array_unref);
+  self->presence = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) presence_free);
+  self->online = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&self->online_mutex);
+  self->incoming = g_async_queue_new_full ((GDestroyNotify) tc_stream_event_free);
+  self->context = g_main_context_ref_thread_default ();
+}
+
+TcHub *
+tc_hub_new (TcStore *store)
+{
+  TcHub *self;
+
+  g_return_val_if_fail (TC_IS_STORE (store), NULL);
+
+  self = g_object_new (TC_TYPE_HUB, NULL);
+  self->store = g_object_ref (store);
+  tc_store_set_event_sink (store, store_event_sink, self);
+  return self;
+}

@@ -1,0 +1,22 @@
+/* tc-seed.h: the demo team and its chat history (seed-demo) */
+#pragma once
+
+#include "tc-sqlite-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint associates;
+  guint messages;
+} TcSeedResult;
+
+/* Creates or refreshes the demo team, then adds @n_messages messages between
+ * team members spread over the last @days days (oldest first, so ids follow
+ * time). Deterministic: the same arguments give the same history. */
+gboolean tc_seed_demo (TcSqliteStore  *store,
+                       guint           n_messages,
+                       guint           days,
+                       TcSeedResult   *result,
+                       GError        **error);
+
+G_END_DECLS

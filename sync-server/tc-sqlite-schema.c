@@ -1,0 +1,97 @@
+/* tc-sqlite-schema.c: the server database schema, one step per version
+ *
+ * Never edit a step that has shipped: add a new one. Times are microseconds
+ * since the Unix epoch (UTC).
+ */
+#include "config.h"
+
+#include "tc-sqlite-schema.h"
+
+static const TcSqliteMigration migrations[] = {
+  /* 1: accounts, team, messages, read markers, event streams */
+  { "CREATE TABLE associates ("
+    "  id TEXT PRIMARY KEY,"
+    "  login TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  password_hash TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  email TEXT,"
+    "  phone TEXT,"
+    "  sponsor_id TEXT,"
+    "  enroller_id TEXT,"
+    "  marketing_site_url TEXT,"
+    "  offline_channel TEXT NOT NULL DEFAULT 'email'"
+    "    CHECK (offline_channel IN ('email', 'sms')),"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX associates_sponsor ON associates (sponsor_id);"
+    "CREATE INDEX associates_enroller ON associates (enroller_id);"
+    "CREATE TABLE sessions ("
+    "  token_hash BLOB PRIMARY KEY,"
+    "  associate_id TEXT NOT NULL REFERENCES associates (id) ON DELETE CASCADE,"
+    "  device TEXT,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX sessions_associate ON sessions (associate_id);"
+    "CREATE TABLE resources ("
+    "  id TEXT PRIMARY KEY,"
+    "  title TEXT NOT NULL,"
+    "  mime_type TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  folder_id TEXT"
+    ");"
+    "CREATE TABLE messages ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  sender_id TEXT NOT NULL,"
+    "  recipient_id TEXT NOT NULL,"
+    "  client_id TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  sent_at INTEGER NOT NULL,"
+    "  delivered_via TEXT CHECK (delivered_via IN ('email', 'sms'))"
+    ");"
+    "CREATE UNIQUE INDEX messages_client ON messages (sender_id, client_id, recipient_id);"
+    "CREATE INDEX messages_conversation ON messages (sender_id, recipient_id, id);"
+    "CREATE INDEX messages_inbox ON messages (recipient_id, sender_id, id);"
+    "CREATE INDEX messages_sent_at ON messages (sent_at);"
+    "CREATE TABLE message_attachments ("
+    "  message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  resource_id TEXT NOT NULL,"
+    "  PRIMARY KEY (message_id, position)"
+    ");"
+    "CREATE TABLE read_markers ("
+    "  associate_id TEXT NOT NULL,"
+    "  peer_id TEXT NOT NULL,"
+    "  up_to INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (associate_id, peer_id)"
+    ");"
+    "CREATE INDEX read_markers_updated ON read_markers (updated_at);"
+    /* One row per event per stream. Message, member and preferences events
+     * point at the current row, so sync always renders the present state. */
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  associate_id TEXT NOT NULL,"
+    "  type TEXT NOT NULL CHECK (type IN ('message', 'read', 'member', 'preferences')),"
+    "  message_id INTEGER,"
+    "  by_id TEXT,"
+    "  peer_id TEXT,"
+    "  up_to INTEGER,"
+    "  member_id TEXT,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX events_stream ON events (associate_id, seq);"
+    "CREATE INDEX events_created ON events (created_at);"
+    "CREATE INDEX events_message ON events (message_id) WHERE message_id IS NOT NULL;"
+    "CREATE TABLE meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value INTEGER NOT NULL"
+    ");"
+    "INSERT INTO meta (key, value) VALUES ('purged_seq', 0);" },
+};
+
+const TcSqliteMigration *
+tc_sqlite_schema_migrations (guint *n_migrations)
+{
+  *n_migrations = G_N_ELEMENTS (migrations);
+  return migrations;
+}

@@ -1,0 +1,158 @@
+/* tc-store.c: the storage interface of the sync server */
+#include "config.h"
+
+#include "tc-error.h"
+#include "tc-store.h"
+
+G_DEFINE_INTERFACE (TcStore, tc_store, G_TYPE_OBJECT)
+
+static void
+tc_store_default_init (TcStoreInterface *iface)
+{
+}
+
+void
+tc_stream_event_free (TcStreamEvent *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->associate_id);
+  g_clear_pointer (&self->event, tc_event_free);
+  g_free (self);
+}
+
+#define STORE_CALL(self, method, fallback, ...)                          \
+  G_STMT_START {                                                          \
+    TcStoreInterface *iface;                                              \
+    g_return_val_if_fail (TC_IS_STORE (self), fallback);                  \
+    iface = TC_STORE_GET_IFACE (self);                                    \
+    g_return_val_if_fail (iface->method != NULL, fallback);               \
+    return iface->method (self, __VA_ARGS__);                             \
+  } G_STMT_END
+
+void
+tc_store_set_event_sink (TcStore          *self,
+                         TcStoreEventSink  sink,
+                         gpointer          user_data)
+{
+  g_return_if_fail (TC_IS_STORE (self));
+  TC_STORE_GET_IFACE (self)->set_event_sink (self, sink, user_data);
+}
+
+TcAssociate *
+tc_store_authenticate (TcStore *self, const char *login, const char *password, GError **error)
+{
+  STORE_CALL (self, authenticate, NULL, login, password, error);
+}
+
+gboolean
+tc_store_create_session (TcStore *self, const char *associate_id, const guint8 *token_hash,
+                         const char *device, GError **error)
+{
+  STORE_CALL (self, create_session, FALSE, associate_id, token_hash, device, error);
+}
+
+char *
+tc_store_lookup_session (TcStore *self, const guint8 *token_hash, GError **error)
+{
+  STORE_CALL (self, lookup_session, NULL, token_hash, error);
+}
+
+gboolean
+tc_store_delete_session (TcStore *self, const guint8 *token_hash, GError **error)
+{
+  STORE_CALL (self, delete_session, FALSE, token_hash, error);
+}
+
+TcAssociate *
+tc_store_get_me (TcStore *self, const char *associate_id, GError **error)
+{
+  STORE_CALL (self, get_me, NULL, associate_id, error);
+}
+
+gboolean
+tc_store_set_offline_channel (TcStore *self, const char *associate_id, const char *channel,
+                              GError **error)
+{
+  STORE_CALL (self, set_offline_channel, FALSE, associate_id, channel, error);
+}
+
+gboolean
+tc_store_is_team (TcStore *self, const char *a, const char *b, GError **error)
+{
+  STORE_CALL (self, is_team, FALSE, a, b, error);
+}
+
+GPtrArray *
+tc_store_list_team (TcStore *self, const char *associate_id, const char *query, GError **error)
+{
+  STORE_CALL (self, list_team, NULL, associate_id, query, error);
+}
+
+GPtrArray *
+tc_store_list_team_ids (TcStore *self, const char *associate_id, GError **error)
+{
+  STORE_CALL (self, list_team_ids, NULL, associate_id, error);
+}
+
+TcAssociate *
+tc_store_get_dashboard (TcStore *self, const char *caller_id, const char *member_id,
+                        GError **error)
+{
+  STORE_CALL (self, get_dashboard, NULL, caller_id, member_id, error);
+}
+
+gboolean
+tc_store_import_associates (TcStore *self, GPtrArray *rows, TcImportResult *result,
+                            GError **error)
+{
+  STORE_CALL (self, import_associates, FALSE, rows, result, error);
+}
+
+GPtrArray *
+tc_store_send_messages (TcStore *self, const char *sender_id, const TcSendRequest *request,
+                        gint64 now_usec, gboolean *out_created, GError **error)
+{
+  STORE_CALL (self, send_messages, NULL, sender_id, request, now_usec, out_created, error);
+}
+
+GPtrArray *
+tc_store_list_messages (TcStore *self, const char *associate_id, const char *peer_id,
+                        gint64 before_id, guint limit, gboolean *out_more, GError **error)
+{
+  STORE_CALL (self, list_messages, NULL, associate_id, peer_id, before_id, limit, out_more,
+              error);
+}
+
+gboolean
+tc_store_mark_read (TcStore *self, const char *associate_id, const char *peer_id, gint64 up_to,
+                    GError **error)
+{
+  STORE_CALL (self, mark_read, FALSE, associate_id, peer_id, up_to, error);
+}
+
+gboolean
+tc_store_mark_all_read (TcStore *self, const char *associate_id, GError **error)
+{
+  STORE_CALL (self, mark_all_read, FALSE, associate_id, error);
+}
+
+GPtrArray *
+tc_store_sync (TcStore *self, const char *associate_id, gint64 since, guint limit,
+               gint64 *out_cursor, gboolean *out_more, gboolean *out_reset, GError **error)
+{
+  STORE_CALL (self, sync, NULL, associate_id, since, limit, out_cursor, out_more, out_reset,
+              error);
+}
+
+gint64
+tc_store_head_cursor (TcStore *self, GError **error)
+{
+  STORE_CALL (self, head_cursor, -1, error);
+}
+
+gboolean
+tc_store_purge (TcStore *self, gint64 cutoff_usec, guint *out_messages, GError **error)
+{
+  STORE_CALL (self, purge, FALSE, cutoff_usec, out_messages, error);
+}

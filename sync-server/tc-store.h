@@ -1,0 +1,246 @@
+/* tc-store.h: the storage interface of the sync server
+ *
+ * Everything the HTTP and WebSocket layers need from the database, as
+ * blocking calls that are safe to make from any worker thread (never from
+ * the main loop). Each call is one transaction. TcSqliteStore implements it
+ * today; a PostgreSQL backend implements the same interface later, so
+ * nothing above this line knows which database it talks to.
+ *
+ * Errors are TC_ERROR codes: INVALID, FORBIDDEN, NOT_FOUND, UNAUTHORIZED for
+ * what the caller did, UNAVAILABLE when the database cannot be used (disk
+ * full, read-only, locked), INTERNAL for bugs.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "tc-associate.h"
+#include "tc-event.h"
+#include "tc-message.h"
+
+G_BEGIN_DECLS
+
+#define TC_TYPE_STORE (tc_store_get_type ())
+G_DECLARE_INTERFACE (TcStore, tc_store, TC, STORE, GObject)
+
+#define TC_TOKEN_HASH_LEN 32
+
+/* An event as it was appended to one associate's stream. */
+typedef struct {
+  char    *associate_id;
+  TcEvent *event;
+} TcStreamEvent;
+
+void tc_stream_event_free (TcStreamEvent *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcStreamEvent, tc_stream_event_free)
+
+/* Called on the store's writer thread after each commit with the events that
+ * commit appended, in stream order (GPtrArray of TcStreamEvent). */
+typedef void (*TcStoreEventSink) (GPtrArray *events,
+                                  gpointer   user_data);
+
+typedef struct {
+  guint created;
+  guint updated;
+} TcImportResult;
+
+struct _TcStoreInterface
+{
+  GTypeInterface parent_iface;
+
+  void          (*set_event_sink)    (TcStore          *self,
+                                      TcStoreEventSink  sink,
+                                      gpointer          user_data);
+
+  /* accounts and sessions */
+  TcAssociate  *(*authenticate)      (TcStore     *self,
+                                      const char  *login,
+                                      const char  *password,
+                                      GError     **error);
+  gboolean      (*create_session)    (TcStore      *self,
+                                      const char   *associate_id,
+                                      const guint8 *token_hash,
+                                      const char   *device,
+                                      GError      **error);
+  char         *(*lookup_session)    (TcStore      *self,
+                                      const guint8 *token_hash,
+                                      GError      **error);
+  gboolean      (*delete_session)    (TcStore      *self,
+                                      const guint8 *token_hash,
+                                      GError      **error);
+
+  /* associates and the team */
+  TcAssociate  *(*get_me)            (TcStore     *self,
+                                      const char  *associate_id,
+                                      GError     **error);
+  gboolean      (*set_offline_channel) (TcStore     *self,
+                                        const char  *associate_id,
+                                        const char  *channel,
+                                        GError     **error);
+  gboolean      (*is_team)           (TcStore     *self,
+                                      const char  *a,
+                                      const char  *b,
+                                      GError     **error);
+  GPtrArray    *(*list_team)         (TcStore     *self,
+                                      const char  *associate_id,
+                                      const char  *query,
+                                      GError     **error);
+  GPtrArray    *(*list_team_ids)     (TcStore     *self,
+                                      const char  *associate_id,
+                                      GError     **error);
+  TcAssociate  *(*get_dashboard)     (TcStore     *self,
+                                      const char  *caller_id,
+                                      const char  *member_id,
+                                      GError     **error);
+  gboolean      (*import_associates) (TcStore        *self,
+                                      GPtrArray      *rows,
+                                      TcImportResult *result,
+                                      GError        **error);
+
+  /* messages and read markers */
+  GPtrArray    *(*send_messages)     (TcStore             *self,
+                                      const char          *sender_id,
+                                      const TcSendRequest *request,
+                                      gint64               now_usec,
+                                      gboolean            *out_created,
+                                      GError             **error);
+  GPtrArray    *(*list_messages)     (TcStore     *self,
+                                      const char  *associate_id,
+                                      const char  *peer_id,
+                                      gint64       before_id,
+                                      guint        limit,
+                                      gboolean    *out_more,
+                                      GError     **error);
+  gboolean      (*mark_read)         (TcStore     *self,
+                                      const char  *associate_id,
+                                      const char  *peer_id,
+                                      gint64       up_to,
+                                      GError     **error);
+  gboolean      (*mark_all_read)     (TcStore     *self,
+                                      const char  *associate_id,
+                                      GError     **error);
+
+  /* the event stream */
+  GPtrArray    *(*sync)              (TcStore     *self,
+                                      const char  *associate_id,
+                                      gint64       since,
+                                      guint        limit,
+                                      gint64      *out_cursor,
+                                      gboolean    *out_more,
+                                      gboolean    *out_reset,
+                                      GError     **error);
+  gint64        (*head_cursor)       (TcStore     *self,
+                                      GError     **error);
+
+  /* retention */
+  gboolean      (*purge)             (TcStore     *self,
+                                      gint64       cutoff_usec,
+                                      guint       *out_messages,
+                                      GError     **error);
+};
+
+void          tc_store_set_event_sink    (TcStore          *self,
+                                          TcStoreEventSink  sink,
+                                          gpointer          user_data);
+/* The associate with @login and @password, with offline_channel set;
+ * TC_ERROR_UNAUTHORIZED for a wrong login or password (which of the two is
+ * never said). */
+TcAssociate  *tc_store_authenticate      (TcStore     *self,
+                                          const char  *login,
+                                          const char  *password,
+                                          GError     **error);
+gboolean      tc_store_create_session    (TcStore      *self,
+                                          const char   *associate_id,
+                                          const guint8 *token_hash,
+                                          const char   *device,
+                                          GError      **error);
+/* The associate id of a live session, or NULL with TC_ERROR_UNAUTHORIZED. */
+char         *tc_store_lookup_session    (TcStore      *self,
+                                          const guint8 *token_hash,
+                                          GError      **error);
+gboolean      tc_store_delete_session    (TcStore      *self,
+                                          const guint8 *token_hash,
+                                          GError      **error);
+TcAssociate  *tc_store_get_me            (TcStore     *self,
+                                          const char  *associate_id,
+                                          GError     **error);
+/* Appends a "preferences" event to the associate's stream. */
+gboolean      tc_store_set_offline_channel (TcStore     *self,
+                                            const char  *associate_id,
+                                            const char  *channel,
+                                            GError     **error);
+/* API.md's team rule: one is an ancestor of the other in the sponsor tree
+ * or in the enroller tree. Never true for a == b. */
+gboolean      tc_store_is_team           (TcStore     *self,
+                                          const char  *a,
+                                          const char  *b,
+                                          GError     **error);
+/* Team members of @associate_id (TcAssociate, sorted by name), filtered by
+ * @query (substring of name, email or phone; case-insensitive) if not NULL. */
+GPtrArray    *tc_store_list_team         (TcStore     *self,
+                                          const char  *associate_id,
+                                          const char  *query,
+                                          GError     **error);
+/* Just the ids (char *), for presence fan-out. */
+GPtrArray    *tc_store_list_team_ids     (TcStore     *self,
+                                          const char  *associate_id,
+                                          GError     **error);
+/* TC_ERROR_NOT_FOUND when @member_id is not on @caller_id's team. */
+TcAssociate  *tc_store_get_dashboard     (TcStore     *self,
+                                          const char  *caller_id,
+                                          const char  *member_id,
+                                          GError     **error);
+/* All rows or none: unknown sponsor/enroller ids, cycles, a login taken by
+ * another associate or a new associate without a password fail the whole
+ * import with TC_ERROR_INVALID naming the line. Appends "member" events to
+ * the streams of the team members of every created or changed associate. */
+gboolean      tc_store_import_associates (TcStore        *self,
+                                          GPtrArray      *rows,
+                                          TcImportResult *result,
+                                          GError        **error);
+/* One TcMessage per recipient, committed durably before it returns. When
+ * (sender, client_id) was seen before, returns the messages first created
+ * and sets *out_created to FALSE. */
+GPtrArray    *tc_store_send_messages     (TcStore             *self,
+                                          const char          *sender_id,
+                                          const TcSendRequest *request,
+                                          gint64               now_usec,
+                                          gboolean            *out_created,
+                                          GError             **error);
+/* Newest first; @before_id <= 0 means from the newest. */
+GPtrArray    *tc_store_list_messages     (TcStore     *self,
+                                          const char  *associate_id,
+                                          const char  *peer_id,
+                                          gint64       before_id,
+                                          guint        limit,
+                                          gboolean    *out_more,
+                                          GError     **error);
+gboolean      tc_store_mark_read         (TcStore     *self,
+                                          const char  *associate_id,
+                                          const char  *peer_id,
+                                          gint64       up_to,
+                                          GError     **error);
+gboolean      tc_store_mark_all_read     (TcStore     *self,
+                                          const char  *associate_id,
+                                          GError     **error);
+/* One page of @associate_id's stream after @since (< 0: the whole state:
+ * "member" and "preferences" snapshot events with seq 0 first). */
+GPtrArray    *tc_store_sync              (TcStore     *self,
+                                          const char  *associate_id,
+                                          gint64       since,
+                                          guint        limit,
+                                          gint64      *out_cursor,
+                                          gboolean    *out_more,
+                                          gboolean    *out_reset,
+                                          GError     **error);
+/* The newest seq of any stream: a cursor that covers everything committed. */
+gint64        tc_store_head_cursor       (TcStore     *self,
+                                          GError     **error);
+/* Deletes messages, read markers, events (and later delivery records)
+ * older than @cutoff_usec. */
+gboolean      tc_store_purge             (TcStore     *self,
+                                          gint64       cutoff_usec,
+                                          guint       *out_messages,
+                                          GError     **error);
+
+G_END_DECLS

@@ -1,0 +1,815 @@
+/* tc-test-server.c: runs the real teamchat-server for integration tests */
+#include <signal.h>
+#include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <glib/gstdio.h>
+
+#include "tc-test-server.h"
+
+#define START_TIMEOUT_SECONDS 30
+#define STOP_TIMEOUT_SECONDS  30
+#define HTTP_TIMEOUT_SECONDS  60
+
+struct _TcTestServer
+{
+  char             *tmpdir;
+  char             *db_path;
+  char             *config_path;   /* NULL without a config */
+  GSubprocess      *process;       /* NULL while stopped */
+  GDataInputStream *out;
+  char             *base_url;
+  SoupSession      *session;
+};
+
+static const char *
+server_executable (void)
+{
+  const char *path = g_getenv ("TEAMCHAT_SERVER");
+
+  if (path != NULL && *path != '\0')
+    return path;
+#ifdef TEAMCHAT_SERVER_PATH
+  return TEAMCHAT_SERVER_PATH;
+#else
+  g_error ("Set TEAMCHAT_SERVER to the teamchat-server executable");
+  return NULL;
+#endif
+}
+
+static char *
+team_csv_path (void)
+{
+#ifdef TC_IT_DATA_DIR
+  return g_build_filename (TC_IT_DATA_DIR, "team.csv", NULL);
+#else
+  return g_test_build_filename (G_TEST_DIST, "server", "data", "team.csv", NULL);
+#endif
+}
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir;
+  const char *name;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      dir = g_dir_open (path, 0, NULL);
+      if (dir != NULL)
+        {
+          while ((name = g_dir_read_name (dir)) != NULL)
+            {
+              g_autofree char *child = g_build_filename (path, name, NULL);
+
+              remove_tree (child);
+            }
+          g_dir_close (dir);
+        }
+      g_rmdir (path);
+    }
+  else
+    {
+      g_unlink (path);
+    }
+}
+
+/* --- waiting with a guard ---------------------------------------------------- */
+
+typedef struct {
+  gboolean      done;
+  GAsyncResult *result;
+} AsyncWait;
+
+static void
+async_wait_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncWait *wait = user_data;
+
+  wait->done = TRUE;
+  wait->result = g_object_ref (result);
+}
+
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Reads one line of the server's stdout, giving up after @seconds. */
+static char *
+read_line (GDataInputStream  *in,
+           guint              seconds,
+           GError           **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GSource) timeout = g_timeout_source_new_seconds (seconds);
+  AsyncWait wait = { FALSE, NULL };
+  char *line;
+  gsize len;
+
+  g_main_context_push_thread_default (context);
+  g_source_set_callback (timeout, cancel_cb, cancellable, NULL);
+  g_source_attach (timeout, context);
+  g_data_input_stream_read_line_async (in, G_PRIORITY_DEFAULT, cancellable, async_wait_cb, &wait);
+  while (!wait.done)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timeout);
+  line = g_data_input_stream_read_line_finish_utf8 (in, wait.result, &len, error);
+  g_object_unref (wait.result);
+  g_main_context_pop_thread_default (context);
+  return line;
+}
+
+/* Waits for the process to end; FALSE if it did not within @seconds. */
+static gboolean
+wait_process (GSubprocess *process,
+              guint        seconds)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GSource) timeout = g_timeout_source_new_seconds (seconds);
+  g_autoptr(GError) error = NULL;
+  AsyncWait wait = { FALSE, NULL };
+  gboolean ok;
+
+  g_main_context_push_thread_default (context);
+  g_source_set_callback (timeout, cancel_cb, cancellable, NULL);
+  g_source_attach (timeout, context);
+  g_subprocess_wait_async (process, cancellable, async_wait_cb, &wait);
+  while (!wait.done)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timeout);
+  ok = g_subprocess_wait_finish (process, wait.result, &error);
+  g_object_unref (wait.result);
+  g_main_context_pop_thread_default (context);
+  return ok;
+}
+
+/* --- starting and stopping ------------------------------------------------------ */
+
+static gboolean
+import_team (TcTestServer  *self,
+             GError       **error)
+{
+  g_autofree char *csv = team_csv_path ();
+  g_autofree char *out = NULL;
+  g_autofree char *expected = g_strdup_printf ("imported %d\n", TC_TEST_TEAM_SIZE);
+  g_autoptr(GSubprocess) process = NULL;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, error, server_executable (),
+                              "import-associates", "--db", self->db_path, csv, NULL);
+  if (process == NULL)
+    return FALSE;
+  if (!g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, error))
+    return FALSE;
+  if (!g_subprocess_get_successful (process))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "import-associates failed (see stderr); stdout: %s", out);
+      return FALSE;
+    }
+  if (g_strcmp0 (out, expected) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "import-associates printed “%s”, expected “%s”", out, expected);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The server must not outlive a test program that aborts on a failed
+ * assertion (it would keep the test's stderr open, and meson waiting). */
+static void
+child_setup (gpointer data)
+{
+#ifdef __linux__
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+#endif
+}
+
+static gboolean
+spawn_server (TcTestServer  *self,
+              GError       **error)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *line = NULL;
+  const char *prefix = "listening on ";
+
+  g_assert_null (self->process);
+
+  g_ptr_array_add (argv, (gpointer) server_executable ());
+  g_ptr_array_add (argv, (gpointer) "serve");
+  g_ptr_array_add (argv, (gpointer) "--db");
+  g_ptr_array_add (argv, self->db_path);
+  g_ptr_array_add (argv, (gpointer) "--port");
+  g_ptr_array_add (argv, (gpointer) "0");
+  g_ptr_array_add (argv, (gpointer) "--bind");
+  g_ptr_array_add (argv, (gpointer) "127.0.0.1");
+  if (self->config_path != NULL)
+    {
+      g_ptr_array_add (argv, (gpointer) "--config");
+      g_ptr_array_add (argv, self->config_path);
+    }
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                error);
+  if (self->process == NULL)
+    return FALSE;
+  self->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
+
+  line = read_line (self->out, START_TIMEOUT_SECONDS, &local_error);
+  if (line == NULL)
+    {
+      if (local_error != NULL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                     "teamchat-server serve did not say where it listens: %s", local_error->message);
+      else
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                     "teamchat-server serve ended before it listened (see stderr)");
+      tc_test_server_kill (self);
+      return FALSE;
+    }
+  if (!g_str_has_prefix (line, prefix) ||
+      !g_str_has_prefix (line + strlen (prefix), "http://127.0.0.1:"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "teamchat-server serve printed “%s”, expected “listening on http://127.0.0.1:PORT”",
+                   line);
+      tc_test_server_kill (self);
+      return FALSE;
+    }
+
+  g_free (self->base_url);
+  self->base_url = g_strdup (line + strlen (prefix));
+  g_strchomp (self->base_url);
+  if (g_str_has_suffix (self->base_url, "/"))
+    self->base_url[strlen (self->base_url) - 1] = '\0';
+
+  /* A fresh session: connections to an old process are useless. */
+  g_clear_object (&self->session);
+  self->session = soup_session_new ();
+  soup_session_set_timeout (self->session, HTTP_TIMEOUT_SECONDS);
+  soup_session_set_user_agent (self->session, "teamchat-integration-tests");
+  return TRUE;
+}
+
+/**
+ * tc_test_server_start:
+ * @db_path: (nullable): an existing database to serve, or %NULL for a fresh
+ *   one in the server's own temporary directory
+ * @config_text: (nullable): INI text for `--config`
+ *
+ * A database that does not exist yet is created and filled from team.csv.
+ */
+TcTestServer *
+tc_test_server_start (const char  *db_path,
+                      const char  *config_text,
+                      GError     **error)
+{
+  g_autoptr(TcTestServer) self = g_new0 (TcTestServer, 1);
+
+  self->tmpdir = g_dir_make_tmp ("teamchat-it-XXXXXX", error);
+  if (self->tmpdir == NULL)
+    return NULL;
+  self->db_path = db_path != NULL ? g_strdup (db_path)
+                                  : g_build_filename (self->tmpdir, "teamchat.db", NULL);
+  if (config_text != NULL)
+    {
+      self->config_path = g_build_filename (self->tmpdir, "server.conf", NULL);
+      if (!g_file_set_contents (self->config_path, config_text, -1, error))
+        return NULL;
+    }
+  if (!g_file_test (self->db_path, G_FILE_TEST_EXISTS) && !import_team (self, error))
+    return NULL;
+  if (!spawn_server (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/* tc_test_server_start() that fails the test program on an error. */
+TcTestServer *
+tc_test_server_new_or_fail (const char *config_text)
+{
+  g_autoptr(GError) error = NULL;
+  TcTestServer *self = tc_test_server_start (NULL, config_text, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (self);
+  return self;
+}
+
+static void
+forget_process (TcTestServer *self)
+{
+  g_clear_object (&self->out);
+  g_clear_object (&self->process);
+  g_clear_object (&self->session);
+}
+
+/**
+ * tc_test_server_stop:
+ *
+ * Sends SIGTERM and waits. Returns: %TRUE if the server exited with status 0
+ */
+gboolean
+tc_test_server_stop (TcTestServer *self)
+{
+  gboolean ok;
+
+  if (self->process == NULL)
+    return TRUE;
+  g_clear_object (&self->session);
+  g_subprocess_send_signal (self->process, SIGTERM);
+  if (!wait_process (self->process, STOP_TIMEOUT_SECONDS))
+    {
+      g_test_message ("teamchat-server did not exit within %d s of SIGTERM; killing it",
+                      STOP_TIMEOUT_SECONDS);
+      g_subprocess_force_exit (self->process);
+      g_subprocess_wait (self->process, NULL, NULL);
+      forget_process (self);
+      return FALSE;
+    }
+  ok = g_subprocess_get_if_exited (self->process) &&
+       g_subprocess_get_exit_status (self->process) == 0;
+  if (!ok)
+    g_test_message ("teamchat-server did not exit cleanly on SIGTERM");
+  forget_process (self);
+  return ok;
+}
+
+/* SIGKILL, as a crash or a power cut would end it. */
+void
+tc_test_server_kill (TcTestServer *self)
+{
+  if (self->process == NULL)
+    return;
+  g_subprocess_force_exit (self->process);
+  g_subprocess_wait (self->process, NULL, NULL);
+  forget_process (self);
+}
+
+/* Starts the server again on the same database and config (stopping it
+ * first if it runs); the port, so the base URL, may change. */
+gboolean
+tc_test_server_restart (TcTestServer  *self,
+                        GError       **error)
+{
+  if (self->process != NULL)
+    tc_test_server_stop (self);
+  return spawn_server (self, error);
+}
+
+void
+tc_test_server_free (TcTestServer *self)
+{
+  if (self == NULL)
+    return;
+  tc_test_server_stop (self);
+  if (self->tmpdir != NULL && g_getenv ("TC_IT_KEEP_TMP") == NULL)
+    remove_tree (self->tmpdir);
+  g_free (self->tmpdir);
+  g_free (self->db_path);
+  g_free (self->config_path);
+  g_free (self->base_url);
+  g_free (self);
+}
+
+const char *
+tc_test_server_get_base_url (TcTestServer *self)
+{
+  return self->base_url;
+}
+
+const char *
+tc_test_server_get_db_path (TcTestServer *self)
+{
+  return self->db_path;
+}
+
+const char *
+tc_test_server_get_tmpdir (TcTestServer *self)
+{
+  return self->tmpdir;
+}
+
+/* ws://127.0.0.1:PORT/api/v1/ws */
+char *
+tc_test_server_ws_url (TcTestServer *self)
+{
+  g_assert_true (g_str_has_prefix (self->base_url, "http://"));
+  return g_strconcat ("ws://", self->base_url + strlen ("http://"), "/api/v1/ws", NULL);
+}
+
+SoupSession *
+tc_test_server_get_session (TcTestServer *self)
+{
+  g_assert_nonnull (self->session);
+  return self->session;
+}
+
+/* --- HTTP ---------------------------------------------------------------------------- */
+
+void
+tc_test_response_free (TcTestResponse *response)
+{
+  if (response == NULL)
+    return;
+  g_clear_pointer (&response->body, g_bytes_unref);
+  g_clear_pointer (&response->json, json_node_unref);
+  g_clear_pointer (&response->headers, soup_message_headers_unref);
+  g_free (response);
+}
+
+static JsonNode *
+parse_json (GBytes *bytes)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+  JsonNode *root;
+
+  if (len == 0 || !json_parser_load_from_data (parser, data, (gssize) len, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  return root != NULL ? json_node_copy (root) : NULL;
+}
+
+TcTestResponse *
+tc_test_send (TcTestServer *self,
+              const char   *method,
+              const char   *path,
+              const char   *authorization,
+              const char   *content_type,
+              const void   *data,
+              gssize        len)
+{
+  g_autofree char *url = g_strconcat (self->base_url, path, NULL);
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GError) error = NULL;
+  TcTestResponse *response;
+  GBytes *body;
+
+  g_assert_nonnull (self->session);
+  msg = soup_message_new (method, url);
+  g_assert_nonnull (msg);
+  if (authorization != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                  authorization);
+  if (data != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (data, len < 0 ? strlen (data) : (gsize) len);
+
+      soup_message_set_request_body_from_bytes (msg, content_type ? content_type : "application/json",
+                                                bytes);
+    }
+
+  body = soup_session_send_and_read (self->session, msg, NULL, &error);
+  g_assert_no_error (error);
+
+  response = g_new0 (TcTestResponse, 1);
+  response->status = soup_message_get_status (msg);
+  response->body = body;
+  response->json = parse_json (body);
+  response->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  return response;
+}
+
+JsonNode *
+tc_test_request_raw (TcTestServer *self,
+                     const char   *method,
+                     const char   *path,
+                     const char   *token,
+                     const void   *data,
+                     gsize         len,
+                     guint        *out_status)
+{
+  g_autofree char *authorization = token ? g_strconcat ("Bearer ", token, NULL) : NULL;
+  g_autoptr(TcTestResponse) response = NULL;
+
+  response = tc_test_send (self, method, path, authorization, "application/json", data,
+                           (gssize) len);
+  if (out_status != NULL)
+    *out_status = response->status;
+  return g_steal_pointer (&response->json);
+}
+
+JsonNode *
+tc_test_request (TcTestServer *self,
+                 const char   *method,
+                 const char   *path,
+                 const char   *token,
+                 const char   *body,
+                 guint        *out_status)
+{
+  return tc_test_request_raw (self, method, path, token, body, body ? strlen (body) : 0,
+                              out_status);
+}
+
+char *
+tc_test_login (TcTestServer *self,
+               const char   *login,
+               const char   *password)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) request = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *object;
+  guint status = 0;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "login");
+  json_builder_add_string_value (builder, login);
+  json_builder_set_member_name (builder, "password");
+  json_builder_add_string_value (builder, password);
+  json_builder_set_member_name (builder, "device");
+  json_builder_add_string_value (builder, "integration test");
+  json_builder_end_object (builder);
+  request = json_builder_get_root (builder);
+  text = json_to_string (request, FALSE);
+
+  answer = tc_test_request (self, "POST", "/api/v1/session", NULL, text, &status);
+  g_assert_cmpuint (status, ==, 200);
+  object = tc_test_object (answer);
+  return g_strdup (tc_test_get_string (object, "token"));
+}
+
+static const struct {
+  const char *id;
+  const char *login;
+} team_logins[] = {
+  { "A", "alice" },
+  { "B", "bob" },
+  { "C", "carol" },
+  { "D", "dan" },
+  { "E", "erin" },
+  { "F", "frank" },
+  { "G", "grace" },
+};
+
+char *
+tc_test_login_as (TcTestServer *self,
+                  const char   *id)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (team_logins); i++)
+    if (g_str_equal (team_logins[i].id, id))
+      {
+        g_autofree char *password = g_strconcat ("password-", id, NULL);
+
+        return tc_test_login (self, team_logins[i].login, password);
+      }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+char *
+tc_test_message_json (const char         *client_id,
+                      const char * const *to,
+                      const char         *body,
+                      const char * const *attachments)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "client_id");
+  json_builder_add_string_value (builder, client_id);
+  json_builder_set_member_name (builder, "to");
+  json_builder_begin_array (builder);
+  for (guint i = 0; to != NULL && to[i] != NULL; i++)
+    json_builder_add_string_value (builder, to[i]);
+  json_builder_end_array (builder);
+  if (body != NULL)
+    {
+      json_builder_set_member_name (builder, "body");
+      json_builder_add_string_value (builder, body);
+    }
+  if (attachments != NULL)
+    {
+      json_builder_set_member_name (builder, "attachments");
+      json_builder_begin_array (builder);
+      for (guint i = 0; attachments[i] != NULL; i++)
+        json_builder_add_string_value (builder, attachments[i]);
+      json_builder_end_array (builder);
+    }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+JsonNode *
+tc_test_send_message (TcTestServer       *self,
+                      const char         *token,
+                      const char         *client_id,
+                      const char * const *to,
+                      const char         *body,
+                      guint              *out_status)
+{
+  g_autofree char *text = tc_test_message_json (client_id, to, body, NULL);
+
+  return tc_test_request (self, "POST", "/api/v1/messages", token, text, out_status);
+}
+
+JsonArray *
+tc_test_history (TcTestServer *self,
+                 const char   *token,
+                 const char   *peer)
+{
+  JsonArray *all = json_array_new ();
+  gint64 before = -1;
+  gboolean more = TRUE;
+
+  while (more)
+    {
+      g_autofree char *escaped = g_uri_escape_string (peer, NULL, FALSE);
+      g_autofree char *path = NULL;
+      g_autoptr(JsonNode) answer = NULL;
+      JsonObject *object;
+      JsonArray *page;
+      guint status = 0;
+
+      if (before < 0)
+        path = g_strdup_printf ("/api/v1/conversations/%s/messages?limit=200", escaped);
+      else
+        path = g_strdup_printf ("/api/v1/conversations/%s/messages?limit=200&before=%" G_GINT64_FORMAT,
+                                escaped, before);
+      answer = tc_test_request (self, "GET", path, token, NULL, &status);
+      g_assert_cmpuint (status, ==, 200);
+      object = tc_test_object (answer);
+      page = tc_test_get_array (object, "messages");
+      for (guint i = 0; i < json_array_get_length (page); i++)
+        {
+          JsonNode *element = json_array_get_element (page, i);
+          JsonObject *message = tc_test_object (element);
+
+          json_array_add_element (all, json_node_copy (element));
+          before = tc_test_get_int (message, "id");
+        }
+      more = tc_test_get_bool (object, "more");
+      if (more)
+        g_assert_cmpuint (json_array_get_length (page), >, 0);
+    }
+  return all;
+}
+
+/* --- assertions --------------------------------------------------------------------- */
+
+JsonObject *
+tc_test_object (JsonNode *node)
+{
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_node_get_object (node);
+}
+
+static JsonNode *
+get_member (JsonObject *object,
+            const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL)
+    g_error ("member “%s” is missing", member);
+  return node;
+}
+
+const char *
+tc_test_get_string (JsonObject *object,
+                    const char *member)
+{
+  JsonNode *node = get_member (object, member);
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    g_error ("member “%s” is not a string", member);
+  return json_node_get_string (node);
+}
+
+gint64
+tc_test_get_int (JsonObject *object,
+                 const char *member)
+{
+  JsonNode *node = get_member (object, member);
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    g_error ("member “%s” is not an integer", member);
+  return json_node_get_int (node);
+}
+
+gboolean
+tc_test_get_bool (JsonObject *object,
+                  const char *member)
+{
+  JsonNode *node = get_member (object, member);
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    g_error ("member “%s” is not a boolean", member);
+  return json_node_get_boolean (node);
+}
+
+JsonArray *
+tc_test_get_array (JsonObject *object,
+                   const char *member)
+{
+  JsonNode *node = get_member (object, member);
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    g_error ("member “%s” is not an array", member);
+  return json_node_get_array (node);
+}
+
+JsonObject *
+tc_test_get_object (JsonObject *object,
+                    const char *member)
+{
+  JsonNode *node = get_member (object, member);
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    g_error ("member “%s” is not an object", member);
+  return json_node_get_object (node);
+}
+
+gboolean
+tc_test_is_null_member (JsonObject *object,
+                        const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  return node != NULL && JSON_NODE_HOLDS_NULL (node);
+}
+
+void
+tc_test_assert_error (JsonNode   *node,
+                      const char *code)
+{
+  JsonObject *object = tc_test_object (node);
+  JsonNode *error = json_object_get_member (object, "error");
+  JsonNode *message = json_object_get_member (object, "message");
+
+  g_assert_nonnull (error);
+  g_assert_true (JSON_NODE_HOLDS_VALUE (error));
+  g_assert_cmpint (json_node_get_value_type (error), ==, G_TYPE_STRING);
+  g_assert_nonnull (message);
+  g_assert_true (JSON_NODE_HOLDS_VALUE (message));
+  g_assert_cmpint (json_node_get_value_type (message), ==, G_TYPE_STRING);
+  g_assert_cmpstr (json_node_get_string (message), !=, "");
+  if (code != NULL)
+    g_assert_cmpstr (json_node_get_string (error), ==, code);
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+void
+tc_test_assert_id_set (JsonArray          *array,
+                       const char         *member,
+                       const char * const *expected)
+{
+  g_autoptr(GPtrArray) got = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *got_text = NULL;
+  g_autofree char *want_text = NULL;
+
+  g_assert_nonnull (array);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      const char *value;
+
+      if (member != NULL)
+        value = tc_test_get_string (tc_test_object (element), member);
+      else
+        value = json_node_get_string (element);
+      g_assert_nonnull (value);
+      g_ptr_array_add (got, g_strdup (value));
+    }
+  for (guint i = 0; expected != NULL && expected[i] != NULL; i++)
+    g_ptr_array_add (want, g_strdup (expected[i]));
+  g_ptr_array_sort (got, compare_strings);
+  g_ptr_array_sort (want, compare_strings);
+  g_ptr_array_add (got, NULL);
+  g_ptr_array_add (want, NULL);
+  got_text = g_strjoinv (",", (char **) got->pdata);
+  want_text = g_strjoinv (",", (char **) want->pdata);
+  g_assert_cmpstr (got_text, ==, want_text);
+}
+
+char *
+tc_test_uuid (void)
+{
+  return g_uuid_string_random ();
+}

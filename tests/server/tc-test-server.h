@@ -1,0 +1,146 @@
+/* tc-test-server.h: runs the real teamchat-server for integration tests
+ *
+ * Every fresh server gets its own temporary directory and database,
+ * filled from tests/server/data/team.csv with
+ * `teamchat-server import-associates`, and is then started with
+ * `teamchat-server serve --port 0`.
+ *
+ * The team of tests/server/data/team.csv (login "alice" … "grace", password
+ * "password-A" … "password-G"):
+ *
+ *   sponsor tree:  A ─┬─ B ── D          enroller tree:  A ─┬─ B
+ *                     ├─ C ── E                             └─ C ─┬─ D
+ *                     └─ F                                         └─ E ── F
+ *                  G (alone)                              G (alone)
+ *
+ * Two associates are on each other's team iff one is an ancestor of the
+ * other in either tree, so:
+ *
+ *   A: B C D E F      (the top of both trees)
+ *   B: A D            (D is B's sponsee; C is B's sibling, not team)
+ *   C: A D E F        (D and F only through the enroller tree: C enrolled D,
+ *                      and C enrolled E who enrolled F)
+ *   D: A B C
+ *   E: A C F
+ *   F: A C E
+ *   G: nobody
+ *
+ * Not team: B–C, B–E, B–F, D–E, D–F, and G with everyone.
+ * D prefers text messages (offline_channel sms); everyone has a phone.
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+#define TC_TEST_TEAM_SIZE 7
+
+typedef struct _TcTestServer TcTestServer;
+
+TcTestServer *tc_test_server_start        (const char    *db_path,
+                                           const char    *config_text,
+                                           GError       **error);
+TcTestServer *tc_test_server_new_or_fail  (const char    *config_text);
+gboolean      tc_test_server_stop         (TcTestServer  *self);
+void          tc_test_server_kill         (TcTestServer  *self);
+gboolean      tc_test_server_restart      (TcTestServer  *self,
+                                           GError       **error);
+void          tc_test_server_free         (TcTestServer  *self);
+
+const char   *tc_test_server_get_base_url (TcTestServer  *self);
+const char   *tc_test_server_get_db_path  (TcTestServer  *self);
+const char   *tc_test_server_get_tmpdir   (TcTestServer  *self);
+char         *tc_test_server_ws_url       (TcTestServer  *self);
+SoupSession  *tc_test_server_get_session  (TcTestServer  *self);
+
+typedef struct {
+  guint               status;
+  GBytes             *body;      /* never NULL */
+  JsonNode           *json;      /* NULL when the body is empty or not JSON */
+  SoupMessageHeaders *headers;   /* response headers */
+} TcTestResponse;
+
+void            tc_test_response_free (TcTestResponse *response);
+
+/* @authorization is the whole Authorization header value, or NULL. */
+TcTestResponse *tc_test_send          (TcTestServer *self,
+                                       const char   *method,
+                                       const char   *path,
+                                       const char   *authorization,
+                                       const char   *content_type,
+                                       const void   *data,
+                                       gssize        len);
+
+/* Bearer @token (NULL: no Authorization header); @body is JSON text. */
+JsonNode       *tc_test_request       (TcTestServer *self,
+                                       const char   *method,
+                                       const char   *path,
+                                       const char   *token,
+                                       const char   *body,
+                                       guint        *out_status);
+JsonNode       *tc_test_request_raw   (TcTestServer *self,
+                                       const char   *method,
+                                       const char   *path,
+                                       const char   *token,
+                                       const void   *data,
+                                       gsize         len,
+                                       guint        *out_status);
+
+char           *tc_test_login         (TcTestServer *self,
+                                       const char   *login,
+                                       const char   *password);
+/* Logs in as the associate with team.csv id @id ("A" … "G"). */
+char           *tc_test_login_as      (TcTestServer *self,
+                                       const char   *id);
+
+/* {"client_id","to","body"[,"attachments"]} as JSON text; @to and
+ * @attachments are NULL-terminated. */
+char           *tc_test_message_json  (const char         *client_id,
+                                       const char * const *to,
+                                       const char         *body,
+                                       const char * const *attachments);
+/* POST /api/v1/messages; returns the answer (status in @out_status). */
+JsonNode       *tc_test_send_message  (TcTestServer       *self,
+                                       const char         *token,
+                                       const char         *client_id,
+                                       const char * const *to,
+                                       const char         *body,
+                                       guint              *out_status);
+
+/* All messages between the caller and @peer, newest first (follows "more"). */
+JsonArray      *tc_test_history       (TcTestServer *self,
+                                       const char   *token,
+                                       const char   *peer);
+
+/* Asserts an error body {"error": @code, "message": string}. */
+void            tc_test_assert_error  (JsonNode     *node,
+                                       const char   *code);
+
+JsonObject     *tc_test_object        (JsonNode     *node);
+/* Members that must be there with the right type (the test fails if not). */
+const char     *tc_test_get_string    (JsonObject   *object,
+                                       const char   *member);
+gint64          tc_test_get_int       (JsonObject   *object,
+                                       const char   *member);
+gboolean        tc_test_get_bool      (JsonObject   *object,
+                                       const char   *member);
+JsonArray      *tc_test_get_array     (JsonObject   *object,
+                                       const char   *member);
+JsonObject     *tc_test_get_object    (JsonObject   *object,
+                                       const char   *member);
+gboolean        tc_test_is_null_member (JsonObject  *object,
+                                        const char  *member);
+/* Asserts @array holds exactly the strings of @expected (in any order);
+ * @member names the string member of each element (NULL: elements are
+ * strings themselves). */
+void            tc_test_assert_id_set (JsonArray          *array,
+                                       const char         *member,
+                                       const char * const *expected);
+char           *tc_test_uuid          (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcTestServer, tc_test_server_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcTestResponse, tc_test_response_free)
+
+G_END_DECLS

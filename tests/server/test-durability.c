@@ -1,0 +1,508 @@
+/* test-durability.c: acknowledged messages survive kill -9; resends are idempotent
+ *
+ * API.md: "A message is acknowledged only after it is durably committed",
+ * and POST /api/v1/messages is idempotent on (sender, client_id).
+ *
+ * Several senders post messages over HTTP, four requests in flight at a
+ * time. Partway (after KILL_AFTER_ACKS acknowledgements) the server is
+ * killed with SIGKILL from a timeout. It is restarted on the same database:
+ * every acknowledged message must be there with the id it was acknowledged
+ * with, a multi-recipient send must be there for all recipients or for
+ * none, and resending every client_id ever tried must answer the original
+ * messages for those that exist and create the others exactly once.
+ */
+#include <string.h>
+
+#include "tc-test-server.h"
+
+#define N_SENDS          400
+#define KILL_AFTER_ACKS  150
+#define IN_FLIGHT        4
+#define PHASE_SECONDS    240
+
+#define UNLIMITED_CONFIG "[limits]\nmessages_per_minute=0\n"
+
+/* Who sends to whom, in turn (all team pairs, see tc-test-server.h). */
+static const struct {
+  const char *from;
+  const char *to[3];
+} patterns[] = {
+  { "A", { "B", NULL } },
+  { "C", { "E", NULL } },
+  { "E", { "F", NULL } },
+  { "F", { "A", NULL } },
+  { "D", { "B", NULL } },
+  { "A", { "C", "D", NULL } },
+};
+
+static const char *senders[] = { "A", "C", "D", "E", "F" };
+
+typedef enum {
+  STATE_NOT_SENT,
+  STATE_IN_FLIGHT,
+  STATE_ACKED,
+  STATE_FAILED,     /* no answer: the server died with it in flight */
+} State;
+
+typedef struct _Run Run;
+
+typedef struct {
+  Run         *run;
+  const char  *from;
+  const char * const *to;
+  guint        n_to;
+  char        *client_id;
+  State        state;
+  gint64       ids[2];   /* by recipient, once acknowledged */
+} Entry;
+
+struct _Run
+{
+  TcTestServer *server;
+  GHashTable   *tokens;     /* associate id → token */
+  Entry         entries[N_SENDS];
+  guint         next;
+  guint         in_flight;
+  guint         acked;
+  guint         kill_after; /* 0: never */
+  gboolean      kill_scheduled;
+  gboolean      killed;
+};
+
+typedef struct {
+  Entry       *entry;
+  SoupMessage *msg;
+} Request;
+
+static void pump (Run *run);
+
+static void
+login_all (Run *run)
+{
+  g_hash_table_remove_all (run->tokens);
+  for (guint i = 0; i < G_N_ELEMENTS (senders); i++)
+    g_hash_table_insert (run->tokens, (gpointer) senders[i],
+                         tc_test_login_as (run->server, senders[i]));
+}
+
+static gboolean
+kill_cb (gpointer data)
+{
+  Run *run = data;
+
+  g_test_message ("kill -9 after %u acknowledgements, %u requests in flight", run->acked,
+                  run->in_flight);
+  tc_test_server_kill (run->server);
+  run->killed = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Fills @entry->ids from a 2xx answer, matching messages by recipient. */
+static void
+take_ids (Entry    *entry,
+          JsonNode *answer)
+{
+  JsonArray *messages = tc_test_get_array (tc_test_object (answer), "messages");
+
+  g_assert_cmpuint (json_array_get_length (messages), ==, entry->n_to);
+  for (guint i = 0; i < entry->n_to; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < json_array_get_length (messages); j++)
+        {
+          JsonObject *message = json_array_get_object_element (messages, j);
+
+          if (g_str_equal (tc_test_get_string (message, "to"), entry->to[i]))
+            {
+              g_assert_cmpstr (tc_test_get_string (message, "client_id"), ==, entry->client_id);
+              g_assert_cmpstr (tc_test_get_string (message, "from"), ==, entry->from);
+              entry->ids[i] = tc_test_get_int (message, "id");
+              found = TRUE;
+            }
+        }
+      g_assert_true (found);
+    }
+}
+
+static JsonNode *
+parse (GBytes *bytes)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  if (!json_parser_load_from_data (parser, data, (gssize) len, NULL))
+    return NULL;
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static void
+send_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Request *request = user_data;
+  Entry *entry = request->entry;
+  Run *run = entry->run;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  guint status;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  run->in_flight--;
+  status = soup_message_get_status (request->msg);
+  g_object_unref (request->msg);
+  g_free (request);
+
+  if (bytes == NULL)
+    {
+      /* Only the kill may cost an answer. */
+      if (!run->kill_scheduled)
+        g_error ("send failed before the kill: %s", error->message);
+      entry->state = STATE_FAILED;
+    }
+  else if (status == 201)
+    {
+      g_autoptr(JsonNode) answer = parse (bytes);
+
+      take_ids (entry, answer);
+      entry->state = STATE_ACKED;
+      run->acked++;
+      if (run->kill_after > 0 && run->acked >= run->kill_after && !run->kill_scheduled)
+        {
+          run->kill_scheduled = TRUE;
+          g_timeout_add (0, kill_cb, run);
+        }
+    }
+  else
+    {
+      g_error ("send of %s answered %u: %.*s", entry->client_id, status,
+               (int) g_bytes_get_size (bytes), (const char *) g_bytes_get_data (bytes, NULL));
+    }
+  pump (run);
+}
+
+static void
+send_async (Run   *run,
+            Entry *entry)
+{
+  g_autofree char *url = g_strconcat (tc_test_server_get_base_url (run->server),
+                                      "/api/v1/messages", NULL);
+  g_autofree char *authorization = g_strconcat ("Bearer ",
+                                                (const char *) g_hash_table_lookup (run->tokens,
+                                                                                    entry->from),
+                                                NULL);
+  char *json = tc_test_message_json (entry->client_id, entry->to, "durable?", NULL);
+  g_autoptr(GBytes) body = g_bytes_new_take (json, strlen (json));
+  Request *request = g_new0 (Request, 1);
+
+  request->entry = entry;
+  request->msg = soup_message_new ("POST", url);
+  soup_message_headers_replace (soup_message_get_request_headers (request->msg), "Authorization",
+                                authorization);
+  soup_message_set_request_body_from_bytes (request->msg, "application/json", body);
+  entry->state = STATE_IN_FLIGHT;
+  run->in_flight++;
+  soup_session_send_and_read_async (tc_test_server_get_session (run->server), request->msg,
+                                    G_PRIORITY_DEFAULT, NULL, send_done_cb, request);
+}
+
+static void
+pump (Run *run)
+{
+  while (!run->killed && run->in_flight < IN_FLIGHT && run->next < N_SENDS)
+    send_async (run, &run->entries[run->next++]);
+}
+
+static gboolean
+flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends until everything is sent or the server was killed, then waits for
+ * the requests in flight. */
+static void
+run_sends (Run *run)
+{
+  gboolean timed_out = FALSE;
+  guint guard = g_timeout_add_seconds (PHASE_SECONDS, flag_cb, &timed_out);
+
+  pump (run);
+  while ((run->in_flight > 0 || (run->kill_scheduled && !run->killed)) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("sends did not finish within %d s (%u in flight)", PHASE_SECONDS, run->in_flight);
+  g_source_remove (guard);
+}
+
+/* All messages each sender has sent, by "FROM>TO:CLIENT_ID"; asserts that
+ * no (sender, client_id, recipient) is there twice. */
+static GHashTable *
+collect_messages (Run *run)
+{
+  GHashTable *found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) conversations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                               NULL);
+
+  for (guint p = 0; p < G_N_ELEMENTS (patterns); p++)
+    for (guint r = 0; patterns[p].to[r] != NULL; r++)
+      {
+        g_autofree char *key = g_strconcat (patterns[p].from, ">", patterns[p].to[r], NULL);
+        g_autoptr(JsonArray) history = NULL;
+
+        if (!g_hash_table_add (conversations, g_strdup (key)))
+          continue;
+        history = tc_test_history (run->server, g_hash_table_lookup (run->tokens, patterns[p].from),
+                                   patterns[p].to[r]);
+        for (guint i = 0; i < json_array_get_length (history); i++)
+          {
+            JsonObject *message = json_array_get_object_element (history, i);
+            char *message_key;
+            gint64 *id;
+
+            if (!g_str_equal (tc_test_get_string (message, "from"), patterns[p].from))
+              continue;
+            message_key = g_strdup_printf ("%s>%s:%s", tc_test_get_string (message, "from"),
+                                           tc_test_get_string (message, "to"),
+                                           tc_test_get_string (message, "client_id"));
+            id = g_new (gint64, 1);
+            *id = tc_test_get_int (message, "id");
+            if (g_hash_table_contains (found, message_key))
+              g_error ("message %s is stored twice", message_key);
+            g_hash_table_insert (found, message_key, id);
+          }
+      }
+  return found;
+}
+
+static const gint64 *
+lookup (GHashTable *found,
+        Entry      *entry,
+        guint       recipient)
+{
+  g_autofree char *key = g_strdup_printf ("%s>%s:%s", entry->from, entry->to[recipient],
+                                          entry->client_id);
+
+  return g_hash_table_lookup (found, key);
+}
+
+static void
+run_init (Run          *run,
+          TcTestServer *server)
+{
+  memset (run, 0, sizeof *run);
+  run->server = server;
+  run->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  for (guint i = 0; i < N_SENDS; i++)
+    {
+      Entry *entry = &run->entries[i];
+      guint p = i % G_N_ELEMENTS (patterns);
+
+      entry->run = run;
+      entry->from = patterns[p].from;
+      entry->to = patterns[p].to;
+      entry->n_to = g_strv_length ((char **) patterns[p].to);
+      entry->client_id = tc_test_uuid ();
+    }
+}
+
+static void
+run_clear (Run *run)
+{
+  for (guint i = 0; i < N_SENDS; i++)
+    g_free (run->entries[i].client_id);
+  g_clear_pointer (&run->tokens, g_hash_table_unref);
+}
+
+static void
+test_kill_during_sends (void)
+{
+  g_autoptr(TcTestServer) server = tc_test_server_new_or_fail (UNLIMITED_CONFIG);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) found = NULL;
+  g_autoptr(GHashTable) all_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  Run run;
+  guint attempted, acked_before, failed = 0, failed_stored = 0, expected_total = 0;
+
+  run_init (&run, server);
+  login_all (&run);
+  run.kill_after = KILL_AFTER_ACKS;
+  run_sends (&run);
+  g_assert_true (run.killed);
+  attempted = run.next;
+  acked_before = run.acked;
+  g_assert_cmpuint (acked_before, >=, KILL_AFTER_ACKS);
+  g_assert_cmpuint (attempted, <, N_SENDS);
+  for (guint i = 0; i < attempted; i++)
+    {
+      g_assert_cmpint (run.entries[i].state, !=, STATE_IN_FLIGHT);
+      if (run.entries[i].state == STATE_FAILED)
+        failed++;
+    }
+  g_test_message ("%u sends tried, %u acknowledged, %u without an answer", attempted, acked_before,
+                  failed);
+
+  /* Back on the same database. */
+  g_assert_true (tc_test_server_restart (server, &error));
+  g_assert_no_error (error);
+  login_all (&run);
+
+  /* Every acknowledged message is there with its id; a send with several
+   * recipients is all there or not at all. */
+  found = collect_messages (&run);
+  for (guint i = 0; i < attempted; i++)
+    {
+      Entry *entry = &run.entries[i];
+      guint present = 0;
+
+      for (guint r = 0; r < entry->n_to; r++)
+        {
+          const gint64 *id = lookup (found, entry, r);
+
+          if (entry->state == STATE_ACKED)
+            {
+              if (id == NULL)
+                g_error ("acknowledged message %s to %s (id %" G_GINT64_FORMAT ") was lost",
+                         entry->client_id, entry->to[r], entry->ids[r]);
+              g_assert_cmpint (*id, ==, entry->ids[r]);
+            }
+          if (id != NULL)
+            present++;
+        }
+      g_assert_true (present == 0 || present == entry->n_to);
+      if (entry->state == STATE_FAILED && present > 0)
+        failed_stored++;
+    }
+  /* Nothing beyond what was tried. */
+  for (guint i = 0; i < attempted; i++)
+    if (run.entries[i].state == STATE_ACKED || lookup (found, &run.entries[i], 0) != NULL)
+      expected_total += run.entries[i].n_to;
+  g_assert_cmpuint (g_hash_table_size (found), ==, expected_total);
+  g_test_message ("%u unanswered sends had been committed", failed_stored);
+
+  /* Resend every client_id tried: the stored answer 200 with their ids,
+   * the others are created now. */
+  for (guint i = 0; i < attempted; i++)
+    {
+      Entry *entry = &run.entries[i];
+      g_autoptr(JsonNode) answer = NULL;
+      g_autofree char *json = tc_test_message_json (entry->client_id, entry->to, "durable?", NULL);
+      gboolean stored = lookup (found, entry, 0) != NULL;
+      guint status = 0;
+
+      answer = tc_test_request (server, "POST", "/api/v1/messages",
+                                g_hash_table_lookup (run.tokens, entry->from), json, &status);
+      if (stored)
+        {
+          g_assert_cmpuint (status, ==, 200);
+          if (entry->state == STATE_ACKED)
+            {
+              gint64 before[2] = { entry->ids[0], entry->ids[1] };
+
+              take_ids (entry, answer);
+              for (guint r = 0; r < entry->n_to; r++)
+                g_assert_cmpint (entry->ids[r], ==, before[r]);
+            }
+          else
+            {
+              take_ids (entry, answer);
+              for (guint r = 0; r < entry->n_to; r++)
+                g_assert_cmpint (entry->ids[r], ==, *lookup (found, entry, r));
+            }
+        }
+      else
+        {
+          g_assert_cmpuint (status, ==, 201);
+          take_ids (entry, answer);
+        }
+      entry->state = STATE_ACKED;
+    }
+
+  /* The rest of the sends, on the restarted server. */
+  run.kill_after = 0;
+  run.kill_scheduled = FALSE;
+  run.killed = FALSE;
+  run.acked = 0;
+  run_sends (&run);
+  g_assert_cmpuint (run.next, ==, N_SENDS);
+  g_assert_cmpuint (run.acked, ==, N_SENDS - attempted);
+
+  /* Each client_id exactly once, with the ids it was acknowledged with. */
+  g_clear_pointer (&found, g_hash_table_unref);
+  found = collect_messages (&run);
+  expected_total = 0;
+  for (guint i = 0; i < N_SENDS; i++)
+    {
+      Entry *entry = &run.entries[i];
+
+      g_assert_cmpint (entry->state, ==, STATE_ACKED);
+      for (guint r = 0; r < entry->n_to; r++)
+        {
+          const gint64 *id = lookup (found, entry, r);
+          gint64 *copy;
+
+          g_assert_nonnull (id);
+          g_assert_cmpint (*id, ==, entry->ids[r]);
+          copy = g_new (gint64, 1);
+          *copy = *id;
+          if (!g_hash_table_add (all_ids, copy))
+            g_error ("message id %" G_GINT64_FORMAT " was given twice", *id);
+        }
+      expected_total += entry->n_to;
+    }
+  g_assert_cmpuint (g_hash_table_size (found), ==, expected_total);
+
+  run_clear (&run);
+}
+
+/* SIGTERM: a clean exit, and everything acknowledged is still there. */
+static void
+test_graceful_restart (void)
+{
+  g_autoptr(TcTestServer) server = tc_test_server_new_or_fail (UNLIMITED_CONFIG);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = tc_test_login_as (server, "A");
+  g_autofree char *a_again = NULL;
+  g_autoptr(JsonArray) history = NULL;
+  gint64 ids[20];
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *client_id = tc_test_uuid ();
+      g_autoptr(JsonNode) answer = NULL;
+      guint status = 0;
+
+      answer = tc_test_send_message (server, a, client_id, (const char *[]) { "B", NULL },
+                                     "before the restart", &status);
+      g_assert_cmpuint (status, ==, 201);
+      ids[i] = tc_test_get_int (json_array_get_object_element (
+                                  tc_test_get_array (tc_test_object (answer), "messages"), 0),
+                                "id");
+    }
+
+  g_assert_true (tc_test_server_stop (server));
+  g_assert_true (tc_test_server_restart (server, &error));
+  g_assert_no_error (error);
+
+  a_again = tc_test_login_as (server, "A");
+  history = tc_test_history (server, a_again, "B");
+  g_assert_cmpuint (json_array_get_length (history), ==, G_N_ELEMENTS (ids));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_assert_cmpint (tc_test_get_int (json_array_get_object_element (history, i), "id"), ==,
+                     ids[G_N_ELEMENTS (ids) - 1 - i]);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/durability/kill-during-sends", test_kill_during_sends);
+  g_test_add_func ("/durability/graceful-restart", test_graceful_restart);
+
+  return g_test_run ();
+}

@@ -1,0 +1,855 @@
+/* test-store.c: the SQLite store — team rule, messages, read markers, sync,
+ * retention, migrations and group commit, on real database files. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "tc-error.h"
+#include "tc-import-row.h"
+#include "tc-sqlite-store.h"
+#include "tc-sqlite.h"
+#include "tc-uuid.h"
+
+#define DAY ((gint64) 24 * 60 * 60 * G_USEC_PER_SEC)
+
+/*
+ * The test team:
+ *
+ *   sponsor tree        A ─┬─ B ── D           G (another company tree)
+ *                          ├─ C ── E
+ *                          └─ F
+ *   enroller tree       same, except D is enrolled by C and F by E.
+ *
+ * Team pairs: A with everyone but G; B–D; C–D (enroller); C–E; E–F
+ * (enroller); C–F (F's enroller E was enrolled by C). Not team: B–C
+ * (siblings), B–E, B–F, D–E, D–F, anyone–G.
+ */
+static const struct {
+  const char *id, *sponsor, *enroller;
+} tree[] = {
+  { "A", NULL, NULL },
+  { "B", "A", "A" },
+  { "C", "A", "A" },
+  { "D", "B", "C" },
+  { "E", "C", "C" },
+  { "F", "A", "E" },
+  { "G", NULL, NULL },
+};
+
+typedef struct {
+  char          *dir;
+  char          *path;
+  TcSqliteStore *store;
+  GMutex         mutex;
+  GPtrArray     *sunk_seqs;   /* gint64 as pointers, in sink order */
+} Fixture;
+
+static TcImportRow *
+make_row (const char *id,
+          const char *sponsor,
+          const char *enroller,
+          guint       line)
+{
+  TcImportRow *row = tc_import_row_new ();
+
+  row->associate = tc_associate_new ();
+  row->associate->id = g_strdup (id);
+  row->associate->name = g_strdup_printf ("Associate %s", id);
+  row->associate->email = g_strdup_printf ("%s@example.com", id);
+  row->associate->sponsor_id = g_strdup (sponsor);
+  row->associate->enroller_id = g_strdup (enroller);
+  row->associate->offline_channel = g_strdup ("email");
+  row->login = g_ascii_strdown (id, -1);
+  row->password = g_strdup ("password-123");
+  row->line = line;
+  return row;
+}
+
+static GPtrArray *
+tree_rows (void)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_import_row_free);
+
+  for (guint i = 0; i < G_N_ELEMENTS (tree); i++)
+    g_ptr_array_add (rows, make_row (tree[i].id, tree[i].sponsor, tree[i].enroller, i + 2));
+  return rows;
+}
+
+static void
+sink_cb (GPtrArray *events,
+         gpointer   user_data)
+{
+  Fixture *fixture = user_data;
+
+  g_mutex_lock (&fixture->mutex);
+  for (guint i = 0; i < events->len; i++)
+    {
+      TcStreamEvent *stream_event = g_ptr_array_index (events, i);
+      g_ptr_array_add (fixture->sunk_seqs, GSIZE_TO_POINTER (stream_event->event->seq));
+    }
+  g_mutex_unlock (&fixture->mutex);
+}
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = tree_rows ();
+  TcImportResult result = { 0, 0 };
+
+  fixture->dir = g_dir_make_tmp ("tc-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->path = g_build_filename (fixture->dir, "test.db", NULL);
+  fixture->store = tc_sqlite_store_new (fixture->path, &error);
+  g_assert_no_error (error);
+  g_mutex_init (&fixture->mutex);
+  fixture->sunk_seqs = g_ptr_array_new ();
+  tc_store_set_event_sink (TC_STORE (fixture->store), sink_cb, fixture);
+
+  g_assert_true (tc_store_import_associates (TC_STORE (fixture->store), rows, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (result.created, ==, G_N_ELEMENTS (tree));
+  g_assert_cmpuint (result.updated, ==, 0);
+}
+
+static void
+remove_tree (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  tc_store_set_event_sink (TC_STORE (fixture->store), NULL, NULL);
+  g_clear_object (&fixture->store);
+  remove_tree (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->path);
+  g_ptr_array_unref (fixture->sunk_seqs);
+  g_mutex_clear (&fixture->mutex);
+}
+
+static GPtrArray *
+send (Fixture     *fixture,
+      const char  *from,
+      const char  *to_csv,
+      const char  *body,
+      const char  *client_id,
+      gint64       when,
+      gboolean    *created,
+      GError     **error)
+{
+  g_autoptr(TcSendRequest) request = tc_send_request_new ();
+  g_auto(GStrv) to = g_strsplit (to_csv, ",", -1);
+
+  request->client_id = client_id ? g_strdup (client_id) : tc_uuid_new ();
+  for (guint i = 0; to[i] != NULL; i++)
+    g_ptr_array_add (request->to, g_strdup (to[i]));
+  g_free (request->body);
+  request->body = g_strdup (body);
+  return tc_store_send_messages (TC_STORE (fixture->store), from, request,
+                                 when ? when : g_get_real_time (), created, error);
+}
+
+static guint
+history_len (Fixture    *fixture,
+             const char *a,
+             const char *b)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  gboolean more = FALSE;
+
+  messages = tc_store_list_messages (TC_STORE (fixture->store), a, b, 0, 1000, &more, &error);
+  g_assert_no_error (error);
+  return messages->len;
+}
+
+/* --- team rule ------------------------------------------------------------- */
+
+static void
+test_team_rule (Fixture       *fixture,
+                gconstpointer  data)
+{
+  static const struct { const char *a, *b; gboolean team; } pairs[] = {
+    { "A", "B", TRUE }, { "B", "A", TRUE }, { "A", "D", TRUE }, { "A", "F", TRUE },
+    { "B", "D", TRUE }, { "C", "D", TRUE }, { "C", "E", TRUE }, { "E", "F", TRUE },
+    { "C", "F", TRUE }, { "F", "C", TRUE },
+    { "B", "C", FALSE }, { "B", "E", FALSE }, { "B", "F", FALSE }, { "D", "E", FALSE },
+    { "D", "F", FALSE }, { "A", "G", FALSE }, { "G", "A", FALSE }, { "A", "A", FALSE },
+    { "A", "nobody", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pairs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean team = tc_store_is_team (TC_STORE (fixture->store), pairs[i].a, pairs[i].b, &error);
+
+      g_assert_no_error (error);
+      if (team != pairs[i].team)
+        g_error ("%s–%s: expected %s", pairs[i].a, pairs[i].b, pairs[i].team ? "team" : "not team");
+    }
+}
+
+static char *
+ids_of (GPtrArray *associates)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; i < associates->len; i++)
+    {
+      TcAssociate *associate = g_ptr_array_index (associates, i);
+      g_string_append_printf (ids, "%s%s", i ? "," : "", associate->id);
+    }
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+static void
+test_team_list (Fixture       *fixture,
+                gconstpointer  data)
+{
+  static const struct { const char *id, *team; } lists[] = {
+    { "A", "B,C,D,E,F" }, { "B", "A,D" }, { "C", "A,D,E,F" }, { "D", "A,B,C" },
+    { "F", "A,C,E" }, { "G", "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) members = tc_store_list_team (TC_STORE (fixture->store), lists[i].id,
+                                                         NULL, &error);
+      g_autofree char *ids = NULL;
+
+      g_assert_no_error (error);
+      ids = ids_of (members);
+      g_assert_cmpstr (ids, ==, lists[i].team);
+    }
+
+  /* The search matches names case-insensitively. */
+  {
+    g_autoptr(GPtrArray) found = tc_store_list_team (TC_STORE (fixture->store), "A",
+                                                     "associate d", NULL);
+    g_autofree char *ids = ids_of (found);
+    g_assert_cmpstr (ids, ==, "D");
+  }
+}
+
+static void
+test_dashboard (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TcAssociate) d = NULL;
+  g_autoptr(TcAssociate) g = NULL;
+
+  d = tc_store_get_dashboard (TC_STORE (fixture->store), "A", "D", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (d->sponsor_id, ==, "B");
+  g_assert_cmpstr (d->sponsor_name, ==, "Associate B");
+  g_assert_cmpstr (d->enroller_id, ==, "C");
+  g_assert_cmpstr (d->enroller_name, ==, "Associate C");
+  g_assert_null (d->offline_channel);
+
+  g = tc_store_get_dashboard (TC_STORE (fixture->store), "A", "G", &error);
+  g_assert_error (error, TC_ERROR, TC_ERROR_NOT_FOUND);
+  g_assert_null (g);
+}
+
+/* --- import --------------------------------------------------------------------- */
+
+static void
+test_import_refuses_whole_file (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_import_row_free);
+  g_autoptr(TcAssociate) a = NULL;
+
+  /* A valid new row, a cycle (A under D under B under A), an unknown sponsor. */
+  g_ptr_array_add (rows, make_row ("H", "A", "A", 2));
+  g_ptr_array_add (rows, make_row ("A", "D", NULL, 3));
+  g_ptr_array_add (rows, make_row ("I", "nobody", NULL, 4));
+
+  g_assert_false (tc_store_import_associates (TC_STORE (fixture->store), rows, NULL, &error));
+  g_assert_error (error, TC_ERROR, TC_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "line 3"));
+  g_assert_nonnull (strstr (error->message, "line 4"));
+  g_assert_nonnull (strstr (error->message, "nobody"));
+
+  /* Nothing of it was stored: H does not exist, A is still at the top. */
+  g_assert_false (tc_store_is_team (TC_STORE (fixture->store), "A", "H", NULL));
+  a = tc_store_get_me (TC_STORE (fixture->store), "A", NULL);
+  g_assert_null (a->sponsor_id);
+}
+
+static void
+test_import_update_and_login (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_import_row_free);
+  g_autoptr(TcAssociate) who = NULL;
+  g_autoptr(TcAssociate) nobody = NULL;
+  TcImportResult result = { 0, 0 };
+  TcImportRow *row;
+
+  /* An update without a password keeps the old one. */
+  row = make_row ("B", "A", "A", 2);
+  g_free (row->associate->name);
+  row->associate->name = g_strdup ("Beatriz Nascimento");
+  g_free (row->password);
+  row->password = g_strdup ("");
+  g_ptr_array_add (rows, row);
+  g_assert_true (tc_store_import_associates (TC_STORE (fixture->store), rows, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (result.updated, ==, 1);
+  g_assert_cmpuint (result.created, ==, 0);
+
+  who = tc_store_authenticate (TC_STORE (fixture->store), "b", "password-123", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (who->name, ==, "Beatriz Nascimento");
+
+  nobody = tc_store_authenticate (TC_STORE (fixture->store), "b", "wrong-password", &error);
+  g_assert_error (error, TC_ERROR, TC_ERROR_UNAUTHORIZED);
+  g_assert_null (nobody);
+  g_clear_error (&error);
+  nobody = tc_store_authenticate (TC_STORE (fixture->store), "no-such-login", "password-123", &error);
+  g_assert_error (error, TC_ERROR, TC_ERROR_UNAUTHORIZED);
+  g_assert_null (nobody);
+}
+
+/* --- sessions ---------------------------------------------------------------------- */
+
+static void
+test_sessions (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 hash[TC_TOKEN_HASH_LEN];
+  g_autofree char *id = NULL;
+  g_autofree char *gone = NULL;
+
+  memset (hash, 7, sizeof hash);
+  g_assert_true (tc_store_create_session (TC_STORE (fixture->store), "A", hash, "laptop", &error));
+  g_assert_no_error (error);
+  id = tc_store_lookup_session (TC_STORE (fixture->store), hash, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (id, ==, "A");
+
+  g_assert_true (tc_store_delete_session (TC_STORE (fixture->store), hash, &error));
+  gone = tc_store_lookup_session (TC_STORE (fixture->store), hash, &error);
+  g_assert_error (error, TC_ERROR, TC_ERROR_UNAUTHORIZED);
+  g_assert_null (gone);
+}
+
+/* --- messages ------------------------------------------------------------------------ */
+
+static void
+test_send_fanout_and_idempotence (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) again = NULL;
+  g_autofree char *client_id = tc_uuid_new ();
+  gboolean created = FALSE;
+
+  first = send (fixture, "A", "B,C,F", "Training call at 7 pm 📞", client_id, 0, &created, &error);
+  g_assert_no_error (error);
+  g_assert_true (created);
+  g_assert_cmpuint (first->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      TcMessage *m = g_ptr_array_index (first, i);
+      g_assert_cmpstr (m->from, ==, "A");
+      g_assert_cmpstr (m->client_id, ==, client_id);
+      g_assert_cmpint (m->id, >, 0);
+    }
+  g_assert_cmpstr (((TcMessage *) first->pdata[0])->to, ==, "B");
+  g_assert_cmpstr (((TcMessage *) first->pdata[2])->to, ==, "F");
+
+  again = send (fixture, "A", "B,C,F", "Training call at 7 pm 📞", client_id, 0, &created, &error);
+  g_assert_no_error (error);
+  g_assert_false (created);
+  g_assert_cmpuint (again->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (((TcMessage *) again->pdata[i])->id, ==, ((TcMessage *) first->pdata[i])->id);
+
+  /* One conversation each, nothing doubled. */
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 1);
+  g_assert_cmpuint (history_len (fixture, "C", "A"), ==, 1);
+  g_assert_cmpuint (history_len (fixture, "F", "A"), ==, 1);
+}
+
+static void
+test_send_refusals_store_nothing (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  struct { const char *from, *to; TcErrorCode code; } cases[] = {
+    { "B", "C", TC_ERROR_FORBIDDEN },       /* siblings */
+    { "B", "A,C", TC_ERROR_FORBIDDEN },     /* one bad recipient spoils all */
+    { "A", "G", TC_ERROR_FORBIDDEN },
+    { "A", "B,nobody", TC_ERROR_INVALID },
+    { "A", "A", TC_ERROR_INVALID },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) messages = send (fixture, cases[i].from, cases[i].to, "hi", NULL, 0,
+                                            NULL, &error);
+      g_assert_error (error, TC_ERROR, (gint) cases[i].code);
+      g_assert_null (messages);
+    }
+  g_assert_cmpuint (history_len (fixture, "B", "A"), ==, 0);
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 0);
+
+  /* An unknown attachment is refused too. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TcSendRequest) request = tc_send_request_new ();
+    g_autoptr(GPtrArray) messages = NULL;
+
+    request->client_id = tc_uuid_new ();
+    g_ptr_array_add (request->to, g_strdup ("B"));
+    g_ptr_array_add (request->attachments, g_strdup ("no-such-resource"));
+    messages = tc_store_send_messages (TC_STORE (fixture->store), "A", request, g_get_real_time (),
+                                       NULL, &error);
+    g_assert_error (error, TC_ERROR, TC_ERROR_INVALID);
+    g_assert_null (messages);
+  }
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 0);
+}
+
+static void
+test_history_paging (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) page1 = NULL;
+  g_autoptr(GPtrArray) page2 = NULL;
+  gboolean more = FALSE;
+
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("message %u", i);
+      g_autoptr(GPtrArray) sent = send (fixture, i % 2 ? "A" : "B", i % 2 ? "B" : "A", body, NULL, 0,
+                                        NULL, &error);
+      g_assert_no_error (error);
+    }
+  /* Unrelated traffic must not show up. */
+  g_clear_pointer (&page1, g_ptr_array_unref);
+  {
+    g_autoptr(GPtrArray) other = send (fixture, "A", "C", "other", NULL, 0, NULL, &error);
+    g_assert_no_error (error);
+  }
+
+  page1 = tc_store_list_messages (TC_STORE (fixture->store), "A", "B", 0, 4, &more, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page1->len, ==, 4);
+  g_assert_true (more);
+  g_assert_cmpstr (((TcMessage *) page1->pdata[0])->body, ==, "message 6");
+  g_assert_cmpint (((TcMessage *) page1->pdata[0])->id, >, ((TcMessage *) page1->pdata[1])->id);
+
+  page2 = tc_store_list_messages (TC_STORE (fixture->store), "B", "A",
+                                  ((TcMessage *) page1->pdata[3])->id, 4, &more, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page2->len, ==, 3);
+  g_assert_false (more);
+  g_assert_cmpstr (((TcMessage *) page2->pdata[2])->body, ==, "message 0");
+
+  /* Off the team: refused, not empty. */
+  g_clear_pointer (&page2, g_ptr_array_unref);
+  page2 = tc_store_list_messages (TC_STORE (fixture->store), "B", "C", 0, 4, &more, &error);
+  g_assert_error (error, TC_ERROR, TC_ERROR_FORBIDDEN);
+  g_assert_null (page2);
+}
+
+static void
+test_read_markers (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) m1 = send (fixture, "B", "A", "one", NULL, 0, NULL, &error);
+  g_autoptr(GPtrArray) m2 = send (fixture, "B", "A", "two", NULL, 0, NULL, &error);
+  g_autoptr(GPtrArray) m3 = send (fixture, "C", "A", "three", NULL, 0, NULL, &error);
+  g_autoptr(GPtrArray) history = NULL;
+  gint64 id1 = ((TcMessage *) m1->pdata[0])->id;
+  gint64 id2 = ((TcMessage *) m2->pdata[0])->id;
+  gboolean more;
+
+  g_assert_no_error (error);
+  g_assert_true (tc_store_mark_read (TC_STORE (fixture->store), "A", "B", id1, &error));
+  g_assert_no_error (error);
+
+  history = tc_store_list_messages (TC_STORE (fixture->store), "B", "A", 0, 10, &more, &error);
+  g_assert_true (((TcMessage *) history->pdata[1])->read);    /* "one" */
+  g_assert_false (((TcMessage *) history->pdata[0])->read);   /* "two" */
+
+  /* A marker never moves back, and must name a message of the conversation. */
+  g_assert_true (tc_store_mark_read (TC_STORE (fixture->store), "A", "B", id2, &error));
+  g_assert_true (tc_store_mark_read (TC_STORE (fixture->store), "A", "B", id1, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&history, g_ptr_array_unref);
+  history = tc_store_list_messages (TC_STORE (fixture->store), "B", "A", 0, 10, &more, &error);
+  g_assert_true (((TcMessage *) history->pdata[0])->read);
+  g_assert_false (tc_store_mark_read (TC_STORE (fixture->store), "A", "B",
+                                      ((TcMessage *) m3->pdata[0])->id, &error));
+  g_assert_error (error, TC_ERROR, TC_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (tc_store_mark_read (TC_STORE (fixture->store), "B", "C", id1, &error));
+  g_assert_error (error, TC_ERROR, TC_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+
+  /* read-all covers C's conversation too. */
+  g_assert_true (tc_store_mark_all_read (TC_STORE (fixture->store), "A", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&history, g_ptr_array_unref);
+  history = tc_store_list_messages (TC_STORE (fixture->store), "A", "C", 0, 10, &more, &error);
+  g_assert_true (((TcMessage *) history->pdata[0])->read);
+}
+
+/* --- sync ------------------------------------------------------------------------------- */
+
+static GPtrArray *
+sync_all (Fixture  *fixture,
+          const char *id,
+          gint64    since,
+          guint     limit,
+          gint64   *cursor,
+          guint    *pages)
+{
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_event_free);
+  gboolean more = TRUE, reset = FALSE;
+
+  *pages = 0;
+  while (more)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) page = tc_store_sync (TC_STORE (fixture->store), id, since, limit,
+                                                 cursor, &more, &reset, &error);
+      g_assert_no_error (error);
+      g_assert_false (reset);
+      g_assert_cmpint (*cursor, >=, since);
+      for (guint i = 0; i < page->len; i++)
+        g_ptr_array_add (all, tc_event_copy (page->pdata[i]));
+      since = *cursor;
+      (*pages)++;
+      g_assert_cmpuint (*pages, <, 100);
+    }
+  return all;
+}
+
+static guint
+count_type (GPtrArray   *events,
+            TcEventType  type)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < events->len; i++)
+    if (((TcEvent *) events->pdata[i])->type == type)
+      n++;
+  return n;
+}
+
+static void
+test_sync (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) full = NULL;
+  g_autoptr(GPtrArray) newer = NULL;
+  gint64 cursor = 0, cursor2 = 0;
+  gint64 last_seq = 0;
+  guint pages = 0;
+
+  for (guint i = 0; i < 9; i++)
+    {
+      g_autoptr(GPtrArray) sent = send (fixture, "A", i % 2 ? "B" : "C", "hello", NULL, 0, NULL,
+                                        &error);
+      g_assert_no_error (error);
+    }
+  g_assert_true (tc_store_set_offline_channel (TC_STORE (fixture->store), "A", "sms", &error));
+  g_assert_no_error (error);
+
+  full = sync_all (fixture, "A", -1, 4, &cursor, &pages);
+  g_assert_cmpuint (pages, >=, 3);
+  g_assert_cmpuint (count_type (full, TC_EVENT_MESSAGE), ==, 9);
+  /* Snapshot members (5) plus the member events of the initial import. */
+  g_assert_cmpuint (count_type (full, TC_EVENT_MEMBER), >=, 5);
+  g_assert_cmpuint (count_type (full, TC_EVENT_PREFERENCES), >=, 1);
+  g_assert_cmpint (((TcEvent *) full->pdata[0])->seq, ==, 0);
+  for (guint i = 0; i < full->len; i++)
+    {
+      TcEvent *event = full->pdata[i];
+      if (event->seq == 0)
+        continue;
+      g_assert_cmpint (event->seq, >, last_seq);
+      last_seq = event->seq;
+      if (event->type == TC_EVENT_PREFERENCES)
+        g_assert_cmpstr (event->offline_channel, ==, "sms");
+    }
+
+  /* Nothing new: an empty page and the same cursor. */
+  newer = sync_all (fixture, "A", cursor, 100, &cursor2, &pages);
+  g_assert_cmpuint (newer->len, ==, 0);
+  g_assert_cmpint (cursor2, ==, cursor);
+  g_clear_pointer (&newer, g_ptr_array_unref);
+
+  /* B's events do not appear in A's stream... */
+  {
+    g_autoptr(GPtrArray) sent = send (fixture, "B", "D", "not for A", NULL, 0, NULL, &error);
+    g_assert_no_error (error);
+  }
+  newer = sync_all (fixture, "A", cursor, 100, &cursor2, &pages);
+  g_assert_cmpuint (newer->len, ==, 0);
+  g_assert_cmpint (cursor2, >, cursor);
+  g_clear_pointer (&newer, g_ptr_array_unref);
+
+  /* ...but a read receipt from B does, and it says who read what. */
+  {
+    g_autoptr(GPtrArray) history = tc_store_list_messages (TC_STORE (fixture->store), "B", "A", 0, 1,
+                                                           NULL, &error);
+    gint64 up_to = ((TcMessage *) history->pdata[0])->id;
+
+    g_assert_true (tc_store_mark_read (TC_STORE (fixture->store), "B", "A", up_to, &error));
+    newer = sync_all (fixture, "A", cursor2, 100, &cursor, &pages);
+    g_assert_cmpuint (newer->len, ==, 1);
+    g_assert_cmpint (((TcEvent *) newer->pdata[0])->type, ==, TC_EVENT_READ);
+    g_assert_cmpstr (((TcEvent *) newer->pdata[0])->by, ==, "B");
+    g_assert_cmpstr (((TcEvent *) newer->pdata[0])->peer, ==, "A");
+    g_assert_cmpint (((TcEvent *) newer->pdata[0])->up_to, ==, up_to);
+  }
+}
+
+/* --- retention ------------------------------------------------------------------------- */
+
+static void
+test_retention (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time ();
+  g_autoptr(GPtrArray) old = send (fixture, "A", "B", "from last year", NULL, now - 200 * DAY, NULL,
+                                   &error);
+  g_autoptr(GPtrArray) recent = send (fixture, "A", "B", "from today", NULL, now, NULL, &error);
+  g_autoptr(GPtrArray) history = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  gint64 cursor = 0, cursor_before;
+  gboolean more, reset;
+  guint purged = 0;
+
+  g_assert_no_error (error);
+  /* A cursor taken before the purge, older than what the purge removes. */
+  events = tc_store_sync (TC_STORE (fixture->store), "A", 0, 1, &cursor_before, &more, &reset,
+                          &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  g_assert_true (tc_store_purge (TC_STORE (fixture->store), now - 90 * DAY, &purged, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (purged, ==, 1);
+
+  history = tc_store_list_messages (TC_STORE (fixture->store), "A", "B", 0, 10, &more, &error);
+  g_assert_cmpuint (history->len, ==, 1);
+  g_assert_cmpstr (((TcMessage *) history->pdata[0])->body, ==, "from today");
+
+  /* No endpoint returns the purged message: not even a full sync. */
+  events = tc_store_sync (TC_STORE (fixture->store), "A", -1, 1000, &cursor, &more, &reset, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < events->len; i++)
+    {
+      TcEvent *event = events->pdata[i];
+      if (event->type == TC_EVENT_MESSAGE)
+        g_assert_cmpstr (event->message->body, !=, "from last year");
+    }
+
+  /* Purging the same again changes nothing. */
+  g_assert_true (tc_store_purge (TC_STORE (fixture->store), now - 90 * DAY, &purged, &error));
+  g_assert_cmpuint (purged, ==, 0);
+}
+
+static void
+test_retention_reset (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  gint64 cursor = 0, cursor2 = 0;
+  gboolean more, reset;
+  guint purged;
+
+  /* The import's member events are "now": purging everything up to the
+   * future cuts the stream, and a cursor from before must reset. */
+  events = tc_store_sync (TC_STORE (fixture->store), "A", 0, 2, &cursor, &more, &reset, &error);
+  g_assert_no_error (error);
+  g_assert_true (more);
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  g_assert_true (tc_store_purge (TC_STORE (fixture->store), g_get_real_time () + DAY, &purged,
+                                 &error));
+  events = tc_store_sync (TC_STORE (fixture->store), "A", cursor, 100, &cursor2, &more, &reset,
+                          &error);
+  g_assert_no_error (error);
+  g_assert_true (reset);
+  g_assert_cmpuint (events->len, ==, 0);
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* A cursor at the head is fine. */
+  events = tc_store_sync (TC_STORE (fixture->store), "A", cursor2, 100, &cursor, &more, &reset,
+                          &error);
+  g_assert_false (reset);
+}
+
+/* --- migrations ---------------------------------------------------------------------------- */
+
+static void
+test_reopen_and_newer_schema (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TcSqliteStore) again = NULL;
+  g_autoptr(TcSqliteStore) refused = NULL;
+  g_autoptr(TcAssociate) a = NULL;
+
+  g_clear_object (&fixture->store);
+
+  /* Reopening migrates nothing and keeps the data. */
+  again = tc_sqlite_store_new (fixture->path, &error);
+  g_assert_no_error (error);
+  a = tc_store_get_me (TC_STORE (again), "A", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (a->name, ==, "Associate A");
+  g_clear_object (&again);
+
+  {
+    g_autoptr(sqlite3) db = tc_sqlite_open (fixture->path, FALSE, &error);
+    g_autofree char *sql = g_strdup_printf ("PRAGMA user_version = %u",
+                                            tc_sqlite_store_schema_version () + 1);
+    g_assert_no_error (error);
+    g_assert_true (tc_sqlite_exec (db, sql, &error));
+  }
+  refused = tc_sqlite_store_new (fixture->path, &error);
+  g_assert_null (refused);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "newer"));
+  g_clear_error (&error);
+
+  /* Leave something for teardown to close. */
+  {
+    g_autoptr(sqlite3) db = tc_sqlite_open (fixture->path, FALSE, NULL);
+    g_autofree char *sql = g_strdup_printf ("PRAGMA user_version = %u",
+                                            tc_sqlite_store_schema_version ());
+    tc_sqlite_exec (db, sql, NULL);
+  }
+  fixture->store = tc_sqlite_store_new (fixture->path, &error);
+  g_assert_no_error (error);
+}
+
+/* --- group commit ----------------------------------------------------------------------------- */
+
+typedef struct {
+  Fixture *fixture;
+  guint    index;
+  guint    ok;
+} Sender;
+
+static gpointer
+sender_thread (gpointer data)
+{
+  Sender *sender = data;
+  static const char *pairs[][2] = { { "A", "B" }, { "B", "D" }, { "C", "E" }, { "E", "F" } };
+
+  for (guint i = 0; i < 25; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      const char **pair = pairs[(sender->index + i) % G_N_ELEMENTS (pairs)];
+      g_autoptr(GPtrArray) sent = send (sender->fixture, pair[0], pair[1], "storm", NULL, 0, NULL,
+                                        &error);
+      if (sent != NULL)
+        sender->ok++;
+    }
+  return NULL;
+}
+
+static void
+test_concurrent_sends (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  Sender senders[16];
+  GThread *threads[16];
+  guint64 commits = 0, jobs = 0, commits_before = 0, jobs_before = 0;
+  guint total = 0;
+  gint64 previous = 0;
+
+  tc_sqlite_store_get_commit_stats (fixture->store, &commits_before, &jobs_before);
+  g_mutex_lock (&fixture->mutex);
+  g_ptr_array_set_size (fixture->sunk_seqs, 0);
+  g_mutex_unlock (&fixture->mutex);
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      senders[i] = (Sender) { fixture, i, 0 };
+      threads[i] = g_thread_new ("sender", sender_thread, &senders[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      g_thread_join (threads[i]);
+      total += senders[i].ok;
+    }
+  g_assert_cmpuint (total, ==, 16 * 25);
+
+  tc_sqlite_store_get_commit_stats (fixture->store, &commits, &jobs);
+  g_assert_cmpuint (jobs - jobs_before, ==, 16 * 25);
+  g_assert_cmpuint (commits - commits_before, <=, jobs - jobs_before);
+  g_test_message ("%u sends in %u commits", (guint) (jobs - jobs_before),
+                  (guint) (commits - commits_before));
+
+  /* Two stream events per message, handed over in commit (seq) order. */
+  g_assert_cmpuint (fixture->sunk_seqs->len, ==, 2 * 16 * 25);
+  for (guint i = 0; i < fixture->sunk_seqs->len; i++)
+    {
+      gint64 seq = (gint64) GPOINTER_TO_SIZE (fixture->sunk_seqs->pdata[i]);
+      g_assert_cmpint (seq, >, previous);
+      previous = seq;
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(name, func) \
+  g_test_add ("/store/" name, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("team-rule", test_team_rule);
+  ADD ("team-list", test_team_list);
+  ADD ("dashboard", test_dashboard);
+  ADD ("import/refuses-whole-file", test_import_refuses_whole_file);
+  ADD ("import/update-and-login", test_import_update_and_login);
+  ADD ("sessions", test_sessions);
+  ADD ("send/fan-out-and-idempotence", test_send_fanout_and_idempotence);
+  ADD ("send/refusals-store-nothing", test_send_refusals_store_nothing);
+  ADD ("history-paging", test_history_paging);
+  ADD ("read-markers", test_read_markers);
+  ADD ("sync", test_sync);
+  ADD ("retention", test_retention);
+  ADD ("retention-reset", test_retention_reset);
+  ADD ("migrations/reopen-and-newer-schema", test_reopen_and_newer_schema);
+  ADD ("group-commit/concurrent-sends", test_concurrent_sends);
+#undef ADD
+
+  return g_test_run ();
+}
