@@ -432,3 +432,10 @@ tc_api_health (TcApiRequest *request)
   json_object_set_string_member (answer, "version", PACKAGE_VERSION);
   tc_api_reply (request, SOUP_STATUS_OK, object_node (answer));
 }
+
+void
+tc_api_media_unavailable (TcApiRequest *request)
+{
+  g_set_error (&request->error, TC_ERROR, TC_ERROR_NOT_FOUND,
+               "the Documents and Media library is not available on this server yet");
+}

@@ -70,5 +70,6 @@ void tc_api_read           (TcApiRequest *request);
 void tc_api_read_all       (TcApiRequest *request);
 void tc_api_sync           (TcApiRequest *request);
 void tc_api_health         (TcApiRequest *request);
+void tc_api_media_unavailable (TcApiRequest *request);
 
 G_END_DECLS

@@ -42,6 +42,12 @@ static const Route routes[] = {
   { "POST",   "read-all",                 TRUE,  tc_api_read_all },
   { "GET",    "sync",                     TRUE,  tc_api_sync },
   { "GET",    "health",                   FALSE, tc_api_health },
+  /* The Documents and Media library arrives with the attachments work;
+   * until then its endpoints exist, need a token, and say so. */
+  { "GET",    "media/categories",           TRUE,  tc_api_media_unavailable },
+  { "GET",    "media/folders/*",            TRUE,  tc_api_media_unavailable },
+  { "GET",    "media/search",               TRUE,  tc_api_media_unavailable },
+  { "GET",    "media/resources/*/content",  TRUE,  tc_api_media_unavailable },
 };
 
 typedef struct {
@@ -319,6 +325,22 @@ route_matches (const Route  *route,
   return TRUE;
 }
 
+/* "GET, POST" for the Allow header of a 405. */
+static char *
+allowed_methods (const char *rest)
+{
+  g_autoptr(GString) allow = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      g_autofree char *arg = NULL;
+
+      if (route_matches (&routes[i], rest, &arg))
+        g_string_append_printf (allow, "%s%s", allow->len ? ", " : "", routes[i].method);
+    }
+  return g_string_free (g_steal_pointer (&allow), FALSE);
+}
+
 static void
 api_handler (SoupServer        *soup,
              SoupServerMessage *msg,
@@ -357,7 +379,13 @@ api_handler (SoupServer        *soup,
   if (route == NULL)
     {
       if (path_known)
-        fail (msg, TC_ERROR_METHOD, "method not allowed on this endpoint");
+        {
+          g_autofree char *allow = allowed_methods (path + strlen (API_PREFIX));
+
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
+                                        allow);
+          fail (msg, TC_ERROR_METHOD, "method not allowed on this endpoint");
+        }
       else
         fail (msg, TC_ERROR_NOT_FOUND, "no such endpoint");
       return;

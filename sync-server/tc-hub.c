@@ -322,6 +322,7 @@ hello_done (gpointer data)
   Hello *hello = data;
   g_autoptr(Connection) conn = hello->conn;
   g_autoptr(GError) error = hello->error;
+  gint64 cursor = hello->cursor;
 
   g_free (hello);
   if (conn->closed)
@@ -336,11 +337,11 @@ hello_done (gpointer data)
 
   {
     JsonObject *object = json_object_new ();
-    g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, hello->cursor);
+    g_autofree char *cursor_text = g_strdup_printf ("%" G_GINT64_FORMAT, cursor);
 
     json_object_set_string_member (object, "type", "hello");
-    json_object_set_string_member (object, "cursor", cursor);
-    conn->last_seq = hello->cursor;
+    json_object_set_string_member (object, "cursor", cursor_text);
+    conn->last_seq = cursor;
     connection_send_object (conn, object);
   }
 

@@ -1,0 +1,128 @@
+/* tc-api-client.h: the HTTP API of a Team Chat server, asynchronously
+ *
+ * One client per server (and account). Every failure comes back as a
+ * GError a person can act on: %TC_ERROR codes for what the server said
+ * (TC_ERROR_UNAUTHORIZED for a wrong password or an expired session,
+ * TC_ERROR_RATE_LIMITED with the wait in the message, …),
+ * TC_ERROR_UNAVAILABLE "cannot reach the server: …" when it cannot be
+ * reached, %G_TLS_ERROR with an explanation for certificate problems, and
+ * %G_IO_ERROR_CANCELLED when cancelled.
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "tc-associate.h"
+#include "tc-event.h"
+#include "tc-message.h"
+
+G_BEGIN_DECLS
+
+#define TC_TYPE_API_CLIENT (tc_api_client_get_type ())
+G_DECLARE_FINAL_TYPE (TcApiClient, tc_api_client, TC, API_CLIENT, GObject)
+
+/* One answer of GET /api/v1/sync. */
+typedef struct {
+  GPtrArray *events;    /* of TcEvent, in stream order; never NULL */
+  char      *cursor;    /* pass back as "since" */
+  gboolean   more;      /* another page follows */
+  gboolean   reset;     /* the cursor is too old: drop the replica, sync again */
+} TcSyncPage;
+
+void         tc_sync_page_free             (TcSyncPage *page);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcSyncPage, tc_sync_page_free)
+
+TcApiClient *tc_api_client_new             (const char           *base_url);
+const char  *tc_api_client_get_base_url    (TcApiClient          *self);
+const char  *tc_api_client_get_token       (TcApiClient          *self);
+void         tc_api_client_set_token       (TcApiClient          *self,
+                                            const char           *token);
+/* "ws://…/api/v1/ws" (or wss://) for this server. */
+char        *tc_api_client_get_websocket_url (TcApiClient        *self);
+
+void         tc_api_client_login_async     (TcApiClient          *self,
+                                            const char           *login,
+                                            const char           *password,
+                                            const char           *device,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+TcAssociate *tc_api_client_login_finish    (TcApiClient          *self,
+                                            GAsyncResult         *result,
+                                            char                **out_token,
+                                            GError              **error);
+void         tc_api_client_logout_async    (TcApiClient          *self,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+gboolean     tc_api_client_logout_finish   (TcApiClient          *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+
+void         tc_api_client_sync_async      (TcApiClient          *self,
+                                            const char           *since,
+                                            guint                 limit,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+TcSyncPage  *tc_api_client_sync_finish     (TcApiClient          *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+
+void         tc_api_client_send_async      (TcApiClient          *self,
+                                            const TcSendRequest  *request,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+GPtrArray   *tc_api_client_send_finish     (TcApiClient          *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+
+void         tc_api_client_read_async      (TcApiClient          *self,
+                                            const char           *peer_id,
+                                            gint64                up_to,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+gboolean     tc_api_client_read_finish     (TcApiClient          *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+void         tc_api_client_read_all_async  (TcApiClient          *self,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+gboolean     tc_api_client_read_all_finish (TcApiClient          *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+
+void         tc_api_client_team_async      (TcApiClient          *self,
+                                            const char           *query,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+GPtrArray   *tc_api_client_team_finish     (TcApiClient          *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+
+void         tc_api_client_history_async   (TcApiClient          *self,
+                                            const char           *peer_id,
+                                            gint64                before,
+                                            guint                 limit,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+GPtrArray   *tc_api_client_history_finish  (TcApiClient          *self,
+                                            GAsyncResult         *result,
+                                            gboolean             *out_more,
+                                            GError              **error);
+
+void         tc_api_client_websocket_connect_async  (TcApiClient          *self,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+SoupWebsocketConnection *
+             tc_api_client_websocket_connect_finish (TcApiClient          *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+
+G_END_DECLS
