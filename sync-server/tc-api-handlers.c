@@ -139,6 +139,7 @@ tc_api_session_create (TcApiRequest *request)
   g_autofree char *device = NULL;
   g_autofree char *token = NULL;
   g_autofree char *address_key = NULL;
+  g_autofree char *login_key = NULL;
   guint8 hash[TC_TOKEN_HASH_LEN];
   JsonObject *object;
   JsonObject *answer;
@@ -156,7 +157,9 @@ tc_api_session_create (TcApiRequest *request)
   /* Failed attempts are counted per login and per address; past either
    * limit even the right password waits, so guessing gains nothing. */
   address_key = g_strdup (request->remote_address ? request->remote_address : "unknown");
-  if (limiter_refuses (request, ctx->login_by_name, login, FALSE) ||
+  /* Logins match without regard to case, so must their failure counts. */
+  login_key = g_utf8_casefold (login, -1);
+  if (limiter_refuses (request, ctx->login_by_name, login_key, FALSE) ||
       limiter_refuses (request, ctx->login_by_address, address_key, FALSE))
     {
       g_set_error (&request->error, TC_ERROR, TC_ERROR_RATE_LIMITED,
@@ -172,7 +175,7 @@ tc_api_session_create (TcApiRequest *request)
           gint64 now = g_get_monotonic_time ();
 
           g_mutex_lock (&ctx->limiter_mutex);
-          tc_rate_limiter_record (ctx->login_by_name, login, now);
+          tc_rate_limiter_record (ctx->login_by_name, login_key, now);
           tc_rate_limiter_record (ctx->login_by_address, address_key, now);
           g_mutex_unlock (&ctx->limiter_mutex);
         }
@@ -397,7 +400,12 @@ tc_api_sync (TcApiRequest *request)
     }
   if (!query_int (request, "limit", SYNC_DEFAULT_LIMIT, &limit, &request->error))
     return;
-  limit = CLAMP (limit, 1, SYNC_MAX_LIMIT);
+  if (limit == 0)
+    {
+      g_set_error (&request->error, TC_ERROR, TC_ERROR_INVALID, "“limit” must be at least 1");
+      return;
+    }
+  limit = MIN (limit, SYNC_MAX_LIMIT);
 
   events = tc_store_sync (request->ctx->store, request->associate_id, since, (guint) limit,
                           &cursor, &more, &reset, &request->error);

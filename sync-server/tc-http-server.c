@@ -172,7 +172,8 @@ set_json_response (SoupServerMessage *msg,
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
-  soup_server_message_set_status (msg, status, NULL);
+  /* libsoup 3.2 has no reason phrase for 429. */
+  soup_server_message_set_status (msg, status, status == 429 ? "Too Many Requests" : NULL);
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
   if (node != NULL)
     {

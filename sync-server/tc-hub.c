@@ -518,6 +518,12 @@ on_message_cb (SoupWebsocketConnection *ws,
 {
   Connection *conn = user_data;
 
+  /* libsoup limits each frame, not a message reassembled from fragments. */
+  if (g_bytes_get_size (message) > MAX_FRAME_BYTES)
+    {
+      soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message over 64 KiB");
+      return;
+    }
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
       g_autoptr(GError) error = g_error_new (TC_ERROR, TC_ERROR_INVALID,

@@ -760,10 +760,18 @@ reader_done (Reader *reader)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Reader, reader_done)
 
-#define READER_BEGIN(reader, self, error, fallback)          \
-  g_auto(Reader) reader = { self, reader_acquire (self, error) }; \
-  if (reader.db == NULL)                                    \
-    return fallback
+/* Declare the reader before anything that holds its statements, so that
+ * it is cleaned up last: statements are finalized while the connection is
+ * still this thread's, and the snapshot ends only after them. */
+#define READER_DECLARE(reader, self) g_auto(Reader) reader = { self, NULL }
+
+static gboolean
+reader_open (Reader  *reader,
+             GError **error)
+{
+  reader->db = reader_acquire (reader->store, error);
+  return reader->db != NULL;
+}
 
 /* --- accounts ------------------------------------------------------------------ */
 
@@ -774,13 +782,16 @@ tc_sqlite_store_authenticate (TcStore     *store,
                               GError     **error)
 {
   TcSqliteStore *self = TC_SQLITE_STORE (store);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *id = NULL;
   g_autofree char *hash = NULL;
   int rc;
 
   {
-    READER_BEGIN (reader, self, error, NULL);
+    READER_DECLARE (reader, self);
+    g_autoptr(sqlite3_stmt) stmt = NULL;
+
+    if (!reader_open (&reader, error))
+      return NULL;
     stmt = prepare (reader.db, "SELECT id, password_hash FROM associates WHERE login = ?1", error);
     if (stmt == NULL)
       return NULL;
@@ -796,7 +807,6 @@ tc_sqlite_store_authenticate (TcStore     *store,
         set_sql_error (reader.db, "login", error);
         return NULL;
       }
-    g_clear_pointer (&stmt, sqlite3_finalize);
   }
 
   /* Hash verification is slow on purpose: do it outside the snapshot. */
@@ -807,7 +817,9 @@ tc_sqlite_store_authenticate (TcStore     *store,
     }
 
   {
-    READER_BEGIN (reader, self, error, NULL);
+    READER_DECLARE (reader, self);
+    if (!reader_open (&reader, error))
+      return NULL;
     return load_associate (reader.db, id, error);
   }
 }
@@ -859,10 +871,12 @@ tc_sqlite_store_lookup_session (TcStore      *store,
                                 const guint8 *token_hash,
                                 GError      **error)
 {
-  TcSqliteStore *self = TC_SQLITE_STORE (store);
+  READER_DECLARE (reader, TC_SQLITE_STORE (store));
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
-  READER_BEGIN (reader, self, error, NULL);
+
+  if (!reader_open (&reader, error))
+    return NULL;
 
   stmt = prepare (reader.db, "SELECT associate_id FROM sessions WHERE token_hash = ?1", error);
   if (stmt == NULL)
@@ -908,7 +922,9 @@ tc_sqlite_store_get_me (TcStore     *store,
                         const char  *associate_id,
                         GError     **error)
 {
-  READER_BEGIN (reader, TC_SQLITE_STORE (store), error, NULL);
+  READER_DECLARE (reader, TC_SQLITE_STORE (store));
+  if (!reader_open (&reader, error))
+    return NULL;
   return load_associate (reader.db, associate_id, error);
 }
 
@@ -977,8 +993,10 @@ tc_sqlite_store_is_team (TcStore     *store,
                          const char  *b,
                          GError     **error)
 {
+  READER_DECLARE (reader, TC_SQLITE_STORE (store));
   int r;
-  READER_BEGIN (reader, TC_SQLITE_STORE (store), error, FALSE);
+  if (!reader_open (&reader, error))
+    return FALSE;
 
   r = team_check (reader.db, a, b, error);
   return r > 0;
@@ -1032,8 +1050,10 @@ tc_sqlite_store_list_team (TcStore     *store,
                            const char  *query,
                            GError     **error)
 {
+  READER_DECLARE (reader, TC_SQLITE_STORE (store));
   g_autoptr(GPtrArray) members = NULL;
-  READER_BEGIN (reader, TC_SQLITE_STORE (store), error, NULL);
+  if (!reader_open (&reader, error))
+    return NULL;
 
   members = team_members (reader.db, associate_id, error);
   if (members == NULL)
@@ -1050,7 +1070,9 @@ tc_sqlite_store_list_team_ids (TcStore     *store,
                                const char  *associate_id,
                                GError     **error)
 {
-  READER_BEGIN (reader, TC_SQLITE_STORE (store), error, NULL);
+  READER_DECLARE (reader, TC_SQLITE_STORE (store));
+  if (!reader_open (&reader, error))
+    return NULL;
   return team_ids (reader.db, associate_id, error);
 }
 
@@ -1060,9 +1082,11 @@ tc_sqlite_store_get_dashboard (TcStore     *store,
                                const char  *member_id,
                                GError     **error)
 {
+  READER_DECLARE (reader, TC_SQLITE_STORE (store));
   g_autoptr(TcAssociate) member = NULL;
   int r;
-  READER_BEGIN (reader, TC_SQLITE_STORE (store), error, NULL);
+  if (!reader_open (&reader, error))
+    return NULL;
 
   r = team_check (reader.db, caller_id, member_id, error);
   if (r < 0)
@@ -1550,10 +1574,12 @@ tc_sqlite_store_list_messages (TcStore     *store,
                                gboolean    *out_more,
                                GError     **error)
 {
+  READER_DECLARE (reader, TC_SQLITE_STORE (store));
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_message_free);
   int r;
-  READER_BEGIN (reader, TC_SQLITE_STORE (store), error, NULL);
+  if (!reader_open (&reader, error))
+    return NULL;
 
   r = team_check (reader.db, associate_id, peer_id, error);
   if (r < 0)
@@ -1786,12 +1812,15 @@ tc_sqlite_store_sync (TcStore     *store,
                       gboolean    *out_reset,
                       GError     **error)
 {
+  READER_DECLARE (reader, TC_SQLITE_STORE (store));
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_event_free);
   g_autoptr(sqlite3_stmt) stmt = NULL;
   gint64 head, purged, last_seq = 0;
   guint n_stored = 0;
   int rc;
-  READER_BEGIN (reader, TC_SQLITE_STORE (store), error, NULL);
+
+  if (!reader_open (&reader, error))
+    return NULL;
 
   *out_more = FALSE;
   *out_reset = FALSE;
@@ -1800,9 +1829,11 @@ tc_sqlite_store_sync (TcStore     *store,
   if (head < 0 || purged < 0)
     return NULL;
 
-  if (since > 0 && since < purged)
+  if (since > 0 && (since < purged || since > head))
     {
-      /* Events after this cursor were deleted: the client must start over. */
+      /* Events after this cursor were deleted, or the cursor is from a
+       * future this database never saw (restored from a backup): either
+       * way the client must start over. */
       *out_reset = TRUE;
       *out_cursor = head;
       return g_steal_pointer (&events);
@@ -1875,7 +1906,9 @@ static gint64
 tc_sqlite_store_head_cursor (TcStore  *store,
                              GError  **error)
 {
-  READER_BEGIN (reader, TC_SQLITE_STORE (store), error, -1);
+  READER_DECLARE (reader, TC_SQLITE_STORE (store));
+  if (!reader_open (&reader, error))
+    return -1;
   return head_seq (reader.db, error);
 }
 
@@ -1983,18 +2016,20 @@ tc_sqlite_store_purge (TcStore     *store,
   PurgeJob job = { cutoff_usec, 0 };
   guint messages = 0;
 
-  /* In chunks, so live traffic never waits behind one huge delete. */
+  /* In chunks, so live traffic never waits behind one huge delete. Events
+   * go first: that is what moves purged_seq, so cursors that pointed into
+   * the deleted history get "reset". */
+  do
+    {
+      if (!run_write (self, purge_events_job, &job, error))
+        return FALSE;
+    }
+  while (job.deleted == PURGE_CHUNK);
   do
     {
       if (!run_write (self, purge_messages_job, &job, error))
         return FALSE;
       messages += job.deleted;
-    }
-  while (job.deleted == PURGE_CHUNK);
-  do
-    {
-      if (!run_write (self, purge_events_job, &job, error))
-        return FALSE;
     }
   while (job.deleted == PURGE_CHUNK);
   if (!run_write (self, purge_markers_job, &job, error))

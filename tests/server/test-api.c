@@ -296,6 +296,13 @@ test_login_rate_limit (Fixture       *f,
                                               "rate_limited");
   }
 
+  /* Logins match without regard to case: so does their limit. */
+  {
+    g_autoptr(JsonNode) answer = expect_code (f, "POST", "/api/v1/session", NULL,
+                                              "{\"login\":\"ALICE\",\"password\":\"password-A\"}",
+                                              429, "rate_limited");
+  }
+
   /* The limit is per login: others still get in. */
   bob = tc_test_login (f->server, "bob", "password-B");
   g_assert_nonnull (bob);

@@ -50,9 +50,8 @@ make_row (const char *id,
           const char *enroller,
           guint       line)
 {
-  TcImportRow *row = tc_import_row_new ();
+  TcImportRow *row = tc_import_row_new ();   /* comes with an empty associate */
 
-  row->associate = tc_associate_new ();
   row->associate->id = g_strdup (id);
   row->associate->name = g_strdup_printf ("Associate %s", id);
   row->associate->email = g_strdup_printf ("%s@example.com", id);
@@ -675,6 +674,14 @@ test_retention (Fixture       *fixture,
         g_assert_cmpstr (event->message->body, !=, "from last year");
     }
 
+  /* A cursor from before the purge points into deleted history. */
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = tc_store_sync (TC_STORE (fixture->store), "A", cursor_before, 100, &cursor, &more,
+                          &reset, &error);
+  g_assert_no_error (error);
+  g_assert_true (reset);
+  g_assert_cmpuint (events->len, ==, 0);
+
   /* Purging the same again changes nothing. */
   g_assert_true (tc_store_purge (TC_STORE (fixture->store), now - 90 * DAY, &purged, &error));
   g_assert_cmpuint (purged, ==, 0);
@@ -710,6 +717,14 @@ test_retention_reset (Fixture       *fixture,
   events = tc_store_sync (TC_STORE (fixture->store), "A", cursor2, 100, &cursor, &more, &reset,
                           &error);
   g_assert_false (reset);
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* One from beyond the head (a database restored from a backup) resets. */
+  events = tc_store_sync (TC_STORE (fixture->store), "A", cursor2 + 1000, 100, &cursor, &more,
+                          &reset, &error);
+  g_assert_no_error (error);
+  g_assert_true (reset);
+  g_assert_cmpint (cursor, ==, cursor2);
 }
 
 /* --- migrations ---------------------------------------------------------------------------- */
