@@ -416,6 +416,5 @@ tc_cli_main (int    argc,
   if (g_str_equal (command, "import-media") || g_str_equal (command, "parse-reply"))
     return die ("“%s” is not in this version yet (see docs/api.md)", command);
 
-  fputs (usage, stderr);
-  return die ("unknown command “%s”", command);
+  return die ("unknown command “%s” (see teamchat-server --help)", command);
 }
