@@ -8,10 +8,12 @@ build_pkgs=(
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsodium-dev
   glib-networking
+  libgtk-4-dev libadwaita-1-dev libsecret-1-dev libnotify-dev librsvg2-common
+  desktop-file-utils appstream
 )
 test_pkgs=(
   xvfb xauth dbus dbus-daemon sqlite3 openssl python3-gi
-
+  at-spi2-core gir1.2-atspi-2.0 imagemagick libglib2.0-bin
 )
 demo_pkgs=(curl)
 

@@ -252,6 +252,14 @@ changes_clear (Changes *changes)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Changes, changes_clear)
 
+/* A change that no conversation shows (preferences, the cursor). */
+static void
+changes_add_global (Changes         *changes,
+                    TcReplicaChange  what)
+{
+  changes->what |= what;
+}
+
 static void
 changes_add (Changes         *changes,
              TcReplicaChange  what,
@@ -1215,7 +1223,7 @@ apply_event (Db             *db,
           return FALSE;
         if (g_strcmp0 (old, event->offline_channel) == 0)
           return TRUE;
-        changes_add (changes, TC_REPLICA_CHANGE_PREFERENCES, NULL);
+        changes_add_global (changes, TC_REPLICA_CHANGE_PREFERENCES);
         return meta_set (db, "offline_channel", event->offline_channel, error);
       }
 
@@ -1762,6 +1770,7 @@ next_outbox_job (TcReplica *self,
   request = tc_send_request_new ();
   request->client_id = column_dup (stmt, 0);
   g_ptr_array_add (request->to, column_dup (stmt, 1));
+  g_free (request->body);
   request->body = column_dup (stmt, 2);
   attachments = attachments_from_json ((const char *) sqlite3_column_text (stmt, 3));
   for (guint i = 0; i < attachments->len; i++)

@@ -1,0 +1,22 @@
+/* main.c: teamchat */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "tc-application.h"
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(TcApplication) app = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  app = tc_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}

@@ -1,0 +1,326 @@
+/* tc-chat-panel.c: the Team Chat side panel — Recent and Unread
+ *
+ * Reads only the replica: it asks for the conversation list again whenever
+ * the replica says messages, read markers or members changed.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tc-chat-panel.h"
+
+struct _TcChatPanel
+{
+  AdwBin          parent_instance;
+
+  /* template widgets */
+  GtkToggleButton *recent_button;
+  GtkToggleButton *unread_button;
+  GtkLabel        *sync_label;
+  GtkProgressBar  *sync_progress;
+  GtkStack        *list_stack;
+  GtkListBox      *list_box;
+  AdwStatusPage   *empty_page;
+
+  /* owned */
+  TcAccount       *account;
+  TcReplica       *replica;        /* the account's, held while shown */
+  TcSyncEngine    *engine;
+  GCancellable    *cancellable;
+  gulong           changed_id;
+  gulong           state_id;
+  gulong           progress_id;
+};
+
+G_DEFINE_FINAL_TYPE (TcChatPanel, tc_chat_panel, ADW_TYPE_BIN)
+
+static char *
+format_time (gint64 usec)
+{
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  if (when == NULL)
+    return g_strdup ("");
+  if (g_date_time_get_year (when) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (when) == g_date_time_get_day_of_year (now))
+    /* TRANSLATORS: time of a message sent today, see g_date_time_format() */
+    return g_date_time_format (when, _("%H:%M"));
+  /* The locale's own short date. */
+  return g_date_time_format (when, "%x");
+}
+
+static GtkWidget *
+conversation_row_new (const TcConversation *conversation)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *overlay = gtk_overlay_new ();
+  GtkWidget *avatar = adw_avatar_new (40, conversation->peer_name, TRUE);
+  GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *name = gtk_label_new (conversation->peer_name);
+  GtkWidget *preview = gtk_label_new (NULL);
+  const TcReplicaMessage *last = conversation->last_message;
+  g_autofree char *accessible = NULL;
+  g_autofree char *when = NULL;
+
+  g_object_set_data_full (G_OBJECT (row), "peer-id", g_strdup (conversation->peer_id), g_free);
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+
+  gtk_overlay_set_child (GTK_OVERLAY (overlay), avatar);
+  if (conversation->online)
+    {
+      GtkWidget *dot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+      gtk_widget_add_css_class (dot, "presence-dot");
+      gtk_widget_set_halign (dot, GTK_ALIGN_END);
+      gtk_widget_set_valign (dot, GTK_ALIGN_END);
+      gtk_overlay_add_overlay (GTK_OVERLAY (overlay), dot);
+    }
+  gtk_box_append (GTK_BOX (box), overlay);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (name, TRUE);
+  gtk_widget_add_css_class (name, "heading");
+  gtk_box_append (GTK_BOX (top), name);
+  if (last != NULL)
+    {
+      GtkWidget *time_label;
+
+      when = format_time (last->message->sent_at);
+      time_label = gtk_label_new (when);
+      gtk_widget_add_css_class (time_label, "dim-label");
+      gtk_widget_add_css_class (time_label, "caption");
+      gtk_box_append (GTK_BOX (top), time_label);
+    }
+  gtk_box_append (GTK_BOX (text), top);
+
+  if (last != NULL)
+    {
+      g_autofree char *flat = g_strdup (last->message->body ? last->message->body : "");
+
+      g_strdelimit (flat, "\n\r\t", ' ');
+      gtk_label_set_text (GTK_LABEL (preview), flat);
+    }
+  gtk_label_set_xalign (GTK_LABEL (preview), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (preview), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (preview, "dim-label");
+  gtk_box_append (GTK_BOX (text), preview);
+  gtk_widget_set_hexpand (text, TRUE);
+  gtk_widget_set_valign (text, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), text);
+
+  if (conversation->unread > 0)
+    {
+      g_autofree char *count = g_strdup_printf ("%u", conversation->unread);
+      GtkWidget *badge = gtk_label_new (count);
+
+      gtk_widget_add_css_class (badge, "unread-badge");
+      gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
+      gtk_box_append (GTK_BOX (box), badge);
+    }
+
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+
+  /* One sentence for screen readers: who, presence, how many unread. */
+  if (conversation->unread > 0)
+    accessible = g_strdup_printf (ngettext ("%s, %s, %u unread message",
+                                            "%s, %s, %u unread messages", conversation->unread),
+                                  conversation->peer_name,
+                                  conversation->online ? _("online") : _("offline"),
+                                  conversation->unread);
+  else
+    accessible = g_strdup_printf (C_("conversation row", "%s, %s"), conversation->peer_name,
+                                  conversation->online ? _("online") : _("offline"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+  return row;
+}
+
+static void
+conversations_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  TcChatPanel *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) conversations = NULL;
+  GtkWidget *child;
+
+  conversations = tc_replica_list_conversations_finish (TC_REPLICA (source), result, &error);
+  if (conversations == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not list conversations: %s", error->message);
+      return;
+    }
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
+    gtk_list_box_remove (self->list_box, child);
+  for (guint i = 0; i < conversations->len; i++)
+    gtk_list_box_append (self->list_box, conversation_row_new (g_ptr_array_index (conversations, i)));
+
+  if (conversations->len > 0)
+    gtk_stack_set_visible_child_name (self->list_stack, "list");
+  else
+    {
+      gboolean unread = gtk_toggle_button_get_active (self->unread_button);
+
+      adw_status_page_set_title (self->empty_page,
+                                 unread ? _("All Caught Up") : _("No Conversations Yet"));
+      adw_status_page_set_description (self->empty_page,
+                                       unread ? _("You have read every message.")
+                                              : _("Messages you send and receive show up here."));
+      gtk_stack_set_visible_child_name (self->list_stack, "empty");
+    }
+}
+
+static void
+refresh (TcChatPanel *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->replica == NULL)
+    return;
+  self->cancellable = g_cancellable_new ();
+  tc_replica_list_conversations_async (self->replica,
+                                       gtk_toggle_button_get_active (self->unread_button)
+                                         ? TC_CONVERSATIONS_UNREAD : TC_CONVERSATIONS_RECENT,
+                                       self->cancellable, conversations_cb, self);
+}
+
+static void
+on_replica_changed_cb (TcChatPanel     *self,
+                       TcReplicaChange  change)
+{
+  if (change & (TC_REPLICA_CHANGE_MESSAGES | TC_REPLICA_CHANGE_READ | TC_REPLICA_CHANGE_MEMBERS |
+                TC_REPLICA_CHANGE_RESET))
+    refresh (self);
+}
+
+static void
+update_sync_status (TcChatPanel *self)
+{
+  TcSyncEngine *engine = self->engine;
+  const char *text = NULL;
+  gboolean first_sync = FALSE;
+
+  if (engine == NULL)
+    return;
+  switch (tc_sync_engine_get_state (engine))
+    {
+    case TC_SYNC_STATE_OFFLINE:
+      text = _("Offline — messages you write are sent when the connection returns");
+      break;
+    case TC_SYNC_STATE_CONNECTING:
+      text = _("Connecting…");
+      break;
+    case TC_SYNC_STATE_SYNCING:
+      text = _("Updating…");
+      first_sync = tc_sync_engine_get_first_sync (engine);
+      break;
+    case TC_SYNC_STATE_ONLINE:
+    default:
+      break;
+    }
+  gtk_label_set_text (self->sync_label, text ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_label), text != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_progress), first_sync);
+  if (first_sync)
+    gtk_progress_bar_set_fraction (self->sync_progress, tc_sync_engine_get_progress (engine));
+}
+
+static void
+on_filter_toggled_cb (TcChatPanel     *self,
+                      GtkToggleButton *button)
+{
+  if (gtk_toggle_button_get_active (button))
+    refresh (self);
+}
+
+static void
+disconnect_account (TcChatPanel *self)
+{
+  if (self->replica != NULL)
+    g_clear_signal_handler (&self->changed_id, self->replica);
+  if (self->engine != NULL)
+    {
+      g_clear_signal_handler (&self->state_id, self->engine);
+      g_clear_signal_handler (&self->progress_id, self->engine);
+    }
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->replica);
+  g_clear_object (&self->engine);
+  g_clear_object (&self->account);
+}
+
+void
+tc_chat_panel_set_account (TcChatPanel *self,
+                           TcAccount   *account)
+{
+  GtkWidget *child;
+
+  g_return_if_fail (TC_IS_CHAT_PANEL (self));
+
+  disconnect_account (self);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
+    gtk_list_box_remove (self->list_box, child);
+  if (account == NULL || !tc_account_is_logged_in (account))
+    return;
+
+  self->account = g_object_ref (account);
+  self->replica = g_object_ref (tc_account_get_replica (account));
+  self->engine = g_object_ref (tc_account_get_sync_engine (account));
+  self->changed_id = g_signal_connect_object (self->replica, "changed",
+                                              G_CALLBACK (on_replica_changed_cb), self,
+                                              G_CONNECT_SWAPPED);
+  self->state_id = g_signal_connect_object (self->engine, "notify::state",
+                                            G_CALLBACK (update_sync_status), self,
+                                            G_CONNECT_SWAPPED);
+  self->progress_id = g_signal_connect_object (self->engine, "notify::progress",
+                                               G_CALLBACK (update_sync_status), self,
+                                               G_CONNECT_SWAPPED);
+  update_sync_status (self);
+  refresh (self);
+}
+
+static void
+tc_chat_panel_dispose (GObject *object)
+{
+  TcChatPanel *self = TC_CHAT_PANEL (object);
+
+  disconnect_account (self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TC_TYPE_CHAT_PANEL);
+
+  G_OBJECT_CLASS (tc_chat_panel_parent_class)->dispose (object);
+}
+
+static void
+tc_chat_panel_class_init (TcChatPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tc_chat_panel_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/teamchat/TeamChat/tc-chat-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, TcChatPanel, recent_button);
+  gtk_widget_class_bind_template_child (widget_class, TcChatPanel, unread_button);
+  gtk_widget_class_bind_template_child (widget_class, TcChatPanel, sync_label);
+  gtk_widget_class_bind_template_child (widget_class, TcChatPanel, sync_progress);
+  gtk_widget_class_bind_template_child (widget_class, TcChatPanel, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, TcChatPanel, list_box);
+  gtk_widget_class_bind_template_child (widget_class, TcChatPanel, empty_page);
+  gtk_widget_class_bind_template_callback (widget_class, on_filter_toggled_cb);
+}
+
+static void
+tc_chat_panel_init (TcChatPanel *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

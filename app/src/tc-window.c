@@ -1,0 +1,178 @@
+/* tc-window.c: the main window — login page, then the Team Chat panel */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "tc-account.h"
+#include "tc-chat-panel.h"
+#include "tc-login-page.h"
+#include "tc-window.h"
+
+struct _TcWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* template widgets */
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *stack;
+  TcLoginPage          *login_page;
+  TcChatPanel          *chat_panel;
+  AdwWindowTitle       *content_title;
+
+  /* owned */
+  TcAccount            *account;
+  GSettings            *settings;
+};
+
+G_DEFINE_FINAL_TYPE (TcWindow, tc_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+show_main (TcWindow *self)
+{
+  const TcAssociate *me = tc_account_get_associate (self->account);
+
+  tc_chat_panel_set_account (self->chat_panel, self->account);
+  adw_window_title_set_title (self->content_title, me ? me->name : "");
+  gtk_stack_set_visible_child_name (self->stack, "main");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", TRUE);
+}
+
+static void
+show_login (TcWindow *self)
+{
+  tc_chat_panel_set_account (self->chat_panel, NULL);
+  tc_login_page_reset (self->login_page);
+  gtk_stack_set_visible_child_name (self->stack, "login");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->login_page));
+}
+
+static void
+on_logged_in_cb (TcWindow   *self,
+                 const char *server_url,
+                 const char *login)
+{
+  /* Remember where and as whom, never the password. */
+  g_settings_set_string (self->settings, "server-url", server_url);
+  g_settings_set_string (self->settings, "last-login", login);
+  show_main (self);
+}
+
+static void
+logout_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(TcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tc_account_logout_finish (TC_ACCOUNT (source), result, &error))
+    {
+      /* TRANSLATORS: %s is a technical error message */
+      g_autofree char *text = g_strdup_printf (_("Logged out, but the local history could not be deleted: %s"),
+                                               error->message);
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+    }
+  show_login (self);
+}
+
+static void
+logout_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  TcWindow *self = TC_WINDOW (widget);
+
+  tc_account_logout_async (self->account,
+                           g_settings_get_boolean (self->settings, "keep-history-on-logout"),
+                           NULL, logout_cb, g_object_ref (self));
+}
+
+static void
+save_window_state (TcWindow *self)
+{
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized",
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
+}
+
+static gboolean
+tc_window_close_request (GtkWindow *window)
+{
+  save_window_state (TC_WINDOW (window));
+  return GTK_WINDOW_CLASS (tc_window_parent_class)->close_request (window);
+}
+
+static void
+tc_window_dispose (GObject *object)
+{
+  TcWindow *self = TC_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), TC_TYPE_WINDOW);
+  g_clear_object (&self->account);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (tc_window_parent_class)->dispose (object);
+}
+
+static void
+tc_window_class_init (TcWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = tc_window_dispose;
+  window_class->close_request = tc_window_close_request;
+
+  g_type_ensure (TC_TYPE_LOGIN_PAGE);
+  g_type_ensure (TC_TYPE_CHAT_PANEL);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/teamchat/TeamChat/tc-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, login_page);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, chat_panel);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, content_title);
+  gtk_widget_class_bind_template_callback (widget_class, on_logged_in_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_activated);
+}
+
+static void
+tc_window_init (TcWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->account = tc_account_new ();
+  tc_login_page_set_account (self->login_page, self->account);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
+}
+
+TcWindow *
+tc_window_new (TcApplication *application)
+{
+  TcWindow *self = g_object_new (TC_TYPE_WINDOW, "application", application, NULL);
+  const char *server = tc_application_get_server_override (application);
+
+  self->settings = g_object_ref (tc_application_get_settings (application));
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  /* --server wins over what was used last, and is remembered on login. */
+  {
+    g_autofree char *saved_server = g_settings_get_string (self->settings, "server-url");
+    g_autofree char *login = g_settings_get_string (self->settings, "last-login");
+
+    tc_login_page_set_server (self->login_page, server ? server : saved_server);
+    tc_login_page_set_login (self->login_page, login);
+  }
+  show_login (self);
+  return self;
+}

@@ -1,0 +1,15 @@
+/* tc-window.h: the main window — login page, then the Team Chat panel */
+#pragma once
+
+#include <adwaita.h>
+
+#include "tc-application.h"
+
+G_BEGIN_DECLS
+
+#define TC_TYPE_WINDOW (tc_window_get_type ())
+G_DECLARE_FINAL_TYPE (TcWindow, tc_window, TC, WINDOW, AdwApplicationWindow)
+
+TcWindow *tc_window_new (TcApplication *application);
+
+G_END_DECLS
