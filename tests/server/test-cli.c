@@ -246,6 +246,12 @@ serve (Served     *served,
   served->log_path = g_strdup_printf ("%s/serve-%u.log", tmpdir, n_served);
   served->out_path = g_strdup_printf ("%s/serve-%u.out", tmpdir, n_served);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  /* In the sanitizer build, GCC 12's LeakSanitizer crashes ("Tracer caught
+   * signal 11") scanning the thread-local storage of the dlopen()ed TLS
+   * backend (glib-networking), and the exit status turns to 1. Leaks of the
+   * server's own code are still checked by every other server the tests run. */
+  if (tls_cert != NULL)
+    g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
   g_subprocess_launcher_set_stdout_file_path (launcher, served->out_path);
   g_subprocess_launcher_set_stderr_file_path (launcher, served->log_path);
   served->proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
@@ -377,9 +383,10 @@ test_tls (void)
   g_autoptr(JsonNode) health = NULL;
   g_autoptr(GSubprocess) openssl = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *openssl_path = g_find_program_in_path ("openssl");
   Served served = { 0 };
 
-  if (g_find_program_in_path ("openssl") == NULL)
+  if (openssl_path == NULL)
     {
       g_test_skip ("openssl is needed to make a test certificate");
       return;
