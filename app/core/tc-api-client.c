@@ -1104,7 +1104,8 @@ parse_team (TcApiClient  *self,
             JsonNode     *node,
             GError      **error)
 {
-  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_associate_free);
+  g_autoptr(GPtrArray) members =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) tc_associate_free);
   JsonObject *object = tc_json_require_object (node, "answer", error);
   JsonArray *array;
 

@@ -30,6 +30,8 @@
 /* A frame the server does not answer within this long means a dead link. */
 #define REPLY_TIMEOUT_SECONDS    60
 #define PING_TIMEOUT_SECONDS     15
+/* Events are far smaller (a message is at most 64 KiB on the way in). */
+#define MAX_FRAME_BYTES          (1024 * 1024)
 /* More resets in a row than this is a server bug, not a stale cursor. */
 #define MAX_RESETS               2
 
@@ -69,6 +71,7 @@ typedef struct {
   guint                    reads_retry_source;
 
   guint                    ping_timeout_source;
+  guint                    hello_timeout_source;
 } Session;
 
 struct _TcSyncEngine
@@ -286,6 +289,7 @@ end_session (TcSyncEngine *self)
   g_clear_handle_id (&session->reads_retry_source, g_source_remove);
   g_clear_handle_id (&session->reply_timeout_source, g_source_remove);
   g_clear_handle_id (&session->ping_timeout_source, g_source_remove);
+  g_clear_handle_id (&session->hello_timeout_source, g_source_remove);
   if (session->ws != NULL)
     {
       g_signal_handlers_disconnect_by_func (session->ws, on_ws_message_cb, session);
@@ -404,11 +408,22 @@ on_ws_connected_cb (GObject      *source,
     }
   session->ws = ws;
   soup_websocket_connection_set_keepalive_interval (ws, KEEPALIVE_SECONDS);
-  soup_websocket_connection_set_max_incoming_payload_size (ws, 0);
+  soup_websocket_connection_set_max_incoming_payload_size (ws, MAX_FRAME_BYTES);
   g_signal_connect (ws, "message", G_CALLBACK (on_ws_message_cb), session);
   g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed_cb), session);
   g_signal_connect (ws, "error", G_CALLBACK (on_ws_error_cb), session);
   g_debug ("WebSocket open; waiting for hello");
+}
+
+static gboolean
+on_hello_timeout_cb (gpointer user_data)
+{
+  Session *session = user_data;
+
+  session->hello_timeout_source = 0;
+  fail_session (session, g_error_new (TC_ERROR, TC_ERROR_UNAVAILABLE,
+                                      "cannot reach the server: the live connection did not open"));
+  return G_SOURCE_REMOVE;
 }
 
 /* The stream is read up to its end as of the last page. */
@@ -422,13 +437,19 @@ catch_up_done (Session *session)
   set_first_sync (self, FALSE);
 
   if (self->retention_days > 0)
-    tc_replica_purge_async (self->replica,
-                            tc_time_now () - (gint64) self->retention_days * 24 * 3600 * G_USEC_PER_SEC,
-                            NULL, on_purged_cb, NULL);
+    {
+      gint64 cutoff = tc_time_now () - (gint64) self->retention_days * 24 * 3600 * G_USEC_PER_SEC;
+
+      tc_replica_purge_async (self->replica, cutoff, NULL, on_purged_cb, NULL);
+    }
 
   if (session->phase == PHASE_CATCH_UP)
     {
       session->phase = PHASE_CONNECT;
+      /* The handshake and the hello must come; a server that accepts the
+       * connection and then says nothing is as good as gone. */
+      session->hello_timeout_source = g_timeout_add_seconds (REPLY_TIMEOUT_SECONDS,
+                                                             on_hello_timeout_cb, session);
       tc_api_client_websocket_connect_async (self->client, session->cancellable,
                                              on_ws_connected_cb, session_ref (session));
     }
@@ -687,6 +708,7 @@ on_hello (Session    *session,
 
   if (session->phase != PHASE_CONNECT)
     return;
+  g_clear_handle_id (&session->hello_timeout_source, g_source_remove);
   if (!tc_json_get_string (frame, "cursor", FALSE, &cursor, &error))
     g_debug ("Hello without a usable cursor: %s", error->message);
 
@@ -986,8 +1008,9 @@ on_read_reply (Session     *session,
               code == TC_ERROR_UNAVAILABLE))
     {
       if (session->reads_retry_source == 0)
-        session->reads_retry_source = g_timeout_add (MAX (tc_backoff_ceiling (&session->outbox_backoff), 100),
-                                                     on_reads_retry_cb, session);
+        session->reads_retry_source =
+          g_timeout_add (MAX (tc_backoff_ceiling (&session->outbox_backoff), 100),
+                         on_reads_retry_cb, session);
       return;
     }
   /* Refused markers (a message purged meanwhile, a peer off the team) are

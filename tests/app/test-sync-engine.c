@@ -129,16 +129,19 @@ on_state_cb (TcSyncEngine *engine,
     device->n_online++;
 }
 
+/* A device of @id whose replica is @path (NULL: a new file). */
 static Device *
 device_new_full (Fixture         *f,
                  const char      *id,
+                 const char      *replica_path,
                  GNetworkMonitor *monitor,
                  guint            page_size)
 {
   Device *device = g_new0 (Device, 1);
   g_autoptr(GError) error = NULL;
   g_autofree char *name = g_strdup_printf ("%s-%u.db", id, f->devices->len);
-  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  g_autofree char *path = replica_path != NULL ? g_strdup (replica_path)
+                                               : g_build_filename (f->dir, name, NULL);
 
   device->id = g_strdup (id);
   device->client = tc_app_test_login (f->server, id);
@@ -162,7 +165,7 @@ static Device *
 device_new (Fixture    *f,
             const char *id)
 {
-  return device_new_full (f, id, NULL, PAGE_SIZE);
+  return device_new_full (f, id, NULL, NULL, PAGE_SIZE);
 }
 
 static void
@@ -703,7 +706,7 @@ test_restart (Fixture       *f,
   /* Stopped in the middle of a first sync (page by page): it resumes from
    * its cursor and ends equal to the server. Whether the stop lands
    * mid-sync or later does not change what must hold. */
-  slow = device_new_full (f, "A", NULL, 1);
+  slow = device_new_full (f, "A", NULL, NULL, 1);
   tc_sync_engine_start (slow->engine);
   wait_state (slow, TC_SYNC_STATE_SYNCING);
   tc_app_server_stop (f->server);
@@ -758,6 +761,58 @@ test_failed_send (Fixture       *f,
   g_assert_cmpint (row->message->id, ==, 0);
   g_assert_null (tc_sync_engine_get_error (alice->engine));
   g_assert_cmpuint (count_on_server (alice->client, "B", "to Bob after"), ==, 1);
+}
+
+static void
+test_ack_lost (Fixture       *f,
+               gconstpointer  data)
+{
+  Device *alice = device_new (f, "A");
+  g_autoptr(TcSendRequest) request = NULL;
+
+  enqueue (alice, "B", "maybe sent");
+  request = tc_app_test_replica_next_outbox (alice->replica);
+
+  /* An earlier attempt reached the server, but its answer was lost. */
+  {
+    TcAppTestAsync async = { 0 };
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GPtrArray) messages = NULL;
+    g_autoptr(GError) error = NULL;
+
+    tc_api_client_send_async (alice->client, request, NULL, tc_app_test_async_cb, &async);
+    result = tc_app_test_async_wait (&async, "first attempt");
+    messages = tc_api_client_send_finish (alice->client, result, &error);
+    g_assert_no_error (error);
+  }
+
+  tc_sync_engine_start (alice->engine);
+  wait_state (alice, TC_SYNC_STATE_ONLINE);
+  wait_device (alice, nothing_pending, NULL, "outbox sent");
+  wait_message (alice, "B", "maybe sent", TC_MESSAGE_STATE_SENT);
+  g_assert_cmpuint (count_on_server (alice->client, "B", "maybe sent"), ==, 1);
+  assert_converged (alice);
+}
+
+static void
+test_outbox_survives_quit (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "quit.db", NULL);
+  Device *before = device_new_full (f, "A", path, NULL, PAGE_SIZE);
+  Device *after;
+
+  /* Written with the server away, then the app quits. */
+  tc_app_server_stop (f->server);
+  enqueue (before, "B", "written before quitting");
+  g_ptr_array_remove (f->devices, before);
+
+  tc_app_server_start (f->server);
+  after = device_new_full (f, "A", path, NULL, PAGE_SIZE);
+  tc_sync_engine_start (after->engine);
+  wait_message (after, "B", "written before quitting", TC_MESSAGE_STATE_SENT);
+  g_assert_cmpuint (count_on_server (after->client, "B", "written before quitting"), ==, 1);
+  assert_converged (after);
 }
 
 static gboolean
@@ -868,7 +923,7 @@ test_network_changed (Fixture       *f,
                       gconstpointer  data)
 {
   g_autoptr(GNetworkMonitor) monitor = g_object_new (TEST_TYPE_MONITOR, NULL);
-  Device *alice = device_new_full (f, "A", monitor, PAGE_SIZE);
+  Device *alice = device_new_full (f, "A", NULL, monitor, PAGE_SIZE);
 
   /* Long waits between attempts: only the network news brings it back
    * soon (a short random delay would too, which is no failure). */
@@ -902,6 +957,8 @@ main (int    argc,
   ADD ("/sync-engine/offline-outbox", test_offline_outbox);
   ADD ("/sync-engine/restart", test_restart);
   ADD ("/sync-engine/failed-send", test_failed_send);
+  ADD ("/sync-engine/ack-lost", test_ack_lost);
+  ADD ("/sync-engine/outbox-survives-quit", test_outbox_survives_quit);
   ADD ("/sync-engine/two-devices", test_two_devices);
   ADD ("/sync-engine/reset", test_reset);
   ADD ("/sync-engine/unauthorized", test_unauthorized);
