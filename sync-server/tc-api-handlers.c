@@ -426,6 +426,18 @@ tc_api_sync (TcApiRequest *request)
   json_object_set_array_member (answer, "events", array);
   json_object_set_string_member (answer, "cursor", cursor_text);
   json_object_set_boolean_member (answer, "more", more);
+  if (more)
+    {
+      /* Where the pages end, so a client can show how far its first sync
+       * got: a cursor of the same kind, never one to sync from. */
+      gint64 head = tc_store_head_cursor (request->ctx->store, NULL);
+
+      if (head >= cursor)
+        {
+          g_autofree char *head_text = g_strdup_printf ("%" G_GINT64_FORMAT, head);
+          json_object_set_string_member (answer, "head", head_text);
+        }
+    }
   if (reset)
     json_object_set_boolean_member (answer, "reset", TRUE);
   tc_api_reply (request, SOUP_STATUS_OK, object_node (answer));

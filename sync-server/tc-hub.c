@@ -126,9 +126,10 @@ connection_send_object (Connection *conn,
 }
 
 static void
-connection_send_error (Connection   *conn,
-                       JsonNode     *ref,
-                       const GError *error)
+connection_send_error_full (Connection   *conn,
+                            JsonNode     *ref,
+                            const GError *error,
+                            guint         retry_after)
 {
   JsonObject *object = reply_new ("error", ref);
   g_autoptr(JsonNode) body = tc_json_error_new (error);
@@ -138,7 +139,17 @@ connection_send_error (Connection   *conn,
                                  json_object_get_string_member (body_object, "error"));
   json_object_set_string_member (object, "message",
                                  json_object_get_string_member (body_object, "message"));
+  if (retry_after > 0)
+    json_object_set_int_member (object, "retry_after", retry_after);
   connection_send_object (conn, object);
+}
+
+static void
+connection_send_error (Connection   *conn,
+                       JsonNode     *ref,
+                       const GError *error)
+{
+  connection_send_error_full (conn, ref, error, 0);
 }
 
 /* --- presence --------------------------------------------------------------- */
@@ -305,6 +316,7 @@ tc_hub_is_online (TcHub      *self,
 typedef struct {
   Connection *conn;
   gint64      cursor;
+  GPtrArray  *team_ids;   /* char *: who may appear in "online" */
   GError     *error;
 } Hello;
 
@@ -312,8 +324,11 @@ static void
 hello_work (gpointer data)
 {
   Hello *hello = data;
+  TcStore *store = hello->conn->hub->store;
 
-  hello->cursor = tc_store_head_cursor (hello->conn->hub->store, &hello->error);
+  hello->team_ids = tc_store_list_team_ids (store, hello->conn->associate_id, &hello->error);
+  if (hello->team_ids != NULL)
+    hello->cursor = tc_store_head_cursor (store, &hello->error);
 }
 
 static void
@@ -322,6 +337,7 @@ hello_done (gpointer data)
   Hello *hello = data;
   g_autoptr(Connection) conn = hello->conn;
   g_autoptr(GError) error = hello->error;
+  g_autoptr(GPtrArray) team_ids = hello->team_ids;
   gint64 cursor = hello->cursor;
 
   g_free (hello);
@@ -339,8 +355,16 @@ hello_done (gpointer data)
     JsonObject *object = json_object_new ();
     g_autofree char *cursor_text = g_strdup_printf ("%" G_GINT64_FORMAT, cursor);
 
+    JsonArray *online = json_array_new ();
+
+    /* Presence is live only: the snapshot of who is online right now comes
+     * with the hello, and presence events follow from here on. */
+    for (guint i = 0; i < team_ids->len; i++)
+      if (tc_hub_is_online (conn->hub, g_ptr_array_index (team_ids, i)))
+        json_array_add_string_element (online, g_ptr_array_index (team_ids, i));
     json_object_set_string_member (object, "type", "hello");
     json_object_set_string_member (object, "cursor", cursor_text);
+    json_object_set_array_member (object, "online", online);
     conn->last_seq = cursor;
     connection_send_object (conn, object);
   }
@@ -367,6 +391,7 @@ typedef struct {
   gint64         up_to;
   GPtrArray     *messages;
   GError        *error;
+  guint          retry_after;   /* seconds, with a rate_limited error */
 } Frame;
 
 static void
@@ -401,7 +426,7 @@ frame_done (gpointer data)
   Frame *frame = data;
 
   if (frame->error != NULL)
-    connection_send_error (frame->conn, frame->ref, frame->error);
+    connection_send_error_full (frame->conn, frame->ref, frame->error, frame->retry_after);
   else
     {
       JsonObject *object = reply_new ("ack", frame->ref);
@@ -450,7 +475,7 @@ handle_frame (Connection *conn,
   if (!frame_allowed (conn))
     {
       g_set_error (&error, TC_ERROR, TC_ERROR_RATE_LIMITED, "too many frames; slow down");
-      connection_send_error (conn, NULL, error);
+      connection_send_error_full (conn, NULL, error, 1);
       return;
     }
 
@@ -493,8 +518,11 @@ handle_frame (Connection *conn,
         frame->ref = json_node_init_string (json_node_alloc (), frame->send->client_id);
       if (frame->send != NULL && conn->hub->allow_func != NULL &&
           !conn->hub->allow_func (conn->associate_id, &retry_after, conn->hub->allow_data))
-        g_set_error (&frame->error, TC_ERROR, TC_ERROR_RATE_LIMITED,
-                     "too many messages; try again in %u seconds", retry_after);
+        {
+          g_set_error (&frame->error, TC_ERROR, TC_ERROR_RATE_LIMITED,
+                       "too many messages; try again in %u seconds", retry_after);
+          frame->retry_after = MAX (retry_after, 1);
+        }
     }
   else if (g_str_equal (type, "read"))
     {

@@ -42,6 +42,7 @@ typedef struct {
   guint                    received;
   gboolean                 closed;
   char                    *hello_cursor;
+  char                    *hello_online;  /* the hello's "online" ids, joined with "," */
   guint                    next_ref;
 } Ws;
 
@@ -192,6 +193,15 @@ ws_open (TcTestServer *server,
   hello = g_queue_pop_head (&ws->frames);
   g_assert_cmpstr (frame_type (hello), ==, "hello");
   ws->hello_cursor = g_strdup (tc_test_get_string (tc_test_object (hello), "cursor"));
+  {
+    JsonArray *online = json_object_get_array_member (tc_test_object (hello), "online");
+    g_autoptr(GString) ids = g_string_new (NULL);
+
+    g_assert_nonnull (online);
+    for (guint i = 0; i < json_array_get_length (online); i++)
+      g_string_append_printf (ids, "%s%s", i ? "," : "", json_array_get_string_element (online, i));
+    ws->hello_online = g_string_free (g_steal_pointer (&ids), FALSE);
+  }
   return ws;
 }
 
@@ -223,6 +233,7 @@ ws_free (Ws *ws)
   g_clear_object (&ws->session);
   g_queue_clear_full (&ws->frames, (GDestroyNotify) json_node_unref);
   g_free (ws->hello_cursor);
+  g_free (ws->hello_online);
   g_free (ws->name);
   g_free (ws);
 }
@@ -887,6 +898,15 @@ test_presence (Fixture       *f,
     dashboard = tc_test_request (f->server, "GET", "/api/v1/team/B", a, NULL, &status);
     g_assert_cmpuint (status, ==, 200);
     g_assert_true (tc_test_get_bool (tc_test_object (dashboard), "online"));
+  }
+
+  /* Who was online already comes with the hello: A for B, B for A's next
+   * connection, nobody for G (and never G, who is on nobody's team). */
+  g_assert_cmpstr (ws_b1->hello_online, ==, "A");
+  g_assert_cmpstr (ws_g->hello_online, ==, "");
+  {
+    g_autoptr(Ws) ws_a2 = ws_open (f->server, a, "A#2");
+    g_assert_cmpstr (ws_a2->hello_online, ==, "B");
   }
 
   /* A second connection changes nothing: B is online already. */
