@@ -45,6 +45,7 @@ tc_sync_page_free (TcSyncPage *page)
     return;
   g_clear_pointer (&page->events, g_ptr_array_unref);
   g_free (page->cursor);
+  g_free (page->head);
   g_free (page);
 }
 
@@ -764,7 +765,8 @@ parse_sync (TcApiClient  *self,
       (events = require_array (object, "events", error)) == NULL ||
       !tc_json_get_string (object, "cursor", TRUE, &page->cursor, error) ||
       !tc_json_get_bool (object, "more", TRUE, &page->more, error) ||
-      !tc_json_get_bool (object, "reset", FALSE, &page->reset, error))
+      !tc_json_get_bool (object, "reset", FALSE, &page->reset, error) ||
+      !tc_json_get_string (object, "head", FALSE, &page->head, error))
     return NULL;
 
   page->events = g_ptr_array_new_full (json_array_get_length (events),

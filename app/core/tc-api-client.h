@@ -27,6 +27,7 @@ typedef struct {
   char      *cursor;    /* pass back as "since" */
   gboolean   more;      /* another page follows */
   gboolean   reset;     /* the cursor is too old: drop the replica, sync again */
+  char      *head;      /* while more: where the pages end (progress only), or NULL */
 } TcSyncPage;
 
 void         tc_sync_page_free             (TcSyncPage *page);

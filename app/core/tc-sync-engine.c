@@ -480,6 +480,17 @@ on_page_applied_cb (GObject      *source,
   session_set_cursor (session, page->cursor);
   set_synced_events (self, self->synced_events + page->events->len);
 
+  /* A first sync can show a real fraction once the server says where its
+   * pages end; seqs are global, so this is how far, not how many. */
+  if (self->first_sync && page->more && page->head != NULL)
+    {
+      gint64 head = cursor_to_seq (page->head);
+      gint64 at = cursor_to_seq (page->cursor);
+
+      if (head > 0 && at >= 0 && at <= head)
+        set_progress (self, (double) at / (double) head);
+    }
+
   if (page->more)
     fetch_page (session);
   else

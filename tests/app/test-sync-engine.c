@@ -102,6 +102,7 @@ typedef struct {
   TcReplica    *replica;
   TcSyncEngine *engine;
   gboolean      saw_first_sync;
+  gboolean      saw_fraction;   /* progress strictly between 0 and 1 */
   guint         n_online;       /* times the engine went online */
 } Device;
 
@@ -118,6 +119,17 @@ on_first_sync_cb (TcSyncEngine *engine,
 {
   if (tc_sync_engine_get_first_sync (engine))
     device->saw_first_sync = TRUE;
+}
+
+static void
+on_progress_cb (TcSyncEngine *engine,
+                GParamSpec   *pspec,
+                Device       *device)
+{
+  double progress = tc_sync_engine_get_progress (engine);
+
+  if (progress > 0.0 && progress < 1.0)
+    device->saw_fraction = TRUE;
 }
 
 static void
@@ -156,6 +168,7 @@ device_new_full (Fixture         *f,
                                  "page-size", page_size,
                                  NULL);
   g_signal_connect (device->engine, "notify::first-sync", G_CALLBACK (on_first_sync_cb), device);
+  g_signal_connect (device->engine, "notify::progress", G_CALLBACK (on_progress_cb), device);
   g_signal_connect (device->engine, "notify::state", G_CALLBACK (on_state_cb), device);
   g_ptr_array_add (f->devices, device);
   return device;
@@ -482,6 +495,8 @@ test_initial_sync (Fixture       *f,
   wait_state (device, TC_SYNC_STATE_ONLINE);
 
   g_assert_true (device->saw_first_sync);
+  /* The server's "head" gives a real fraction between the pages. */
+  g_assert_true (device->saw_fraction);
   g_assert_false (tc_sync_engine_get_first_sync (device->engine));
   g_assert_cmpfloat (tc_sync_engine_get_progress (device->engine), ==, 1.0);
   g_assert_cmpuint (tc_sync_engine_get_synced_events (device->engine), >, 28);
