@@ -10,6 +10,9 @@ struct _TcAccount
 {
   GObject       parent_instance;
 
+  TcTokenStore *token_store;
+  gboolean      session_only;
+  char         *server_url;
   TcApiClient  *client;
   TcAssociate  *associate;
   TcReplica    *replica;
@@ -21,6 +24,7 @@ G_DEFINE_FINAL_TYPE (TcAccount, tc_account, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_LOGGED_IN,
+  PROP_SESSION_ONLY,
   N_PROPS
 };
 
@@ -111,6 +115,52 @@ login_data_free (LoginData *data)
 }
 
 static void
+set_session_only (TcAccount *self,
+                  gboolean   session_only)
+{
+  if (self->session_only == session_only)
+    return;
+  self->session_only = session_only;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION_ONLY]);
+}
+
+static void
+token_saved_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(TcAccount) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tc_token_store_save_finish (TC_TOKEN_STORE (source), result, &error))
+    {
+      /* No keyring (or it refused): this session still works. */
+      g_debug ("Could not keep the session token: %s", error->message);
+      set_session_only (self, TRUE);
+    }
+}
+
+/* Takes over a logged-in client and its replica, and starts syncing. */
+static void
+start_session (TcAccount   *self,
+               const char  *server_url,
+               TcApiClient *client,
+               TcAssociate *associate,
+               TcReplica   *replica)
+{
+  g_free (self->server_url);
+  self->server_url = g_strdup (server_url);
+  g_set_object (&self->client, client);
+  g_clear_pointer (&self->associate, tc_associate_free);
+  self->associate = associate;
+  g_set_object (&self->replica, replica);
+  g_clear_object (&self->engine);
+  self->engine = tc_sync_engine_new (self->client, self->replica);
+  tc_sync_engine_start (self->engine);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOGGED_IN]);
+}
+
+static void
 replica_opened_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -127,15 +177,15 @@ replica_opened_cb (GObject      *source,
       return;
     }
 
-  g_set_object (&self->client, data->client);
-  g_clear_pointer (&self->associate, tc_associate_free);
-  self->associate = g_steal_pointer (&data->associate);
-  g_set_object (&self->replica, replica);
-  g_clear_object (&self->engine);
-  self->engine = tc_sync_engine_new (self->client, self->replica);
-  tc_sync_engine_start (self->engine);
-
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOGGED_IN]);
+  if (data->token != NULL)
+    {
+      /* A fresh login: keep the token for the next start. */
+      set_session_only (self, !tc_token_store_is_persistent (self->token_store));
+      tc_token_store_save_async (self->token_store, data->server_url, data->associate->id,
+                                 data->token, NULL, token_saved_cb, g_object_ref (self));
+    }
+  start_session (self, data->server_url, data->client, g_steal_pointer (&data->associate),
+                 replica);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -216,6 +266,77 @@ tc_account_login_finish (TcAccount     *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* --- resume ----------------------------------------------------------------- */
+
+static void
+token_found_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LoginData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *associate_id = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *path = NULL;
+  GCancellable *cancellable;
+
+  token = tc_token_store_lookup_finish (TC_TOKEN_STORE (source), result, &associate_id, &error);
+  if (token == NULL)
+    {
+      /* Nothing kept, or no keyring to ask: the login page it is. */
+      if (error != NULL)
+        g_debug ("No kept session: %s", error->message);
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+
+  data->client = tc_api_client_new (data->server_url);
+  tc_api_client_set_token (data->client, token);
+  data->associate = tc_associate_new ();
+  data->associate->id = g_strdup (associate_id);
+  path = tc_replica_default_path (data->server_url, associate_id);
+  cancellable = g_task_get_cancellable (task);
+  tc_replica_new_async (path, associate_id, cancellable, replica_opened_cb, g_steal_pointer (&task));
+}
+
+void
+tc_account_resume_async (TcAccount           *self,
+                         const char          *server_url,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *normalized = NULL;
+  LoginData *data;
+
+  g_return_if_fail (TC_IS_ACCOUNT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tc_account_resume_async);
+  normalized = tc_account_normalize_server (server_url, NULL);
+  if (normalized == NULL)
+    {
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+  data = g_new0 (LoginData, 1);
+  data->server_url = g_steal_pointer (&normalized);
+  g_task_set_task_data (task, data, (GDestroyNotify) login_data_free);
+  tc_token_store_lookup_async (self->token_store, data->server_url, cancellable, token_found_cb,
+                               g_steal_pointer (&task));
+}
+
+gboolean
+tc_account_resume_finish (TcAccount     *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* --- logout ----------------------------------------------------------------- */
 
 static void
@@ -255,9 +376,16 @@ logout_cb (GObject      *source,
   g_clear_pointer (&self->associate, tc_associate_free);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOGGED_IN]);
 
+  if (self->server_url != NULL)
+    tc_token_store_clear_async (self->token_store, self->server_url, NULL, NULL, NULL);
+  g_clear_pointer (&self->server_url, g_free);
+
   if (path != NULL && !keep_history)
-    tc_replica_remove_files_async (path, g_task_get_cancellable (task), files_removed_cb,
-                                   g_steal_pointer (&task));
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      tc_replica_remove_files_async (path, cancellable, files_removed_cb, g_steal_pointer (&task));
+    }
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -297,6 +425,13 @@ tc_account_logout_finish (TcAccount     *self,
 }
 
 /* --- accessors ---------------------------------------------------------------- */
+
+gboolean
+tc_account_is_session_only (TcAccount *self)
+{
+  g_return_val_if_fail (TC_IS_ACCOUNT (self), FALSE);
+  return self->session_only;
+}
 
 gboolean
 tc_account_is_logged_in (TcAccount *self)
@@ -339,6 +474,9 @@ tc_account_get_property (GObject    *object,
     case PROP_LOGGED_IN:
       g_value_set_boolean (value, tc_account_is_logged_in (self));
       break;
+    case PROP_SESSION_ONLY:
+      g_value_set_boolean (value, self->session_only);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -355,6 +493,8 @@ tc_account_dispose (GObject *object)
   g_clear_object (&self->replica);
   g_clear_object (&self->client);
   g_clear_pointer (&self->associate, tc_associate_free);
+  g_clear_pointer (&self->server_url, g_free);
+  g_clear_object (&self->token_store);
 
   G_OBJECT_CLASS (tc_account_parent_class)->dispose (object);
 }
@@ -370,6 +510,9 @@ tc_account_class_init (TcAccountClass *klass)
   properties[PROP_LOGGED_IN] =
     g_param_spec_boolean ("logged-in", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SESSION_ONLY] =
+    g_param_spec_boolean ("session-only", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -379,7 +522,13 @@ tc_account_init (TcAccount *self)
 }
 
 TcAccount *
-tc_account_new (void)
+tc_account_new (TcTokenStore *token_store)
 {
-  return g_object_new (TC_TYPE_ACCOUNT, NULL);
+  TcAccount *self;
+
+  g_return_val_if_fail (TC_IS_TOKEN_STORE (token_store), NULL);
+
+  self = g_object_new (TC_TYPE_ACCOUNT, NULL);
+  self->token_store = g_object_ref (token_store);
+  return self;
 }

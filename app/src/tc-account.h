@@ -10,13 +10,14 @@
 #include "tc-api-client.h"
 #include "tc-replica.h"
 #include "tc-sync-engine.h"
+#include "tc-token-store.h"
 
 G_BEGIN_DECLS
 
 #define TC_TYPE_ACCOUNT (tc_account_get_type ())
 G_DECLARE_FINAL_TYPE (TcAccount, tc_account, TC, ACCOUNT, GObject)
 
-TcAccount         *tc_account_new                (void);
+TcAccount         *tc_account_new                (TcTokenStore        *token_store);
 /* Logs in, opens the replica for this server and associate, and starts the
  * sync engine. Errors are for people: see tc_account_describe_error(). */
 void               tc_account_login_async        (TcAccount           *self,
@@ -39,6 +40,19 @@ void               tc_account_logout_async       (TcAccount           *self,
 gboolean           tc_account_logout_finish      (TcAccount           *self,
                                                   GAsyncResult        *result,
                                                   GError             **error);
+/* Picks up the session kept for @server_url, without the network: opens the
+ * replica and starts syncing. FALSE (no error) when none is kept. */
+void               tc_account_resume_async       (TcAccount           *self,
+                                                  const char          *server_url,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean           tc_account_resume_finish      (TcAccount           *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+/* TRUE when the token could not be kept in the keyring: the next start
+ * asks for the password again. */
+gboolean           tc_account_is_session_only    (TcAccount           *self);
 gboolean           tc_account_is_logged_in       (TcAccount           *self);
 const TcAssociate *tc_account_get_associate      (TcAccount           *self);
 TcReplica         *tc_account_get_replica        (TcAccount           *self);

@@ -6,6 +6,7 @@
 #include "tc-account.h"
 #include "tc-chat-panel.h"
 #include "tc-login-page.h"
+#include "tc-secret-token-store.h"
 #include "tc-window.h"
 
 struct _TcWindow
@@ -147,7 +148,10 @@ static void
 tc_window_init (TcWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->account = tc_account_new ();
+  {
+    g_autoptr(TcTokenStore) token_store = tc_secret_token_store_new ();
+    self->account = tc_account_new (token_store);
+  }
   tc_login_page_set_account (self->login_page, self->account);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
 }
