@@ -14,6 +14,7 @@ struct _TcChatPanel
   AdwBin          parent_instance;
 
   /* template widgets */
+  AdwHeaderBar    *header_bar;
   GtkToggleButton *recent_button;
   GtkToggleButton *unread_button;
   GtkLabel        *sync_label;
@@ -27,12 +28,29 @@ struct _TcChatPanel
   TcReplica       *replica;        /* the account's, held while shown */
   TcSyncEngine    *engine;
   GCancellable    *cancellable;
+  char            *active_peer;    /* the conversation last opened */
   gulong           changed_id;
   gulong           state_id;
   gulong           progress_id;
+  gboolean         folded;
 };
 
 G_DEFINE_FINAL_TYPE (TcChatPanel, tc_chat_panel, ADW_TYPE_BIN)
+
+enum {
+  CONVERSATION_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+enum {
+  PROP_0,
+  PROP_FOLDED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static char *
 format_time (gint64 usec)
@@ -50,6 +68,15 @@ format_time (gint64 usec)
   return g_date_time_format (when, "%x");
 }
 
+static void
+row_activate_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  /* The same path as a click or Enter: GtkListBox::row-activated. */
+  gtk_widget_activate (GTK_WIDGET (user_data));
+}
+
 static GtkWidget *
 conversation_row_new (const TcConversation *conversation)
 {
@@ -64,8 +91,15 @@ conversation_row_new (const TcConversation *conversation)
   const TcReplicaMessage *last = conversation->last_message;
   g_autofree char *accessible = NULL;
   g_autofree char *when = NULL;
+  g_autoptr(GSimpleActionGroup) actions = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) activate = g_simple_action_new ("activate", NULL);
 
   g_object_set_data_full (G_OBJECT (row), "peer-id", g_strdup (conversation->peer_id), g_free);
+  /* GTK 4.8 gives list rows no accessible action; this one lets assistive
+   * technologies (and the UI tests) open a conversation. */
+  g_signal_connect_object (activate, "activate", G_CALLBACK (row_activate_activated), row, 0);
+  g_action_map_add_action (G_ACTION_MAP (actions), G_ACTION (activate));
+  gtk_widget_insert_action_group (row, "row", G_ACTION_GROUP (actions));
   gtk_widget_set_margin_top (box, 6);
   gtk_widget_set_margin_bottom (box, 6);
 
@@ -161,7 +195,15 @@ conversations_cb (GObject      *source,
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
     gtk_list_box_remove (self->list_box, child);
   for (guint i = 0; i < conversations->len; i++)
-    gtk_list_box_append (self->list_box, conversation_row_new (g_ptr_array_index (conversations, i)));
+    {
+      const TcConversation *conversation = g_ptr_array_index (conversations, i);
+      GtkWidget *row = conversation_row_new (conversation);
+
+      gtk_list_box_append (self->list_box, row);
+      /* The open conversation stays highlighted across updates. */
+      if (g_strcmp0 (conversation->peer_id, self->active_peer) == 0)
+        gtk_list_box_select_row (self->list_box, GTK_LIST_BOX_ROW (row));
+    }
 
   if (conversations->len > 0)
     gtk_stack_set_visible_child_name (self->list_stack, "list");
@@ -242,6 +284,20 @@ on_filter_toggled_cb (TcChatPanel     *self,
 }
 
 static void
+on_row_activated_cb (TcChatPanel   *self,
+                     GtkListBoxRow *row)
+{
+  const char *peer_id = g_object_get_data (G_OBJECT (row), "peer-id");
+
+  g_return_if_fail (peer_id != NULL);
+
+  g_free (self->active_peer);
+  self->active_peer = g_strdup (peer_id);
+  gtk_list_box_select_row (self->list_box, row);
+  g_signal_emit (self, signals[CONVERSATION_ACTIVATED], 0, peer_id);
+}
+
+static void
 disconnect_account (TcChatPanel *self)
 {
   if (self->replica != NULL)
@@ -256,6 +312,7 @@ disconnect_account (TcChatPanel *self)
   g_clear_object (&self->replica);
   g_clear_object (&self->engine);
   g_clear_object (&self->account);
+  g_clear_pointer (&self->active_peer, g_free);
 }
 
 void
@@ -288,6 +345,57 @@ tc_chat_panel_set_account (TcChatPanel *self,
   refresh (self);
 }
 
+void
+tc_chat_panel_set_folded (TcChatPanel *self,
+                          gboolean     folded)
+{
+  g_return_if_fail (TC_IS_CHAT_PANEL (self));
+
+  folded = !!folded;
+  if (self->folded == folded)
+    return;
+  self->folded = folded;
+  /* Side by side, the conversation's header bar has them. */
+  adw_header_bar_set_show_end_title_buttons (self->header_bar, folded);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLDED]);
+}
+
+static void
+tc_chat_panel_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  TcChatPanel *self = TC_CHAT_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_FOLDED:
+      g_value_set_boolean (value, self->folded);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tc_chat_panel_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  TcChatPanel *self = TC_CHAT_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_FOLDED:
+      tc_chat_panel_set_folded (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 tc_chat_panel_dispose (GObject *object)
 {
@@ -306,9 +414,28 @@ tc_chat_panel_class_init (TcChatPanelClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = tc_chat_panel_dispose;
+  object_class->get_property = tc_chat_panel_get_property;
+  object_class->set_property = tc_chat_panel_set_property;
+
+  properties[PROP_FOLDED] =
+    g_param_spec_boolean ("folded", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * TcChatPanel::conversation-activated:
+   * @peer_id: the other side of the conversation
+   *
+   * A person chose a conversation (click, Enter or an assistive
+   * technology's action).
+   */
+  signals[CONVERSATION_ACTIVATED] =
+    g_signal_new ("conversation-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/teamchat/TeamChat/tc-chat-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, TcChatPanel, header_bar);
   gtk_widget_class_bind_template_child (widget_class, TcChatPanel, recent_button);
   gtk_widget_class_bind_template_child (widget_class, TcChatPanel, unread_button);
   gtk_widget_class_bind_template_child (widget_class, TcChatPanel, sync_label);
@@ -317,6 +444,7 @@ tc_chat_panel_class_init (TcChatPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TcChatPanel, list_box);
   gtk_widget_class_bind_template_child (widget_class, TcChatPanel, empty_page);
   gtk_widget_class_bind_template_callback (widget_class, on_filter_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_activated_cb);
 }
 
 static void

@@ -13,5 +13,8 @@ G_DECLARE_FINAL_TYPE (TcChatPanel, tc_chat_panel, TC, CHAT_PANEL, AdwBin)
 /* Shows @account's conversations from its replica (NULL: nothing). */
 void tc_chat_panel_set_account (TcChatPanel *self,
                                 TcAccount   *account);
+/* Folded: the only page on screen, so it shows the window buttons. */
+void tc_chat_panel_set_folded  (TcChatPanel *self,
+                                gboolean     folded);
 
 G_END_DECLS

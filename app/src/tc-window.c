@@ -5,6 +5,7 @@
 
 #include "tc-account.h"
 #include "tc-chat-panel.h"
+#include "tc-conversation-view.h"
 #include "tc-login-page.h"
 #include "tc-secret-token-store.h"
 #include "tc-window.h"
@@ -18,7 +19,10 @@ struct _TcWindow
   GtkStack             *stack;
   TcLoginPage          *login_page;
   TcChatPanel          *chat_panel;
+  AdwLeaflet           *leaflet;
+  GtkStack             *content_stack;
   AdwWindowTitle       *content_title;
+  TcConversationView   *conversation_view;
 
   /* owned */
   TcAccount            *account;
@@ -33,6 +37,9 @@ show_main (TcWindow *self)
   const TcAssociate *me = tc_account_get_associate (self->account);
 
   tc_chat_panel_set_account (self->chat_panel, self->account);
+  tc_conversation_view_set_account (self->conversation_view, self->account);
+  gtk_stack_set_visible_child_name (self->content_stack, "empty");
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_panel));
   adw_window_title_set_title (self->content_title, me ? me->name : "");
   gtk_stack_set_visible_child_name (self->stack, "main");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", TRUE);
@@ -42,6 +49,8 @@ static void
 show_login (TcWindow *self)
 {
   tc_chat_panel_set_account (self->chat_panel, NULL);
+  tc_conversation_view_set_account (self->conversation_view, NULL);
+  gtk_stack_set_visible_child_name (self->content_stack, "empty");
   tc_login_page_reset (self->login_page);
   gtk_stack_set_visible_child_name (self->stack, "login");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
@@ -57,6 +66,40 @@ on_logged_in_cb (TcWindow   *self,
   g_settings_set_string (self->settings, "server-url", server_url);
   g_settings_set_string (self->settings, "last-login", login);
   show_main (self);
+}
+
+static void
+on_conversation_activated_cb (TcWindow   *self,
+                              const char *peer_id)
+{
+  tc_conversation_view_set_peer_id (self->conversation_view, peer_id);
+  gtk_stack_set_visible_child_name (self->content_stack, "conversation");
+  /* Folded, the conversation takes the place of the list. */
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  gtk_widget_grab_focus (GTK_WIDGET (self->conversation_view));
+}
+
+static void
+on_peer_name_cb (TcWindow *self)
+{
+  const char *name = tc_conversation_view_get_peer_name (self->conversation_view);
+  g_autofree char *title = NULL;
+
+  /* Window lists and screen readers say whom the conversation is with. */
+  if (name != NULL)
+    /* TRANSLATORS: the window title; %s is the name of the person chatted with */
+    title = g_strdup_printf (_("%s – Team Chat"), name);
+  gtk_window_set_title (GTK_WINDOW (self), title ? title : _("Team Chat"));
+}
+
+static void
+navigate_back_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  TcWindow *self = TC_WINDOW (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
 static void
@@ -132,16 +175,23 @@ tc_window_class_init (TcWindowClass *klass)
 
   g_type_ensure (TC_TYPE_LOGIN_PAGE);
   g_type_ensure (TC_TYPE_CHAT_PANEL);
+  g_type_ensure (TC_TYPE_CONVERSATION_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/teamchat/TeamChat/tc-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TcWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, login_page);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, chat_panel);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, conversation_view);
   gtk_widget_class_bind_template_callback (widget_class, on_logged_in_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_conversation_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_peer_name_cb);
 
   gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_activated);
+  gtk_widget_class_install_action (widget_class, "win.navigate-back", NULL, navigate_back_activated);
 }
 
 static void
