@@ -96,9 +96,24 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
+static void
+open_conversation_activated (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  TcApplication *self = TC_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    window = GTK_WINDOW (tc_window_new (self));
+  gtk_window_present (window);
+  tc_window_open_conversation (TC_WINDOW (window), g_variant_get_string (parameter, NULL));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+  { "open-conversation", open_conversation_activated, "s" },
 };
 
 static void

@@ -179,12 +179,17 @@ conversations_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  TcChatPanel *self = user_data;
+  g_autoptr(TcChatPanel) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) conversations = NULL;
+  GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
   GtkWidget *child;
 
   conversations = tc_replica_list_conversations_finish (TC_REPLICA (source), result, &error);
+  /* The replica answers jobs that had already run even when they were
+   * cancelled since: a newer list is on its way, or the panel is gone. */
+  if (g_cancellable_is_cancelled (cancellable))
+    return;
   if (conversations == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -231,7 +236,7 @@ refresh (TcChatPanel *self)
   tc_replica_list_conversations_async (self->replica,
                                        gtk_toggle_button_get_active (self->unread_button)
                                          ? TC_CONVERSATIONS_UNREAD : TC_CONVERSATIONS_RECENT,
-                                       self->cancellable, conversations_cb, self);
+                                       self->cancellable, conversations_cb, g_object_ref (self));
 }
 
 static void
@@ -272,7 +277,15 @@ update_sync_status (TcChatPanel *self)
   gtk_widget_set_visible (GTK_WIDGET (self->sync_label), text != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->sync_progress), first_sync);
   if (first_sync)
-    gtk_progress_bar_set_fraction (self->sync_progress, tc_sync_engine_get_progress (engine));
+    {
+      double progress = tc_sync_engine_get_progress (engine);
+
+      /* Before the server said how far it goes, just show that it moves. */
+      if (progress < 0)
+        gtk_progress_bar_pulse (self->sync_progress);
+      else
+        gtk_progress_bar_set_fraction (self->sync_progress, progress);
+    }
 }
 
 static void

@@ -6,7 +6,10 @@
 #include "tc-account.h"
 #include "tc-chat-panel.h"
 #include "tc-conversation-view.h"
+#include "tc-desktop-notifications.h"
+#include "tc-error.h"
 #include "tc-login-page.h"
+#include "tc-notifier.h"
 #include "tc-secret-token-store.h"
 #include "tc-window.h"
 
@@ -27,14 +30,96 @@ struct _TcWindow
   /* owned */
   TcAccount            *account;
   GSettings            *settings;
+  TcNotifier           *notifier;        /* while logged in */
+  TcDesktopNotifications *desktop_notifications;
+  TcSyncEngine         *engine;          /* the account's, watched for a revoked session */
+  gulong                engine_error_id;
+  gboolean              told_session_only;
 };
 
 G_DEFINE_FINAL_TYPE (TcWindow, tc_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void show_login (TcWindow *self);
+
+/* Tells the notifier which conversation a person is looking at, if any. */
+static void
+update_visible_peer (TcWindow *self)
+{
+  gboolean showing = g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack),
+                                "conversation") == 0 &&
+                     (!adw_leaflet_get_folded (self->leaflet) ||
+                      adw_leaflet_get_visible_child (self->leaflet) != GTK_WIDGET (self->chat_panel));
+
+  if (self->notifier == NULL)
+    return;
+  tc_notifier_set_visible_peer (self->notifier,
+                                showing ? tc_conversation_view_get_peer_id (self->conversation_view)
+                                        : NULL,
+                                gtk_window_is_active (GTK_WINDOW (self)));
+}
+
+static void
+relogged_out_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(TcWindow) self = user_data;
+
+  tc_account_logout_finish (TC_ACCOUNT (source), result, NULL);
+  show_login (self);
+}
+
+static void
+on_engine_error_cb (TcWindow *self)
+{
+  const GError *error = self->engine ? tc_sync_engine_get_error (self->engine) : NULL;
+
+  /* The token was revoked (logged out elsewhere, or the account changed):
+   * back to the login page, keeping the history for when they return. */
+  if (g_error_matches (error, TC_ERROR, TC_ERROR_UNAUTHORIZED))
+    {
+      adw_toast_overlay_add_toast (self->toast_overlay,
+                                   adw_toast_new (_("Your session has ended. Log in again to keep chatting.")));
+      tc_account_logout_async (self->account, TRUE, NULL, relogged_out_cb, g_object_ref (self));
+    }
+}
+
+static void
+on_session_only_cb (TcWindow *self)
+{
+  if (!tc_account_is_session_only (self->account) || self->told_session_only)
+    return;
+  /* Said once: without a keyring the app still works, just forgets. */
+  self->told_session_only = TRUE;
+  adw_toast_overlay_add_toast (self->toast_overlay,
+                               adw_toast_new (_("No keyring is available: you will need to log in again next time.")));
+}
+
+static void
+stop_watching_account (TcWindow *self)
+{
+  if (self->engine != NULL)
+    g_clear_signal_handler (&self->engine_error_id, self->engine);
+  g_clear_object (&self->engine);
+  g_clear_object (&self->desktop_notifications);
+  g_clear_object (&self->notifier);
+}
 
 static void
 show_main (TcWindow *self)
 {
   const TcAssociate *me = tc_account_get_associate (self->account);
+
+  stop_watching_account (self);
+  self->engine = g_object_ref (tc_account_get_sync_engine (self->account));
+  self->engine_error_id = g_signal_connect_object (self->engine, "notify::error",
+                                                   G_CALLBACK (on_engine_error_cb), self,
+                                                   G_CONNECT_SWAPPED);
+  self->notifier = tc_notifier_new (tc_account_get_replica (self->account), self->settings);
+  self->desktop_notifications =
+    tc_desktop_notifications_new (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))),
+                                  self->notifier);
+  on_session_only_cb (self);
 
   tc_chat_panel_set_account (self->chat_panel, self->account);
   tc_conversation_view_set_account (self->conversation_view, self->account);
@@ -48,6 +133,7 @@ show_main (TcWindow *self)
 static void
 show_login (TcWindow *self)
 {
+  stop_watching_account (self);
   tc_chat_panel_set_account (self->chat_panel, NULL);
   tc_conversation_view_set_account (self->conversation_view, NULL);
   gtk_stack_set_visible_child_name (self->content_stack, "empty");
@@ -77,6 +163,17 @@ on_conversation_activated_cb (TcWindow   *self,
   /* Folded, the conversation takes the place of the list. */
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
   gtk_widget_grab_focus (GTK_WIDGET (self->conversation_view));
+}
+
+void
+tc_window_open_conversation (TcWindow   *self,
+                             const char *peer_id)
+{
+  g_return_if_fail (TC_IS_WINDOW (self));
+
+  if (!tc_account_is_logged_in (self->account))
+    return;
+  on_conversation_activated_cb (self, peer_id);
 }
 
 static void
@@ -157,6 +254,7 @@ tc_window_dispose (GObject *object)
   TcWindow *self = TC_WINDOW (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), TC_TYPE_WINDOW);
+  stop_watching_account (self);
   g_clear_object (&self->account);
   g_clear_object (&self->settings);
 
@@ -204,6 +302,33 @@ tc_window_init (TcWindow *self)
   }
   tc_login_page_set_account (self->login_page, self->account);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
+
+  g_signal_connect_object (self->account, "notify::session-only",
+                           G_CALLBACK (on_session_only_cb), self, G_CONNECT_SWAPPED);
+  /* Whatever changes what is on screen, or the focus, may quiet or allow
+   * notifications. */
+  g_signal_connect_object (self->conversation_view, "notify::peer-id",
+                           G_CALLBACK (update_visible_peer), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->content_stack, "notify::visible-child",
+                           G_CALLBACK (update_visible_peer), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->leaflet, "notify::visible-child",
+                           G_CALLBACK (update_visible_peer), self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (update_visible_peer), NULL);
+}
+
+static void
+resumed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(TcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* With a kept session the app opens on the conversations, even offline. */
+  if (tc_account_resume_finish (TC_ACCOUNT (source), result, &error))
+    show_main (self);
+  else if (error != NULL)
+    g_debug ("Could not resume the session: %s", error->message);
 }
 
 TcWindow *
@@ -226,7 +351,9 @@ tc_window_new (TcApplication *application)
 
     tc_login_page_set_server (self->login_page, server ? server : saved_server);
     tc_login_page_set_login (self->login_page, login);
+    show_login (self);
+    tc_account_resume_async (self->account, server ? server : saved_server, NULL, resumed_cb,
+                             g_object_ref (self));
   }
-  show_login (self);
   return self;
 }

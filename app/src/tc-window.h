@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 #define TC_TYPE_WINDOW (tc_window_get_type ())
 G_DECLARE_FINAL_TYPE (TcWindow, tc_window, TC, WINDOW, AdwApplicationWindow)
 
-TcWindow *tc_window_new (TcApplication *application);
+TcWindow *tc_window_new               (TcApplication *application);
+/* Shows the conversation with @peer_id (a notification was clicked). */
+void      tc_window_open_conversation (TcWindow      *self,
+                                       const char    *peer_id);
 
 G_END_DECLS
