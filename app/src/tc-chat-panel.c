@@ -410,6 +410,53 @@ tc_chat_panel_set_property (GObject      *object,
 }
 
 static void
+all_read_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The panel refreshes from the replica's "changed" signal. */
+  if (!tc_replica_mark_all_read_finish (TC_REPLICA (source), result, &error))
+    g_warning ("Could not mark every conversation read: %s", error->message);
+}
+
+static void
+on_mark_all_response_cb (AdwMessageDialog *dialog,
+                         const char       *response,
+                         TcChatPanel      *self)
+{
+  if (g_strcmp0 (response, "mark") == 0 && self->replica != NULL)
+    tc_replica_mark_all_read_async (self->replica, NULL, all_read_cb, NULL);
+}
+
+static void
+mark_all_read_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  TcChatPanel *self = TC_CHAT_PANEL (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  AdwMessageDialog *dialog;
+
+  if (self->replica == NULL)
+    return;
+  /* It cannot be undone, so ask first. */
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                       _("Mark All Conversations as Read?"),
+                                                       _("Every conversation is marked as read, here and on your other devices.")));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "mark", _("_Mark All as Read"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "mark", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "mark");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_mark_all_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 tc_chat_panel_dispose (GObject *object)
 {
   TcChatPanel *self = TC_CHAT_PANEL (object);
@@ -457,6 +504,9 @@ tc_chat_panel_class_init (TcChatPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TcChatPanel, list_box);
   gtk_widget_class_bind_template_child (widget_class, TcChatPanel, empty_page);
   gtk_widget_class_bind_template_callback (widget_class, on_filter_toggled_cb);
+
+  gtk_widget_class_install_action (widget_class, "panel.mark-all-read", NULL,
+                                   mark_all_read_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated_cb);
 }
 
