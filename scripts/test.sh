@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds Team Chat and runs every test: once with warnings as errors, once
 # under AddressSanitizer + UndefinedBehaviorSanitizer (leaks are failures).
-# Headless: UI tests run under xvfb-run and dbus-run-session.
+# Headless: UI tests run under xvfb-run and dbus-run-session. Xvfb runs with
+# -noreset: otherwise it resets whenever its last client leaves (the a11y
+# bus launcher does, right before the app connects) and the app's
+# connection can fail with "cannot open display".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +18,7 @@ run_suite() {
     meson configure "$dir" -Dwerror=true "$@" >/dev/null
   fi
   meson compile -C "$dir"
-  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+  xvfb-run -a -s "-screen 0 1280x800x24 -noreset" dbus-run-session -- \
     meson test -C "$dir" --print-errorlogs --num-processes 2 --timeout-multiplier "${TIMEOUT_MULTIPLIER:-1}"
 }
 
