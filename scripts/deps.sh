@@ -15,7 +15,7 @@ test_pkgs=(
   xvfb xauth dbus dbus-daemon sqlite3 openssl python3-gi
   at-spi2-core gir1.2-atspi-2.0 imagemagick libglib2.0-bin
 )
-demo_pkgs=(curl)
+demo_pkgs=(curl fonts-noto-color-emoji)
 
 want=("${build_pkgs[@]}")
 for what in "$@"; do

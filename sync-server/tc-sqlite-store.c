@@ -68,24 +68,14 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (TcSqliteStore, tc_sqlite_store, G_TYPE_OBJECT,
 
 /* --- SQL helpers --------------------------------------------------------- */
 
+/* tc_sqlite_set_error() (full disk, read-only, locked → UNAVAILABLE; the
+ * rest INTERNAL) in the shape the store's "return set_sql_error (…)" wants. */
 static gboolean
 set_sql_error (sqlite3    *db,
                const char *what,
                GError    **error)
 {
-  int code = sqlite3_errcode (db);
-  int primary = code & 0xff;
-
-  /* A full disk, a read-only file or a lock that does not go away is the
-   * operator's problem, not the client's: say "unavailable". */
-  if (primary == SQLITE_FULL || primary == SQLITE_READONLY || primary == SQLITE_IOERR ||
-      primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_CANTOPEN ||
-      primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
-    g_set_error (error, TC_ERROR, TC_ERROR_UNAVAILABLE, "database unavailable (%s): %s", what,
-                 sqlite3_errmsg (db));
-  else
-    g_set_error (error, TC_ERROR, TC_ERROR_INTERNAL, "database error (%s): %s", what,
-                 sqlite3_errmsg (db));
+  tc_sqlite_set_error (db, what, error);
   return FALSE;
 }
 
@@ -136,15 +126,6 @@ step_done (sqlite3      *db,
   return TRUE;
 }
 
-static gboolean
-exec (sqlite3     *db,
-      const char  *sql,
-      GError     **error)
-{
-  if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return set_sql_error (db, sql, error);
-  return TRUE;
-}
 
 static gint64
 query_int (sqlite3     *db,
@@ -576,7 +557,7 @@ run_batch (TcSqliteStore *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) committed = NULL;
 
-  if (!exec (db, "BEGIN IMMEDIATE", &error))
+  if (!tc_sqlite_exec (db, "BEGIN IMMEDIATE", &error))
     {
       for (guint i = 0; i < batch->len; i++)
         {
@@ -592,7 +573,7 @@ run_batch (TcSqliteStore *self,
       WriteJob *job = g_ptr_array_index (batch, i);
       g_autoptr(GError) savepoint_error = NULL;
 
-      if (!exec (db, "SAVEPOINT job", &savepoint_error))
+      if (!tc_sqlite_exec (db, "SAVEPOINT job", &savepoint_error))
         {
           job->ok = FALSE;
           job->error = g_steal_pointer (&savepoint_error);
@@ -600,18 +581,18 @@ run_batch (TcSqliteStore *self,
         }
       job->ok = job->func (self, db, job->data, job->events, &job->error);
       if (job->ok)
-        exec (db, "RELEASE job", NULL);
+        tc_sqlite_exec (db, "RELEASE job", NULL);
       else
         {
           g_ptr_array_set_size (job->events, 0);
-          exec (db, "ROLLBACK TO job", NULL);
-          exec (db, "RELEASE job", NULL);
+          tc_sqlite_exec (db, "ROLLBACK TO job", NULL);
+          tc_sqlite_exec (db, "RELEASE job", NULL);
         }
     }
 
-  if (!exec (db, "COMMIT", &error))
+  if (!tc_sqlite_exec (db, "COMMIT", &error))
     {
-      exec (db, "ROLLBACK", NULL);
+      tc_sqlite_exec (db, "ROLLBACK", NULL);
       for (guint i = 0; i < batch->len; i++)
         {
           WriteJob *job = g_ptr_array_index (batch, i);
@@ -733,7 +714,7 @@ reader_acquire (TcSqliteStore  *self,
   if (db == NULL)
     return NULL;
   /* A read transaction gives every read call one consistent snapshot. */
-  if (!exec (db, "BEGIN", error))
+  if (!tc_sqlite_exec (db, "BEGIN", error))
     {
       tc_sqlite_close (db);
       return NULL;
@@ -747,7 +728,7 @@ reader_release (TcSqliteStore *self,
 {
   if (db == NULL)
     return;
-  exec (db, "COMMIT", NULL);
+  tc_sqlite_exec (db, "COMMIT", NULL);
   g_async_queue_push (self->readers, db);
 }
 
@@ -1964,7 +1945,7 @@ purge_messages_job (TcSqliteStore *self,
   g_autoptr(sqlite3_stmt) drop_events = NULL;
   g_autoptr(sqlite3_stmt) drop_messages = NULL;
 
-  if (!exec (db, "CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY);"
+  if (!tc_sqlite_exec (db, "CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY);"
                  "DELETE FROM purge_ids", error))
     return FALSE;
   chunk = prepare (db,
