@@ -2261,6 +2261,95 @@ fail:
   g_task_return_error (task, g_steal_pointer (&error));
 }
 
+/* Presence snapshots: who of the team is online (NULL: nobody, we are
+ * offline and cannot know). */
+static void
+set_online_job (TcReplica *self,
+                Db        *db,
+                GTask     *task,
+                gpointer   user_data)
+{
+  GStrv online = user_data;
+  g_auto(Changes) changes = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) now_online = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  if (return_if_closed (db, task))
+    return;
+  changes_init (&changes);
+  for (guint i = 0; online != NULL && online[i] != NULL; i++)
+    g_hash_table_add (now_online, online[i]);
+  if (!db_begin (db, &error))
+    goto fail;
+
+  {
+    g_auto(CachedStmt) stmt = db_prepare (db, "SELECT id FROM members", &error);
+    int rc;
+
+    if (stmt == NULL)
+      goto fail;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+    if (rc != SQLITE_DONE)
+      {
+        tc_sqlite_set_error (db->db, "cannot read members", &error);
+        goto fail;
+      }
+  }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+
+      if (!apply_presence (db, id, g_hash_table_contains (now_online, id), &changes, &error))
+        goto fail;
+    }
+  if (!db_commit (db, &error))
+    goto fail;
+  notify_changes (self, &changes);
+  g_task_return_boolean (task, TRUE);
+  return;
+
+fail:
+  db_rollback (db);
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/**
+ * tc_replica_set_online_async:
+ * @self: a replica
+ * @online: (nullable): ids of the team members online now; %NULL when
+ *   nobody can be known to be (the app is offline)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (nullable): called when done
+ * @user_data: data for @callback
+ *
+ * Replaces every member's presence with this snapshot (the WebSocket
+ * hello's "online"); presence events then keep it current.
+ */
+void
+tc_replica_set_online_async (TcReplica           *self,
+                             const char * const  *online,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (TC_IS_REPLICA (self));
+
+  queue_job (self, set_online_job, g_strdupv ((GStrv) online), (GDestroyNotify) g_strfreev,
+             tc_replica_set_online_async, cancellable, callback, user_data);
+}
+
+gboolean
+tc_replica_set_online_finish (TcReplica     *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  CHECK_RESULT (self, result, tc_replica_set_online_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /**
  * tc_replica_mark_read_async:
  * @self: a replica

@@ -151,6 +151,14 @@ gboolean   tc_replica_delete_message_finish  (TcReplica           *self,
 
 /* --- read markers ------------------------------------------------------------------ */
 
+void       tc_replica_set_online_async       (TcReplica           *self,
+                                              const char * const  *online,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean   tc_replica_set_online_finish      (TcReplica           *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 void       tc_replica_mark_read_async        (TcReplica           *self,
                                               const char          *peer_id,
                                               gint64               up_to,

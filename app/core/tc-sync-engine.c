@@ -72,6 +72,7 @@ typedef struct {
 
   guint                    ping_timeout_source;
   guint                    hello_timeout_source;
+  GStrv                    hello_online;  /* the hello's presence snapshot, if it had one */
 } Session;
 
 struct _TcSyncEngine
@@ -225,6 +226,7 @@ session_clear (Session *session)
   g_clear_pointer (&session->held, g_ptr_array_unref);
   g_free (session->sending);
   g_clear_pointer (&session->reads_in_flight, g_hash_table_unref);
+  g_clear_pointer (&session->hello_online, g_strfreev);
 }
 
 static Session *
@@ -302,6 +304,8 @@ end_session (TcSyncEngine *self)
                        g_object_unref);
     }
   session->engine = NULL;
+  /* Offline, nobody can be known to be online: no stale green dots. */
+  tc_replica_set_online_async (self->replica, NULL, NULL, NULL, NULL);
   set_state (self, TC_SYNC_STATE_OFFLINE);
   session_unref (session);
 }
@@ -694,9 +698,14 @@ go_live (Session *session)
   for (guint i = 0; i < held->len; i++)
     apply_live_event (session, g_ptr_array_index (held, i));
 
-  /* Presence changes while we were away were not stored anywhere: ask. */
-  tc_api_client_team_async (self->client, NULL, session->cancellable, on_team_cb,
-                            session_ref (session));
+  /* Presence is not in the stream: take the hello's snapshot, or ask a
+   * server that sends none. */
+  if (session->hello_online != NULL)
+    tc_replica_set_online_async (self->replica, (const char * const *) session->hello_online,
+                                 NULL, NULL, NULL);
+  else
+    tc_api_client_team_async (self->client, NULL, session->cancellable, on_team_cb,
+                              session_ref (session));
 
   tc_backoff_reset (&self->backoff);
   g_object_freeze_notify (G_OBJECT (self));
@@ -722,6 +731,17 @@ on_hello (Session    *session,
   g_clear_handle_id (&session->hello_timeout_source, g_source_remove);
   if (!tc_json_get_string (frame, "cursor", FALSE, &cursor, &error))
     g_debug ("Hello without a usable cursor: %s", error->message);
+  g_clear_error (&error);
+  {
+    g_autoptr(GPtrArray) online = NULL;
+
+    if (tc_json_get_string_array (frame, "online", FALSE, &online, &error) && online != NULL)
+      {
+        g_ptr_array_add (online, NULL);
+        g_strfreev (session->hello_online);
+        session->hello_online = g_strdupv ((GStrv) online->pdata);
+      }
+  }
 
   hello_seq = cursor_to_seq (cursor);
   if (cursor != NULL && hello_seq >= 0 && session->cursor_seq >= hello_seq)

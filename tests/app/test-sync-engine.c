@@ -589,6 +589,24 @@ test_live (Fixture       *f,
   tc_sync_engine_stop (bob_device->engine);
   wait_device (alice, has_presence, &bob_offline, "Bob offline in Alice's replica");
 
+  /* Who is online already comes with the hello: Bob is back, then Alice's
+   * second device connects and knows at once. */
+  tc_sync_engine_start (bob_device->engine);
+  wait_device (alice, has_presence, &bob_online, "Bob online again in Alice's replica");
+  {
+    Device *alice_laptop = device_new (f, "A");
+
+    tc_sync_engine_start (alice_laptop->engine);
+    wait_state (alice_laptop, TC_SYNC_STATE_ONLINE);
+    wait_device (alice_laptop, has_presence, &bob_online, "Bob online on Alice's new device");
+
+    /* Offline, presence is unknown: no member stays shown online. */
+    tc_sync_engine_stop (alice_laptop->engine);
+    wait_device (alice_laptop, has_presence, &bob_offline, "Bob not shown online once offline");
+  }
+  tc_sync_engine_stop (bob_device->engine);
+  wait_device (alice, has_presence, &bob_offline, "Bob offline in Alice's replica again");
+
   /* Alice opens the conversation: read here at once, then on the server
    * (Bob's read receipts). */
   {
