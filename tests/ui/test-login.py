@@ -206,7 +206,7 @@ def screenshot(name):
 def main():
     tmp = tempfile.mkdtemp(prefix='tc-ui-')
     server = app = bus = None
-    print('1..15')
+    print('1..16')
     try:
         db = os.path.join(tmp, 'ui.db')
         out = subprocess.run([SERVER, 'import-associates', '--db', db,
@@ -402,6 +402,17 @@ def main():
         time.sleep(1)
         screenshot('ui-unread-empty.png')
         tap(caught_up is not None, 'the Unread tab is then empty')
+
+        # The keyboard shortcuts are listed from the main menu.
+        press(root, 'Main Menu')
+        item = wait_for('the Keyboard Shortcuts menu item',
+                        lambda: find(root, role='menu item', name='Keyboard Shortcuts'))
+        item.get_action_iface().do_action(0)
+        shortcut = wait_for('the shortcuts window', lambda: find_text(root, 'New Line'))
+        time.sleep(1)
+        screenshot('ui-shortcuts.png')
+        tap(shortcut is not None and find_text(root, 'Send') is not None,
+            'the shortcuts window lists how to send and start a new line')
     except Exception as e:  # noqa: BLE001 — report, then fail the run
         import traceback
         tap(False, 'ui test raised', traceback.format_exc())
@@ -415,7 +426,7 @@ def main():
                 except subprocess.TimeoutExpired:
                     proc.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    return 0 if all(results) and len(results) == 15 else 1
+    return 0 if all(results) and len(results) == 16 else 1
 
 
 if __name__ == '__main__':
