@@ -133,8 +133,8 @@ purge_work (gpointer data)
                        &n, &error))
     g_warning ("Retention purge failed: %s", error->message);
   else if (n > 0)
-    g_message ("Retention: deleted %u messages older than %" G_GINT64_FORMAT " days", n,
-               state->retention_days);
+    g_message ("Retention: deleted %u %s older than %" G_GINT64_FORMAT " days", n,
+               n == 1 ? "message" : "messages", state->retention_days);
 }
 
 static void
