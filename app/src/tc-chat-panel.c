@@ -32,6 +32,7 @@ struct _TcChatPanel
   gulong           changed_id;
   gulong           state_id;
   gulong           progress_id;
+  guint            tick_source;    /* keeps "5 min" true */
   gboolean         folded;
 };
 
@@ -52,18 +53,41 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* "Now", "5 min", "14:05", "Yesterday", "Tue", then the locale's date:
+ * the closer, the more precise, as chat lists show it. */
 static char *
 format_time (gint64 usec)
 {
   g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) today = NULL;
+  GTimeSpan ago;
+  gint64 days;
 
-  if (when == NULL)
+  if (when == NULL || now == NULL)
     return g_strdup ("");
-  if (g_date_time_get_year (when) == g_date_time_get_year (now) &&
-      g_date_time_get_day_of_year (when) == g_date_time_get_day_of_year (now))
+  ago = g_date_time_difference (now, when);
+  if (ago < G_TIME_SPAN_MINUTE)
+    /* TRANSLATORS: a message that arrived less than a minute ago */
+    return g_strdup (C_("time", "Now"));
+  if (ago < G_TIME_SPAN_HOUR)
+    {
+      guint minutes = (guint) (ago / G_TIME_SPAN_MINUTE);
+      /* TRANSLATORS: how long ago a message arrived, in minutes */
+      return g_strdup_printf (ngettext ("%u min", "%u min", minutes), minutes);
+    }
+
+  today = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
+                                 g_date_time_get_day_of_month (now), 0, 0, 0);
+  days = (g_date_time_difference (today, when) + G_TIME_SPAN_DAY - 1) / G_TIME_SPAN_DAY;
+  if (g_date_time_compare (when, today) >= 0)
     /* TRANSLATORS: time of a message sent today, see g_date_time_format() */
     return g_date_time_format (when, _("%H:%M"));
+  if (days <= 1)
+    return g_strdup (_("Yesterday"));
+  if (days < 7)
+    /* The abbreviated weekday, in the locale. */
+    return g_date_time_format (when, "%a");
   /* The locale's own short date. */
   return g_date_time_format (when, "%x");
 }
@@ -310,9 +334,17 @@ on_row_activated_cb (TcChatPanel   *self,
   g_signal_emit (self, signals[CONVERSATION_ACTIVATED], 0, peer_id);
 }
 
+static gboolean
+on_tick_cb (gpointer user_data)
+{
+  refresh (TC_CHAT_PANEL (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 disconnect_account (TcChatPanel *self)
 {
+  g_clear_handle_id (&self->tick_source, g_source_remove);
   if (self->replica != NULL)
     g_clear_signal_handler (&self->changed_id, self->replica);
   if (self->engine != NULL)
@@ -356,6 +388,7 @@ tc_chat_panel_set_account (TcChatPanel *self,
                                                G_CONNECT_SWAPPED);
   update_sync_status (self);
   refresh (self);
+  self->tick_source = g_timeout_add_seconds (60, on_tick_cb, self);
 }
 
 void
