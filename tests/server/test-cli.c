@@ -3,8 +3,10 @@
  * and logs that never show secrets or message text. */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
@@ -222,6 +224,13 @@ served_stop (Served *served)
 
 static guint n_served;
 
+/* A failed assertion must not leave the server running. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* Starts `serve` with every log message on, into a file we can search. */
 static void
 serve (Served     *served,
@@ -245,6 +254,7 @@ serve (Served     *served,
   n_served++;
   served->log_path = g_strdup_printf ("%s/serve-%u.log", tmpdir, n_served);
   served->out_path = g_strdup_printf ("%s/serve-%u.out", tmpdir, n_served);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
   /* In the sanitizer build, GCC 12's LeakSanitizer crashes ("Tracer caught
    * signal 11") scanning the thread-local storage of the dlopen()ed TLS
