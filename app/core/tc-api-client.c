@@ -1178,6 +1178,177 @@ tc_api_client_team_finish (TcApiClient   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* --- the caller and one member ------------------------------------------------------------ */
+
+static gpointer
+parse_associate (TcApiClient  *self,
+                 JsonNode     *node,
+                 GError      **error)
+{
+  return tc_associate_from_json (node, error);
+}
+
+/**
+ * tc_api_client_me_async:
+ * @self: a client
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the answer
+ * @user_data: data for @callback
+ *
+ * Reads the caller's own record and preferences (GET /api/v1/me).
+ */
+void
+tc_api_client_me_async (TcApiClient         *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_return_if_fail (TC_IS_API_CLIENT (self));
+
+  api_request (self, "GET", "/api/v1/me", NULL, REQUEST_AUTH, parse_associate,
+               (GDestroyNotify) tc_associate_free, tc_api_client_me_async, cancellable,
+               callback, user_data);
+}
+
+/**
+ * tc_api_client_me_finish:
+ * @self: a client
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the caller, with offline_channel set, or %NULL
+ */
+TcAssociate *
+tc_api_client_me_finish (TcApiClient   *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  CHECK_RESULT (self, result, tc_api_client_me_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * tc_api_client_dashboard_async:
+ * @self: a client
+ * @member_id: a team member
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the answer
+ * @user_data: data for @callback
+ *
+ * Reads one member's dashboard (GET /api/v1/team/{id}): the member with
+ * the names of their sponsor and enroller, even when those are not on the
+ * caller's team.
+ */
+void
+tc_api_client_dashboard_async (TcApiClient         *self,
+                               const char          *member_id,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (TC_IS_API_CLIENT (self));
+  g_return_if_fail (member_id != NULL);
+
+  escaped = g_uri_escape_string (member_id, NULL, FALSE);
+  path = g_strconcat ("/api/v1/team/", escaped, NULL);
+  api_request (self, "GET", path, NULL, REQUEST_AUTH, parse_associate,
+               (GDestroyNotify) tc_associate_free, tc_api_client_dashboard_async, cancellable,
+               callback, user_data);
+}
+
+/**
+ * tc_api_client_dashboard_finish:
+ * @self: a client
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the member with sponsor_name and enroller_name
+ *   set where they have one, or %NULL
+ */
+TcAssociate *
+tc_api_client_dashboard_finish (TcApiClient   *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  CHECK_RESULT (self, result, tc_api_client_dashboard_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gpointer
+parse_preferences (TcApiClient  *self,
+                   JsonNode     *node,
+                   GError      **error)
+{
+  JsonObject *object = tc_json_require_object (node, "answer", error);
+  char *channel = NULL;
+
+  if (object == NULL ||
+      !tc_json_get_string (object, "offline_channel", TRUE, &channel, error))
+    return NULL;
+  if (!tc_channel_is_valid (channel))
+    {
+      g_free (channel);
+      g_set_error_literal (error, TC_ERROR, TC_ERROR_INVALID,
+                           "“offline_channel” must be “email” or “sms”");
+      return NULL;
+    }
+  return channel;
+}
+
+/**
+ * tc_api_client_set_offline_channel_async:
+ * @self: a client
+ * @channel: "email" or "sms"
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Chooses how messages reach the caller while offline
+ * (PATCH /api/v1/me/preferences).
+ */
+void
+tc_api_client_set_offline_channel_async (TcApiClient         *self,
+                                         const char          *channel,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(JsonNode) body = NULL;
+  JsonObject *object;
+
+  g_return_if_fail (TC_IS_API_CLIENT (self));
+  g_return_if_fail (channel != NULL);
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "offline_channel", channel);
+  body = object_node (object);
+  api_request (self, "PATCH", "/api/v1/me/preferences", body, REQUEST_AUTH, parse_preferences,
+               g_free, tc_api_client_set_offline_channel_async, cancellable, callback, user_data);
+}
+
+/**
+ * tc_api_client_set_offline_channel_finish:
+ * @self: a client
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the channel the server now has, or %NULL
+ */
+char *
+tc_api_client_set_offline_channel_finish (TcApiClient   *self,
+                                          GAsyncResult  *result,
+                                          GError       **error)
+{
+  CHECK_RESULT (self, result, tc_api_client_set_offline_channel_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* --- WebSocket -------------------------------------------------------------------------- */
 
 static void

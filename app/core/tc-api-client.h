@@ -105,6 +105,30 @@ GPtrArray   *tc_api_client_team_finish     (TcApiClient          *self,
                                             GAsyncResult         *result,
                                             GError              **error);
 
+void         tc_api_client_me_async        (TcApiClient          *self,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+TcAssociate *tc_api_client_me_finish       (TcApiClient          *self,
+                                            GAsyncResult         *result,
+                                            GError              **error);
+void         tc_api_client_dashboard_async (TcApiClient          *self,
+                                            const char           *member_id,
+                                            GCancellable         *cancellable,
+                                            GAsyncReadyCallback   callback,
+                                            gpointer              user_data);
+TcAssociate *tc_api_client_dashboard_finish (TcApiClient         *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+void         tc_api_client_set_offline_channel_async  (TcApiClient         *self,
+                                                       const char          *channel,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+char        *tc_api_client_set_offline_channel_finish (TcApiClient         *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+
 void         tc_api_client_history_async   (TcApiClient          *self,
                                             const char           *peer_id,
                                             gint64                before,

@@ -81,7 +81,21 @@ static const TcSqliteMigration migrations[] = {
   { /* 2: read receipts find the sender's unread messages without a scan */
     "CREATE INDEX messages_unread_out ON messages (peer) WHERE incoming = 0 AND is_read = 0;"
   },
+  { /* 3: names of people a dashboard mentions who are not team members
+     * (a member's sponsor or enroller off the team; the local associate) */
+    "CREATE TABLE person_names ("
+    "  id   TEXT PRIMARY KEY NOT NULL,"
+    "  name TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+  },
 };
+
+/* The version a replica has once opened: the number of schema steps. */
+guint
+tc_replica_schema_version (void)
+{
+  return G_N_ELEMENTS (migrations);
+}
 
 #define MESSAGE_COLUMNS \
   "m.local_id, m.id, m.client_id, m.sender, m.recipient, m.body, m.attachments, m.sent_at, " \
@@ -303,7 +317,8 @@ G_DEFINE_FLAGS_TYPE (TcReplicaChange, tc_replica_change,
                      G_DEFINE_ENUM_VALUE (TC_REPLICA_CHANGE_READ, "read"),
                      G_DEFINE_ENUM_VALUE (TC_REPLICA_CHANGE_OUTBOX, "outbox"),
                      G_DEFINE_ENUM_VALUE (TC_REPLICA_CHANGE_PREFERENCES, "preferences"),
-                     G_DEFINE_ENUM_VALUE (TC_REPLICA_CHANGE_RESET, "reset"))
+                     G_DEFINE_ENUM_VALUE (TC_REPLICA_CHANGE_RESET, "reset"),
+                     G_DEFINE_ENUM_VALUE (TC_REPLICA_CHANGE_PROFILE, "profile"))
 
 enum {
   PROP_0,
@@ -1444,6 +1459,366 @@ tc_replica_get_offline_channel_finish (TcReplica     *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* --- the local associate and dashboards -------------------------------------------- */
+
+static gboolean
+person_name_set (Db          *db,
+                 const char  *id,
+                 const char  *name,
+                 gboolean    *changed,
+                 GError     **error)
+{
+  g_auto(CachedStmt) stmt = NULL;
+
+  if (id == NULL || name == NULL)
+    return TRUE;
+  stmt = db_prepare (db,
+                     "INSERT INTO person_names (id, name) VALUES (?1, ?2) "
+                     "ON CONFLICT (id) DO UPDATE SET name = excluded.name "
+                     "WHERE name IS NOT excluded.name",
+                     error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, id);
+  bind_text (stmt, 2, name);
+  if (!step_done (db, stmt, "cannot store a name", error))
+    return FALSE;
+  if (sqlite3_changes (db->db) > 0)
+    *changed = TRUE;
+  return TRUE;
+}
+
+static void
+set_profile_job (TcReplica *self,
+                 Db        *db,
+                 GTask     *task,
+                 gpointer   data)
+{
+  const TcAssociate *me = data;
+  g_auto(Changes) changes = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = tc_associate_to_me_json (me);
+  g_autofree char *json = tc_json_to_string (node);
+  g_autofree char *old_json = NULL;
+  g_autofree char *old_channel = NULL;
+  gboolean names_changed = FALSE;
+
+  if (return_if_closed (db, task))
+    return;
+  changes_init (&changes);
+  if (!db_begin (db, &error))
+    goto failed;
+  old_json = meta_get (db, "me", &error);
+  if (error != NULL)
+    goto failed;
+  if (g_strcmp0 (old_json, json) != 0)
+    {
+      if (!meta_set (db, "me", json, &error))
+        goto failed;
+      changes_add_global (&changes, TC_REPLICA_CHANGE_PROFILE);
+    }
+  if (!person_name_set (db, me->id, me->name, &names_changed, &error))
+    goto failed;
+  if (me->offline_channel != NULL)
+    {
+      old_channel = meta_get (db, "offline_channel", &error);
+      if (error != NULL)
+        goto failed;
+      if (g_strcmp0 (old_channel, me->offline_channel) != 0)
+        {
+          if (!meta_set (db, "offline_channel", me->offline_channel, &error))
+            goto failed;
+          changes_add_global (&changes, TC_REPLICA_CHANGE_PREFERENCES);
+        }
+    }
+  if (!db_commit (db, &error))
+    goto failed;
+  notify_changes (self, &changes);
+  g_task_return_boolean (task, TRUE);
+  return;
+
+failed:
+  db_rollback (db);
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/**
+ * tc_replica_set_profile_async:
+ * @self: a replica
+ * @me: the local associate as GET /api/v1/me describes them
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Keeps the local associate's own record (name, sponsor, enroller,
+ * marketing site, offline channel), for views that show "me".
+ */
+void
+tc_replica_set_profile_async (TcReplica           *self,
+                              const TcAssociate   *me,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (TC_IS_REPLICA (self));
+  g_return_if_fail (me != NULL && me->id != NULL);
+
+  queue_job (self, set_profile_job, tc_associate_copy (me), (GDestroyNotify) tc_associate_free,
+             tc_replica_set_profile_async, cancellable, callback, user_data);
+}
+
+gboolean
+tc_replica_set_profile_finish (TcReplica     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  CHECK_RESULT (self, result, tc_replica_set_profile_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+get_profile_job (TcReplica *self,
+                 Db        *db,
+                 GTask     *task,
+                 gpointer   data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  TcAssociate *me;
+
+  if (return_if_closed (db, task))
+    return;
+  json = meta_get (db, "me", &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (json == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  node = tc_json_parse (json, -1, &error);
+  me = node != NULL ? tc_associate_from_json (node, &error) : NULL;
+  if (me == NULL)
+    {
+      g_prefix_error (&error, "the stored profile is damaged: ");
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, me, (GDestroyNotify) tc_associate_free);
+}
+
+/**
+ * tc_replica_get_profile_async:
+ * @self: a replica
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the answer
+ * @user_data: data for @callback
+ *
+ * Reads the local associate's own record, as last fetched.
+ */
+void
+tc_replica_get_profile_async (TcReplica           *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (TC_IS_REPLICA (self));
+
+  queue_job (self, get_profile_job, NULL, NULL, tc_replica_get_profile_async, cancellable,
+             callback, user_data);
+}
+
+/**
+ * tc_replica_get_profile_finish:
+ * @self: a replica
+ * @result: the result given to the callback
+ * @error: return location for a %TC_ERROR error
+ *
+ * Returns: (transfer full) (nullable): the local associate, or %NULL
+ *   (without an error) before it was first fetched
+ */
+TcAssociate *
+tc_replica_get_profile_finish (TcReplica     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  CHECK_RESULT (self, result, tc_replica_get_profile_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+set_dashboard_job (TcReplica *self,
+                   Db        *db,
+                   GTask     *task,
+                   gpointer   data)
+{
+  const TcAssociate *dashboard = data;
+  g_auto(Changes) changes = { 0 };
+  g_autoptr(GError) error = NULL;
+  gboolean changed = FALSE;
+
+  if (return_if_closed (db, task))
+    return;
+  changes_init (&changes);
+  if (!db_begin (db, &error) ||
+      !person_name_set (db, dashboard->sponsor_id, dashboard->sponsor_name, &changed, &error) ||
+      !person_name_set (db, dashboard->enroller_id, dashboard->enroller_name, &changed, &error) ||
+      !db_commit (db, &error))
+    {
+      db_rollback (db);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (changed)
+    changes_add (&changes, TC_REPLICA_CHANGE_MEMBERS, dashboard->id);
+  notify_changes (self, &changes);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * tc_replica_set_dashboard_async:
+ * @self: a replica
+ * @dashboard: a member's dashboard from GET /api/v1/team/{id}
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Keeps the names of the member's sponsor and enroller, which the replica
+ * may not know when they are not on the local associate's team.
+ */
+void
+tc_replica_set_dashboard_async (TcReplica           *self,
+                                const TcAssociate   *dashboard,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (TC_IS_REPLICA (self));
+  g_return_if_fail (dashboard != NULL && dashboard->id != NULL);
+
+  queue_job (self, set_dashboard_job, tc_associate_copy (dashboard),
+             (GDestroyNotify) tc_associate_free, tc_replica_set_dashboard_async, cancellable,
+             callback, user_data);
+}
+
+gboolean
+tc_replica_set_dashboard_finish (TcReplica     *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  CHECK_RESULT (self, result, tc_replica_set_dashboard_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+get_member_job (TcReplica *self,
+                Db        *db,
+                GTask     *task,
+                gpointer   data)
+{
+  const char *id = data;
+  g_autoptr(GError) error = NULL;
+  g_auto(CachedStmt) stmt = NULL;
+  int rc;
+
+  if (return_if_closed (db, task))
+    return;
+  /* A sponsor or enroller is named from the team when on it, else from
+   * what a dashboard said. */
+  stmt = db_prepare (db,
+                     "SELECT m.id, m.name, m.email, m.phone, m.sponsor_id, m.enroller_id, "
+                     "  m.marketing_site_url, m.online, "
+                     "  COALESCE (s.name, sn.name), COALESCE (e.name, en.name) "
+                     "FROM members m "
+                     "LEFT JOIN members s ON s.id = m.sponsor_id "
+                     "LEFT JOIN person_names sn ON sn.id = m.sponsor_id "
+                     "LEFT JOIN members e ON e.id = m.enroller_id "
+                     "LEFT JOIN person_names en ON en.id = m.enroller_id "
+                     "WHERE m.id = ?1",
+                     &error);
+  if (stmt == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  bind_text (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      g_autoptr(TcAssociate) member = tc_associate_new ();
+
+      member->id = column_dup (stmt, 0);
+      member->name = column_dup (stmt, 1);
+      member->email = column_dup (stmt, 2);
+      member->phone = column_dup (stmt, 3);
+      member->sponsor_id = column_dup (stmt, 4);
+      member->enroller_id = column_dup (stmt, 5);
+      member->marketing_site_url = column_dup (stmt, 6);
+      member->online = sqlite3_column_int (stmt, 7) != 0;
+      member->sponsor_name = column_dup (stmt, 8);
+      member->enroller_name = column_dup (stmt, 9);
+      g_task_return_pointer (task, g_steal_pointer (&member), (GDestroyNotify) tc_associate_free);
+    }
+  else if (rc == SQLITE_DONE)
+    g_task_return_new_error (task, TC_ERROR, TC_ERROR_NOT_FOUND, "not a team member");
+  else
+    {
+      tc_sqlite_set_error (db->db, "cannot read a team member", &error);
+      g_task_return_error (task, g_steal_pointer (&error));
+    }
+}
+
+/**
+ * tc_replica_get_member_async:
+ * @self: a replica
+ * @member_id: a team member
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the answer
+ * @user_data: data for @callback
+ *
+ * Reads one team member for their dashboard, with sponsor_name and
+ * enroller_name filled in where the replica knows them.
+ */
+void
+tc_replica_get_member_async (TcReplica           *self,
+                             const char          *member_id,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (TC_IS_REPLICA (self));
+  g_return_if_fail (member_id != NULL);
+
+  queue_job (self, get_member_job, g_strdup (member_id), g_free, tc_replica_get_member_async,
+             cancellable, callback, user_data);
+}
+
+/**
+ * tc_replica_get_member_finish:
+ * @self: a replica
+ * @result: the result given to the callback
+ * @error: return location for a %TC_ERROR error; %TC_ERROR_NOT_FOUND when
+ *   not on the team
+ *
+ * Returns: (transfer full): the member, or %NULL
+ */
+TcAssociate *
+tc_replica_get_member_finish (TcReplica     *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  CHECK_RESULT (self, result, tc_replica_get_member_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 reset_job (TcReplica *self,
            Db        *db,
@@ -1461,6 +1836,7 @@ reset_job (TcReplica *self,
   if (!db_begin (db, &error) ||
       !tc_sqlite_exec (db->db,
                        "DELETE FROM members;"
+                       "DELETE FROM person_names;"
                        "DELETE FROM messages WHERE state = 'sent';"
                        "DELETE FROM read_markers;"
                        "DELETE FROM meta WHERE key IN ('cursor', 'offline_channel');",

@@ -27,6 +27,7 @@ typedef enum /*< flags >*/ {
   TC_REPLICA_CHANGE_OUTBOX      = 1 << 3,   /* new work to send: messages or read markers */
   TC_REPLICA_CHANGE_PREFERENCES = 1 << 4,   /* the local associate's preferences */
   TC_REPLICA_CHANGE_RESET       = 1 << 5,   /* everything synced was dropped */
+  TC_REPLICA_CHANGE_PROFILE     = 1 << 6,   /* the local associate's own record */
 } TcReplicaChange;
 
 #define TC_TYPE_REPLICA_CHANGE (tc_replica_change_get_type ())
@@ -38,6 +39,7 @@ typedef enum {
 } TcConversationFilter;
 
 /* $XDG_DATA_HOME/teamchat/<hex SHA-256 of the server URL and the id>.db */
+guint      tc_replica_schema_version      (void);
 char      *tc_replica_default_path        (const char           *server_url,
                                            const char           *associate_id);
 
@@ -244,5 +246,39 @@ void       tc_replica_get_offline_channel_async (TcReplica            *self,
 char      *tc_replica_get_offline_channel_finish (TcReplica           *self,
                                                   GAsyncResult        *result,
                                                   GError             **error);
+
+/* --- the local associate and dashboards ----------------------------------------- */
+
+void         tc_replica_set_profile_async   (TcReplica            *self,
+                                             const TcAssociate    *me,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+gboolean     tc_replica_set_profile_finish  (TcReplica            *self,
+                                             GAsyncResult         *result,
+                                             GError              **error);
+void         tc_replica_get_profile_async   (TcReplica            *self,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+TcAssociate *tc_replica_get_profile_finish  (TcReplica            *self,
+                                             GAsyncResult         *result,
+                                             GError              **error);
+void         tc_replica_set_dashboard_async (TcReplica            *self,
+                                             const TcAssociate    *dashboard,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+gboolean     tc_replica_set_dashboard_finish (TcReplica           *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+void         tc_replica_get_member_async    (TcReplica            *self,
+                                             const char           *member_id,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+TcAssociate *tc_replica_get_member_finish   (TcReplica            *self,
+                                             GAsyncResult         *result,
+                                             GError              **error);
 
 G_END_DECLS

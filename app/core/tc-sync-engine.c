@@ -688,6 +688,26 @@ on_team_cb (GObject      *source,
 }
 
 static void
+on_me_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(Session) session = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TcAssociate) me = NULL;
+
+  me = tc_api_client_me_finish (TC_API_CLIENT (source), result, &error);
+  if (session_is_over (session, NULL))
+    return;
+  if (me == NULL)
+    {
+      g_debug ("Could not refresh the profile: %s", error->message);
+      return;
+    }
+  tc_replica_set_profile_async (session->engine->replica, me, NULL, NULL, NULL);
+}
+
+static void
 go_live (Session *session)
 {
   TcSyncEngine *self = session->engine;
@@ -706,6 +726,10 @@ go_live (Session *session)
   else
     tc_api_client_team_async (self->client, NULL, session->cancellable, on_team_cb,
                               session_ref (session));
+
+  /* The local associate's own record is not in the stream either (their
+   * sponsor, enroller and site may change between sessions). */
+  tc_api_client_me_async (self->client, session->cancellable, on_me_cb, session_ref (session));
 
   tc_backoff_reset (&self->backoff);
   g_object_freeze_notify (G_OBJECT (self));

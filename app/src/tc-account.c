@@ -447,6 +447,16 @@ tc_account_get_associate (TcAccount *self)
   return self->associate;
 }
 
+/* The logged-in API client, or NULL: for the few calls that are not sync
+ * (a dashboard, preferences). */
+TcApiClient *
+tc_account_get_api_client (TcAccount *self)
+{
+  g_return_val_if_fail (TC_IS_ACCOUNT (self), NULL);
+
+  return self->engine != NULL ? self->client : NULL;
+}
+
 TcReplica *
 tc_account_get_replica (TcAccount *self)
 {

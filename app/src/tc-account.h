@@ -56,6 +56,7 @@ gboolean           tc_account_is_session_only    (TcAccount           *self);
 gboolean           tc_account_is_logged_in       (TcAccount           *self);
 const TcAssociate *tc_account_get_associate      (TcAccount           *self);
 TcReplica         *tc_account_get_replica        (TcAccount           *self);
+TcApiClient       *tc_account_get_api_client     (TcAccount           *self);
 TcSyncEngine      *tc_account_get_sync_engine    (TcAccount           *self);
 
 /* A sentence a person can act on for an error of login or sync. */

@@ -1,4 +1,10 @@
-/* tc-window.c: the main window — login page, then the Team Chat panel */
+/* tc-window.c: the main window — login page, then the team and Team Chat
+ *
+ * Main area: the team sidebar and a member's Team Dashboard. On the right,
+ * the Team Chat panel (a flap, shown or hidden with the chat bubble in the
+ * header or Ctrl+Shift+T): the conversation list, a conversation, or New
+ * Chat, one at a time.
+ */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -6,11 +12,15 @@
 #include "tc-account.h"
 #include "tc-chat-panel.h"
 #include "tc-conversation-view.h"
+#include "tc-dashboard-view.h"
 #include "tc-desktop-notifications.h"
 #include "tc-error.h"
 #include "tc-login-page.h"
+#include "tc-new-chat-view.h"
 #include "tc-notifier.h"
+#include "tc-preferences-window.h"
 #include "tc-secret-token-store.h"
+#include "tc-team-sidebar.h"
 #include "tc-window.h"
 
 struct _TcWindow
@@ -21,11 +31,19 @@ struct _TcWindow
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
   TcLoginPage          *login_page;
+  AdwFlap              *chat_flap;
+  AdwLeaflet           *team_leaflet;
+  TcTeamSidebar        *team_sidebar;
+  AdwHeaderBar         *main_header;
+  AdwWindowTitle       *dashboard_title;
+  GtkToggleButton      *chat_toggle;
+  GtkLabel             *unread_badge;
+  TcDashboardView      *dashboard_view;
   TcChatPanel          *chat_panel;
   AdwLeaflet           *leaflet;
   GtkStack             *content_stack;
-  AdwWindowTitle       *content_title;
   TcConversationView   *conversation_view;
+  TcNewChatView        *new_chat_view;
 
   /* owned */
   TcAccount            *account;
@@ -34,6 +52,8 @@ struct _TcWindow
   TcDesktopNotifications *desktop_notifications;
   TcSyncEngine         *engine;          /* the account's, watched for a revoked session */
   gulong                engine_error_id;
+  TcReplica            *replica;         /* the account's, watched for the unread count */
+  GCancellable         *unread_cancellable;
   gboolean              told_session_only;
 };
 
@@ -45,10 +65,10 @@ static void show_login (TcWindow *self);
 static void
 update_visible_peer (TcWindow *self)
 {
-  gboolean showing = g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack),
+  gboolean showing = adw_flap_get_reveal_flap (self->chat_flap) &&
+                     g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack),
                                 "conversation") == 0 &&
-                     (!adw_leaflet_get_folded (self->leaflet) ||
-                      adw_leaflet_get_visible_child (self->leaflet) != GTK_WIDGET (self->chat_panel));
+                     adw_leaflet_get_visible_child (self->leaflet) == GTK_WIDGET (self->content_stack);
 
   if (self->notifier == NULL)
     return;
@@ -96,11 +116,67 @@ on_session_only_cb (TcWindow *self)
 }
 
 static void
+unread_count_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(TcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *label = NULL;
+  guint unread = 0;
+
+  if (!tc_replica_get_unread_count_finish (TC_REPLICA (source), result, &unread, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not count unread messages: %s", error->message);
+      return;
+    }
+  count = unread > 99 ? g_strdup ("99+") : g_strdup_printf ("%u", unread);
+  gtk_label_set_text (self->unread_badge, count);
+  gtk_widget_set_visible (GTK_WIDGET (self->unread_badge), unread > 0);
+  /* The badge is drawing only: the toggle says it. */
+  if (unread > 0)
+    /* TRANSLATORS: the accessible name of the Team Chat button in the header */
+    label = g_strdup_printf (ngettext ("Team Chat, %u unread message",
+                                       "Team Chat, %u unread messages", unread), unread);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->chat_toggle),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  label != NULL ? label : _("Team Chat"), -1);
+}
+
+static void
+update_unread_badge (TcWindow *self)
+{
+  if (self->replica == NULL)
+    return;
+  g_cancellable_cancel (self->unread_cancellable);
+  g_clear_object (&self->unread_cancellable);
+  self->unread_cancellable = g_cancellable_new ();
+  tc_replica_get_unread_count_async (self->replica, self->unread_cancellable, unread_count_cb,
+                                     g_object_ref (self));
+}
+
+static void
+on_replica_changed_cb (TcWindow        *self,
+                       TcReplicaChange  what)
+{
+  if (what & (TC_REPLICA_CHANGE_MESSAGES | TC_REPLICA_CHANGE_READ | TC_REPLICA_CHANGE_RESET))
+    update_unread_badge (self);
+}
+
+static void
 stop_watching_account (TcWindow *self)
 {
   if (self->engine != NULL)
     g_clear_signal_handler (&self->engine_error_id, self->engine);
   g_clear_object (&self->engine);
+  g_cancellable_cancel (self->unread_cancellable);
+  g_clear_object (&self->unread_cancellable);
+  if (self->replica != NULL)
+    g_signal_handlers_disconnect_by_func (self->replica, on_replica_changed_cb, self);
+  g_clear_object (&self->replica);
+  gtk_widget_set_visible (GTK_WIDGET (self->unread_badge), FALSE);
   g_clear_object (&self->desktop_notifications);
   g_clear_object (&self->notifier);
 }
@@ -108,7 +184,6 @@ stop_watching_account (TcWindow *self)
 static void
 show_main (TcWindow *self)
 {
-  const TcAssociate *me = tc_account_get_associate (self->account);
 
   stop_watching_account (self);
   self->engine = g_object_ref (tc_account_get_sync_engine (self->account));
@@ -120,26 +195,38 @@ show_main (TcWindow *self)
     tc_desktop_notifications_new (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))),
                                   self->notifier);
   on_session_only_cb (self);
+  self->replica = g_object_ref (tc_account_get_replica (self->account));
+  g_signal_connect_object (self->replica, "changed", G_CALLBACK (on_replica_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  update_unread_badge (self);
 
+  tc_team_sidebar_set_account (self->team_sidebar, self->account);
+  tc_dashboard_view_set_account (self->dashboard_view, self->account);
   tc_chat_panel_set_account (self->chat_panel, self->account);
   tc_conversation_view_set_account (self->conversation_view, self->account);
-  gtk_stack_set_visible_child_name (self->content_stack, "empty");
+  tc_new_chat_view_set_account (self->new_chat_view, self->account);
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_panel));
-  adw_window_title_set_title (self->content_title, me ? me->name : "");
+  adw_leaflet_set_visible_child (self->team_leaflet, GTK_WIDGET (self->team_sidebar));
   gtk_stack_set_visible_child_name (self->stack, "main");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-chat", TRUE);
 }
 
 static void
 show_login (TcWindow *self)
 {
   stop_watching_account (self);
+  tc_team_sidebar_set_account (self->team_sidebar, NULL);
+  tc_dashboard_view_set_account (self->dashboard_view, NULL);
   tc_chat_panel_set_account (self->chat_panel, NULL);
   tc_conversation_view_set_account (self->conversation_view, NULL);
-  gtk_stack_set_visible_child_name (self->content_stack, "empty");
+  tc_new_chat_view_set_account (self->new_chat_view, NULL);
   tc_login_page_reset (self->login_page);
   gtk_stack_set_visible_child_name (self->stack, "login");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-chat", FALSE);
   gtk_widget_grab_focus (GTK_WIDGET (self->login_page));
 }
 
@@ -160,9 +247,89 @@ on_conversation_activated_cb (TcWindow   *self,
 {
   tc_conversation_view_set_peer_id (self->conversation_view, peer_id);
   gtk_stack_set_visible_child_name (self->content_stack, "conversation");
-  /* Folded, the conversation takes the place of the list. */
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  adw_flap_set_reveal_flap (self->chat_flap, TRUE);
+  /* In the panel the conversation takes the place of the list. */
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
   gtk_widget_grab_focus (GTK_WIDGET (self->conversation_view));
+}
+
+static void
+show_new_chat (TcWindow   *self,
+               const char *text,
+               const char *member_id)
+{
+  if (!tc_account_is_logged_in (self->account))
+    return;
+  gtk_stack_set_visible_child_name (self->content_stack, "new-chat");
+  adw_flap_set_reveal_flap (self->chat_flap, TRUE);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
+  tc_new_chat_view_reset (self->new_chat_view, text);
+  if (member_id != NULL)
+    tc_new_chat_view_add_recipient (self->new_chat_view, member_id);
+}
+
+static void
+on_new_chat_sent_cb (TcWindow            *self,
+                     const char * const  *recipients)
+{
+  guint n = g_strv_length ((char **) recipients);
+  g_autofree char *text = NULL;
+
+  /* One recipient: that conversation. Several: each has its own, listed
+   * in Recent. */
+  if (n == 1)
+    {
+      on_conversation_activated_cb (self, recipients[0]);
+      return;
+    }
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_panel));
+  text = g_strdup_printf (ngettext ("Sent to %u team member, each in their own conversation",
+                                    "Sent to %u team members, each in their own conversation", n),
+                          n);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+static void
+on_member_activated_cb (TcWindow   *self,
+                        const char *member_id)
+{
+  tc_dashboard_view_set_member_id (self->dashboard_view, member_id);
+  adw_leaflet_navigate (self->team_leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+on_dashboard_title_cb (TcWindow *self)
+{
+  const char *title = tc_dashboard_view_get_title (self->dashboard_view);
+
+  adw_window_title_set_title (self->dashboard_title, title ? title : _("Team Dashboard"));
+}
+
+static void
+on_chat_requested_cb (TcWindow   *self,
+                      const char *member_id)
+{
+  on_conversation_activated_cb (self, member_id);
+}
+
+static void
+on_share_requested_cb (TcWindow   *self,
+                       const char *member_id,
+                       const char *text)
+{
+  show_new_chat (self, text, member_id);
+}
+
+static void
+on_flap_changed_cb (TcWindow *self)
+{
+  gboolean revealed = adw_flap_get_reveal_flap (self->chat_flap);
+
+  /* The window buttons belong on the far right: on the panel while it is
+   * there beside the dashboard, on the dashboard otherwise. */
+  adw_header_bar_set_show_end_title_buttons (self->main_header,
+                                             !revealed || adw_flap_get_folded (self->chat_flap));
+  update_visible_peer (self);
 }
 
 void
@@ -196,7 +363,66 @@ navigate_back_activated (GtkWidget  *widget,
 {
   TcWindow *self = TC_WINDOW (widget);
 
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  /* Back in the Team Chat panel: to the list. */
+  if (adw_flap_get_reveal_flap (self->chat_flap) &&
+      adw_leaflet_get_visible_child (self->leaflet) != GTK_WIDGET (self->chat_panel))
+    adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_panel));
+  else
+    adw_leaflet_navigate (self->team_leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+team_back_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  TcWindow *self = TC_WINDOW (widget);
+
+  adw_leaflet_navigate (self->team_leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+toggle_chat_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  TcWindow *self = TC_WINDOW (widget);
+  gboolean reveal = !adw_flap_get_reveal_flap (self->chat_flap);
+
+  adw_flap_set_reveal_flap (self->chat_flap, reveal);
+  if (reveal)
+    gtk_widget_grab_focus (adw_leaflet_get_visible_child (self->leaflet));
+}
+
+static void
+new_chat_activated (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  show_new_chat (TC_WINDOW (widget), NULL, NULL);
+}
+
+static void
+preferences_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  TcWindow *self = TC_WINDOW (widget);
+  GtkWindow *preferences = tc_preferences_window_new (GTK_WINDOW (self), self->settings,
+                                                      self->account);
+
+  gtk_window_present (preferences);
+}
+
+static void
+show_toast_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  TcWindow *self = TC_WINDOW (widget);
+
+  adw_toast_overlay_add_toast (self->toast_overlay,
+                               adw_toast_new (g_variant_get_string (parameter, NULL)));
 }
 
 static void
@@ -274,22 +500,51 @@ tc_window_class_init (TcWindowClass *klass)
   g_type_ensure (TC_TYPE_LOGIN_PAGE);
   g_type_ensure (TC_TYPE_CHAT_PANEL);
   g_type_ensure (TC_TYPE_CONVERSATION_VIEW);
+  g_type_ensure (TC_TYPE_DASHBOARD_VIEW);
+  g_type_ensure (TC_TYPE_NEW_CHAT_VIEW);
+  g_type_ensure (TC_TYPE_TEAM_SIDEBAR);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/teamchat/TeamChat/tc-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TcWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, login_page);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, chat_flap);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, team_leaflet);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, team_sidebar);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, main_header);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, dashboard_title);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, chat_toggle);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, unread_badge);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, dashboard_view);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, chat_panel);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, content_stack);
-  gtk_widget_class_bind_template_child (widget_class, TcWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, conversation_view);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, new_chat_view);
   gtk_widget_class_bind_template_callback (widget_class, on_logged_in_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_conversation_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_peer_name_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_member_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_dashboard_title_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_chat_requested_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_share_requested_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_new_chat_sent_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_flap_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_activated);
   gtk_widget_class_install_action (widget_class, "win.navigate-back", NULL, navigate_back_activated);
+  gtk_widget_class_install_action (widget_class, "win.team-back", NULL, team_back_activated);
+  gtk_widget_class_install_action (widget_class, "win.toggle-chat", NULL, toggle_chat_activated);
+  gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_activated);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.toggle-chat", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new-chat", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
 }
 
 static void
@@ -313,6 +568,7 @@ tc_window_init (TcWindow *self)
                            G_CALLBACK (update_visible_peer), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->leaflet, "notify::visible-child",
                            G_CALLBACK (update_visible_peer), self, G_CONNECT_SWAPPED);
+  on_flap_changed_cb (self);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (update_visible_peer), NULL);
 }
 

@@ -14,7 +14,6 @@ with Retry and Delete. Screenshots go to the build dir.
 
 Needs DISPLAY (xvfb-run) and a session bus (dbus-run-session). Prints TAP.
 """
-import json
 import os
 import shutil
 import signal
@@ -22,185 +21,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-import gi
-gi.require_version('Atspi', '2.0')
-from gi.repository import Atspi  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tcui import *  # noqa: E402,F401,F403 — the shared UI test helpers
+from tcui import Atspi  # noqa: E402
 
 SERVER = os.environ['TEAMCHAT_SERVER']
 APP = os.environ['TEAMCHAT_APP']
 DATA_DIR = os.environ['TC_IT_DATA_DIR']
 SCHEMA_XML = os.environ['TEAMCHAT_SCHEMA']
-SHOTS = os.environ.get('TC_SCREENSHOT_DIR', os.getcwd())
-
-results = []
-
-RETURN = 0xff0d                   # keysyms and modifier masks of X
-SHIFT = 1 << Atspi.ModifierType.SHIFT
 
 BOB_SAYS = 'Welcome aboard, Alice! Call me when you can.'
 ALICE_SAYS = 'Thanks, Bob! I will call you tomorrow morning.'
-
-
-def tap(ok, name, detail=''):
-    results.append(ok)
-    print(('ok' if ok else 'not ok') + ' %d %s' % (len(results), name))
-    if detail:
-        for line in detail.splitlines():
-            print('# ' + line)
-    sys.stdout.flush()
-
-
-def wait_for(what, func, timeout=20.0):
-    """Polls func until it returns something truthy; a guard, not a timing."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = func()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError('timed out waiting for ' + what)
-
-
-def http(method, url, token=None, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header('Content-Type', 'application/json')
-    if token:
-        req.add_header('Authorization', 'Bearer ' + token)
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        text = resp.read().decode()
-        return json.loads(text) if text else None
-
-
-def walk(node, depth=0):
-    if node is None or depth > 60:
-        return
-    yield node
-    try:
-        count = node.get_child_count()
-    except Exception:  # noqa: BLE001 — a row replaced while we walk
-        return
-    for i in range(count):
-        try:
-            child = node.get_child_at_index(i)
-        except Exception:
-            continue
-        yield from walk(child, depth + 1)
-
-
-def find_app():
-    desktop = Atspi.get_desktop(0)
-    for i in range(desktop.get_child_count()):
-        app = desktop.get_child_at_index(i)
-        if app is not None and app.get_name() == 'teamchat':
-            return app
-    return None
-
-
-def find(root, role=None, name=None, contains=None):
-    for node in walk(root):
-        try:
-            if role is not None and node.get_role_name() != role:
-                continue
-            label = node.get_name() or ''
-            if name is not None and label.replace('_', '') != name:
-                continue
-            if contains is not None and contains not in label:
-                continue
-            return node
-        except Exception:
-            continue
-    return None
-
-
-def find_text(root, text):
-    """A label (or alert) whose text is exactly @text: they expose it by name."""
-    for node in walk(root):
-        try:
-            if node.get_role_name() in ('label', 'alert') and (node.get_name() or '') == text:
-                return node
-        except Exception:
-            continue
-    return None
-
-
-def is_on(button):
-    states = button.get_state_set()
-    return states.contains(Atspi.StateType.PRESSED) or states.contains(Atspi.StateType.CHECKED)
-
-
-def set_entry(root, title, value):
-    # An AdwEntryRow exposes its editable text as a "text" child whose name
-    # is the row's title.
-    entry = find(root, role='text', name=title)
-    if entry is None:
-        raise AssertionError('no text field named %r' % title)
-    entry.get_editable_text_iface().set_text_contents(value)
-    return entry
-
-
-def press(root, name):
-    # A GtkMenuButton shows as a push button holding the real (toggle) one:
-    # take the first of that name that has an action.
-    for node in walk(root):
-        try:
-            # GTK 4.8 names a button with a mnemonic label "_Label Label".
-            label = (node.get_name() or '').replace('_', '')
-            if (node.get_role_name() == 'push button' and
-                    label in (name, name + ' ' + name) and
-                    node.get_action_iface() is not None and
-                    node.get_action_iface().get_n_actions() > 0):
-                node.get_action_iface().do_action(0)
-                return
-        except Exception:  # noqa: BLE001 — a node replaced while we walk
-            continue
-    seen = []
-    for node in walk(root):
-        try:
-            if node.get_role_name() == 'push button':
-                seen.append(node.get_name())
-        except Exception:  # noqa: BLE001
-            continue
-    raise AssertionError('no button named %r among %r' % (name, seen))
-
-
-def activate(node, action_name):
-    # GTK 4.8 lists a widget's own actions by their detailed names.
-    action = node.get_action_iface()
-    names = [action.get_action_name(i) for i in range(action.get_n_actions())]
-    if action_name not in names:
-        raise AssertionError('no action %r in %r' % (action_name, names))
-    action.do_action(names.index(action_name))
-
-
-def texts(root):
-    return [node.get_name() for node in walk(root)
-            if node.get_role_name() == 'label']
-
-
-def type_keys(text):
-    for char in text:
-        Atspi.generate_keyboard_event(ord(char), None, Atspi.KeySynthType.SYM)
-        time.sleep(0.02)
-
-
-def press_key(keysym, modifiers=0):
-    # Modifiers are locked around the key, as a held Shift would be.
-    if modifiers:
-        Atspi.generate_keyboard_event(modifiers, None, Atspi.KeySynthType.LOCKMODIFIERS)
-    Atspi.generate_keyboard_event(keysym, None, Atspi.KeySynthType.SYM)
-    if modifiers:
-        Atspi.generate_keyboard_event(modifiers, None, Atspi.KeySynthType.UNLOCKMODIFIERS)
-    time.sleep(0.05)
-
-
-def screenshot(name):
-    path = os.path.join(SHOTS, name)
-    subprocess.run(['import', '-window', 'root', path], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return path
 
 
 def main():
@@ -262,8 +94,10 @@ def main():
 
         set_entry(root, 'Password', 'password-A')
         press(root, 'Log In')
+        conversations = wait_for('the conversation list',
+                                 lambda: find(root, role='list', name='Conversations'))
         rows = wait_for('Bob\'s conversation',
-                        lambda: find(root, contains='Bob', role='list item'))
+                        lambda: find(conversations, contains='Bob', role='list item'))
         time.sleep(1)  # let the page transition finish before the picture
         screenshot('ui-chat-panel.png')
         tap(True, 'logging in shows the Team Chat panel')
@@ -305,7 +139,9 @@ def main():
         if composer is None:
             raise AssertionError('no text field named Message')
         composer.get_editable_text_iface().set_text_contents(ALICE_SAYS)
-        press(root, 'Send')
+        # The conversation's own Send (New Chat has one too).
+        composer_box = near(composer, lambda n: find(n, role='push button', name='Send'))
+        press(composer_box, 'Send')
         wait_for('the reply in the conversation', lambda: find_text(messages, ALICE_SAYS))
         # The sync engine's ack turns "Sending…" into a sent message.
         wait_for('the reply to be sent', lambda: find_text(messages, 'Sending…') is None)
@@ -354,7 +190,7 @@ def main():
                        check=True, stdout=subprocess.DEVNULL)
         refused = 'Are you still on my team?'
         composer.get_editable_text_iface().set_text_contents(refused)
-        press(root, 'Send')
+        press(composer_box, 'Send')
         wait_for('the refusal', lambda: find(messages, role='push button', name='Retry'))
         reason = find(messages, role='label', contains='Not sent')
         time.sleep(1)
