@@ -5,11 +5,20 @@
  * diacritics, prefix indexes for one and two characters, and triggers that
  * follow every insert, body update and delete (so purge and reset too).
  *
- * A search is one statement on the replica's worker: the newest LIMIT
- * matches are picked by sent_at in a subquery, then the outer scan of the
- * same match computes snippet() for those rows only. The outer rowid test
- * is written "+rowid" so that SQLite does not hand it to FTS5 as a rowid
- * lookup, which would expand every prefix term again for each row.
+ * A search is one statement on the replica's worker. The subquery walks
+ * the match backwards by rowid (local_id) and stops after LIMIT rows; the
+ * outer query reads the match again from the smallest of those rowids on,
+ * computing snippet() for those rows only, and sorts them by time. Both
+ * are range scans FTS5 does natively, so a one-letter prefix matching
+ * most of 100,000 messages costs about what a rare word does; sorting
+ * every match by sent_at to pick the newest was ten times slower (see
+ * docs/PERFORMANCE.md).
+ *
+ * local_id is the order messages reached the replica, which is the
+ * server's id order (the sync reads events in order, and ids follow
+ * time), so the last LIMIT stored are the newest. The one exception:
+ * after a reset, messages still in the outbox keep their older rows, so
+ * among more than LIMIT matches they may be left out although recent.
  */
 #define G_LOG_DOMAIN "TeamChatReplica"
 
@@ -278,11 +287,11 @@ search_job (TcReplica *self,
                      "JOIN messages m ON m.local_id = messages_fts.rowid "
                      "LEFT JOIN members mem ON mem.id = m.peer "
                      "WHERE messages_fts MATCH ?1 "
-                     "  AND +messages_fts.rowid IN "
-                     "    (SELECT f.rowid FROM messages_fts f "
-                     "     JOIN messages x ON x.local_id = f.rowid "
-                     "     WHERE f.messages_fts MATCH ?1 "
-                     "     ORDER BY x.sent_at DESC, x.local_id DESC LIMIT ?2) "
+                     "  AND messages_fts.rowid >= "
+                     "    (SELECT MIN (rowid) FROM "
+                     "      (SELECT f.rowid FROM messages_fts f "
+                     "       WHERE f.messages_fts MATCH ?1 "
+                     "       ORDER BY f.rowid DESC LIMIT ?2)) "
                      "ORDER BY m.sent_at DESC, m.local_id DESC",
                      &error);
   if (stmt == NULL)
@@ -320,8 +329,8 @@ search_job (TcReplica *self,
  * tc_replica_search_messages_async:
  * @self: a replica
  * @query: what the person typed (see tc_search_fts_query())
- * @limit: how many messages at most, the newest matches; clamped to
- *   1–%TC_SEARCH_MAX_RESULTS
+ * @limit: how many messages at most, the last ones stored (the newest);
+ *   clamped to 1–%TC_SEARCH_MAX_RESULTS
  * @cancellable: (nullable): a #GCancellable; a search cancelled before
  *   the worker reaches it does not run (as-you-type: cancel the previous)
  * @callback: called with the answer
