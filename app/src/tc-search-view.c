@@ -33,6 +33,7 @@ struct _TcSearchView
   /* owned */
   TcReplica      *replica;
   GCancellable   *cancellable;   /* of the search under way */
+  GHashTable     *counts;        /* peer id → how many results it has */
   gulong          changed_id;
 };
 
@@ -150,6 +151,25 @@ result_row_new (const TcSearchResult *result)
   return row;
 }
 
+/* A heading above the first result of each conversation. */
+static void
+update_header (GtkListBoxRow *row,
+               GtkListBoxRow *before,
+               gpointer       user_data)
+{
+  TcSearchView *self = user_data;
+  const TcSearchResult *result = g_object_get_data (G_OBJECT (row), "result");
+  const TcSearchResult *previous =
+    before != NULL ? g_object_get_data (G_OBJECT (before), "result") : NULL;
+
+  if (previous != NULL && g_strcmp0 (previous->peer_id, result->peer_id) == 0)
+    gtk_list_box_row_set_header (row, NULL);
+  else if (gtk_list_box_row_get_header (row) == NULL)
+    gtk_list_box_row_set_header (row, group_header_new (result->peer_name,
+                                                        GPOINTER_TO_UINT (g_hash_table_lookup (
+                                                          self->counts, result->peer_id))));
+}
+
 static void
 clear_results (TcSearchView *self)
 {
@@ -157,6 +177,7 @@ clear_results (TcSearchView *self)
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
     gtk_list_box_remove (self->list_box, child);
+  g_hash_table_remove_all (self->counts);
 }
 
 /* @results come grouped by conversation (tc_replica_search_messages()). */
@@ -164,7 +185,6 @@ static void
 show_results (TcSearchView *self,
               GPtrArray    *results)
 {
-  const TcSearchResult *previous = NULL;
   g_autofree char *selected_peer = NULL;
   gint64 selected_id = 0;
   GtkListBoxRow *selected = gtk_list_box_get_selected_row (self->list_box);
@@ -183,25 +203,20 @@ show_results (TcSearchView *self,
   for (guint i = 0; i < results->len; i++)
     {
       const TcSearchResult *result = g_ptr_array_index (results, i);
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->counts, result->peer_id));
+
+      g_hash_table_insert (self->counts, g_strdup (result->peer_id), GUINT_TO_POINTER (count + 1));
+    }
+  for (guint i = 0; i < results->len; i++)
+    {
+      const TcSearchResult *result = g_ptr_array_index (results, i);
       GtkWidget *row = result_row_new (result);
 
-      if (previous == NULL || g_strcmp0 (previous->peer_id, result->peer_id) != 0)
-        {
-          guint count = 0;
-
-          while (i + count < results->len &&
-                 g_strcmp0 (((TcSearchResult *) g_ptr_array_index (results, i + count))->peer_id,
-                            result->peer_id) == 0)
-            count++;
-          gtk_list_box_row_set_header (GTK_LIST_BOX_ROW (row),
-                                       group_header_new (result->peer_name, count));
-        }
       gtk_list_box_append (self->list_box, row);
       if (first_row == NULL)
         first_row = GTK_LIST_BOX_ROW (row);
       if (result->local_id == selected_id && g_strcmp0 (result->peer_id, selected_peer) == 0)
         reselect = GTK_LIST_BOX_ROW (row);
-      previous = result;
     }
   gtk_list_box_select_row (self->list_box, reselect != NULL ? reselect : first_row);
   gtk_stack_set_visible_child_name (self->stack, results->len > 0 ? "results" : "none");
@@ -461,6 +476,7 @@ tc_search_view_dispose (GObject *object)
 
   disconnect_replica (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), TC_TYPE_SEARCH_VIEW);
+  g_clear_pointer (&self->counts, g_hash_table_unref);
 
   G_OBJECT_CLASS (tc_search_view_parent_class)->dispose (object);
 }
@@ -513,6 +529,8 @@ tc_search_view_init (TcSearchView *self)
   GtkEventController *keys;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gtk_list_box_set_header_func (self->list_box, update_header, self, NULL);
 
   /* Before the entry's text sees it: Down leaves the entry for the list. */
   keys = gtk_event_controller_key_new ();
