@@ -16,7 +16,7 @@
 
 #include "tc-error.h"
 #include "tc-json.h"
-#include "tc-replica.h"
+#include "tc-replica-private.h"
 #include "tc-sqlite.h"
 #include "tc-time.h"
 #include "tc-uuid.h"
@@ -88,6 +88,32 @@ static const TcSqliteMigration migrations[] = {
     "  name TEXT NOT NULL"
     ") WITHOUT ROWID;"
   },
+  { /* 4: message search (tc-replica-search.c): a full-text index of the
+     * bodies, read from messages itself (external content), kept in step
+     * by triggers; case and accents folded; prefix indexes for the first
+     * keystrokes. */
+    "CREATE VIRTUAL TABLE messages_fts USING fts5 ("
+    "  body,"
+    "  content = 'messages',"
+    "  content_rowid = 'local_id',"
+    "  tokenize = 'unicode61 remove_diacritics 2',"
+    "  prefix = '1 2'"
+    ");"
+    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+    "  INSERT INTO messages_fts (rowid, body) VALUES (new.local_id, new.body);"
+    "END;"
+    "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+    "  INSERT INTO messages_fts (messages_fts, rowid, body)"
+    "    VALUES ('delete', old.local_id, old.body);"
+    "END;"
+    "CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages"
+    "  WHEN old.body IS NOT new.body BEGIN"
+    "  INSERT INTO messages_fts (messages_fts, rowid, body)"
+    "    VALUES ('delete', old.local_id, old.body);"
+    "  INSERT INTO messages_fts (rowid, body) VALUES (new.local_id, new.body);"
+    "END;"
+    "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');"
+  },
 };
 
 /* The version a replica has once opened: the number of schema steps. */
@@ -107,23 +133,12 @@ tc_replica_schema_version (void)
 
 /* --- the worker's connection ------------------------------------------------- */
 
-typedef struct {
-  sqlite3    *db;
-  char       *me;
-  GHashTable *stmts;   /* SQL text → prepared sqlite3_stmt, reused */
-} Db;
-
-/* A cached statement, reset (not finalized) when it goes out of scope. */
-typedef sqlite3_stmt *CachedStmt;
-
-static void
+void
 cached_stmt_reset (sqlite3_stmt *stmt)
 {
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
 }
-
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC (CachedStmt, cached_stmt_reset, NULL)
 
 static void
 db_free (Db *db)
@@ -136,7 +151,7 @@ db_free (Db *db)
   g_free (db);
 }
 
-static sqlite3_stmt *
+sqlite3_stmt *
 db_prepare (Db          *db,
             const char  *sql,
             GError     **error)
@@ -154,7 +169,7 @@ db_prepare (Db          *db,
   return stmt;
 }
 
-static void
+void
 bind_text (sqlite3_stmt *stmt,
            int           index,
            const char   *text)
@@ -165,7 +180,7 @@ bind_text (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, index);
 }
 
-static char *
+char *
 column_dup (sqlite3_stmt *stmt,
             int           column)
 {
@@ -339,11 +354,6 @@ static guint signals[N_SIGNALS];
 static int quit_sentinel;
 #define QUIT (&quit_sentinel)
 
-typedef void (*JobFunc) (TcReplica *self,
-                         Db        *db,
-                         GTask     *task,
-                         gpointer   data);
-
 typedef struct {
   JobFunc        func;
   gpointer       data;
@@ -455,7 +465,7 @@ worker_main (gpointer data)
   return NULL;
 }
 
-static void
+void
 queue_job (TcReplica           *self,
            JobFunc              func,
            gpointer             data,
@@ -480,7 +490,7 @@ queue_job (TcReplica           *self,
 }
 
 /* The worker was asked for something before the database opened. */
-static gboolean
+gboolean
 return_if_closed (Db    *db,
                   GTask *task)
 {
@@ -878,14 +888,6 @@ tc_replica_remove_files_finish (GAsyncResult  *result,
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
-
-/* Common checks of every _finish(). */
-#define CHECK_RESULT(self, result, tag, val) \
-  G_STMT_START { \
-    g_return_val_if_fail (TC_IS_REPLICA (self), val); \
-    g_return_val_if_fail (g_task_is_valid (result, self), val); \
-    g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == (tag), val); \
-  } G_STMT_END
 
 /* --- applying events ---------------------------------------------------------------- */
 
@@ -3347,20 +3349,80 @@ tc_replica_get_unread_count_finish (TcReplica     *self,
   return TRUE;
 }
 
-/* Case- and accent-insensitive form for matching names. */
+/* Case- and accent-insensitive form for matching and sorting names:
+ * casefolded, compatibility-decomposed, without combining marks. Letters
+ * without an ASCII form (Cyrillic, Greek, CJK) stay what they are. */
 static char *
 search_key (const char *text)
 {
-  g_autofree char *normalized = g_utf8_normalize (text != NULL ? text : "", -1,
-                                                  G_NORMALIZE_ALL_COMPOSE);
-  g_autofree char *folded = g_utf8_casefold (normalized, -1);
+  g_autofree char *folded = g_utf8_casefold (text != NULL ? text : "", -1);
+  g_autofree char *decomposed = g_utf8_normalize (folded, -1, G_NORMALIZE_ALL);
+  GString *key = g_string_sized_new (strlen (decomposed));
 
-  return g_str_to_ascii (folded, NULL);
+  for (const char *p = decomposed; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_type (c) != G_UNICODE_NON_SPACING_MARK)
+        g_string_append_unichar (key, c);
+    }
+  return g_string_free (key, FALSE);
+}
+
+static int
+compare_by_key (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
+{
+  GHashTable *keys = user_data;
+  const TcAssociate *x = *(TcAssociate * const *) a;
+  const TcAssociate *y = *(TcAssociate * const *) b;
+  int order = g_strcmp0 (g_hash_table_lookup (keys, x), g_hash_table_lookup (keys, y));
+
+  return order != 0 ? order : g_strcmp0 (x->id, y->id);
+}
+
+/* By name, "Émilie" among the e's. */
+static void
+sort_by_name (GPtrArray *members)
+{
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+
+  for (guint i = 0; i < members->len; i++)
+    {
+      TcAssociate *member = g_ptr_array_index (members, i);
+
+      g_hash_table_insert (keys, member, search_key (member->name));
+    }
+  g_ptr_array_sort_with_data (members, compare_by_key, keys);
+}
+
+static char *
+digits_of (const char *text)
+{
+  GString *digits = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (g_ascii_isdigit (*p))
+      g_string_append_c (digits, *p);
+  return g_string_free (digits, FALSE);
+}
+
+/* The digits of a query that looks like a phone number ("5550100",
+ * "+1 (555) 010-0100"), so that it matches however the number is stored;
+ * NULL for any other query. */
+static char *
+phone_key (const char *query)
+{
+  if (query[strspn (query, "0123456789 +-().")] != '\0' || strpbrk (query, "0123456789") == NULL)
+    return NULL;
+  return digits_of (query);
 }
 
 static gboolean
 member_matches (const TcAssociate *member,
-                const char        *key)
+                const char        *key,
+                const char        *phone_digits)
 {
   const char *fields[] = { member->name, member->id, member->email, member->phone };
 
@@ -3369,6 +3431,13 @@ member_matches (const TcAssociate *member,
       g_autofree char *field = search_key (fields[i]);
 
       if (strstr (field, key) != NULL)
+        return TRUE;
+    }
+  if (phone_digits != NULL && member->phone != NULL)
+    {
+      g_autofree char *digits = digits_of (member->phone);
+
+      if (strstr (digits, phone_digits) != NULL)
         return TRUE;
     }
   return FALSE;
@@ -3382,6 +3451,7 @@ list_members_job (TcReplica *self,
 {
   const char *query = data;
   g_autofree char *key = NULL;
+  g_autofree char *phone_digits = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) members =
     g_ptr_array_new_with_free_func ((GDestroyNotify) tc_associate_free);
@@ -3391,9 +3461,12 @@ list_members_job (TcReplica *self,
   if (return_if_closed (db, task))
     return;
   if (query != NULL && *query != '\0')
-    key = search_key (query);
+    {
+      key = search_key (query);
+      phone_digits = phone_key (query);
+    }
   stmt = db_prepare (db,
-                     "SELECT " MEMBER_COLUMNS " FROM members ORDER BY name COLLATE NOCASE, id",
+                     "SELECT " MEMBER_COLUMNS " FROM members",
                      &error);
   if (stmt == NULL)
     {
@@ -3412,7 +3485,7 @@ list_members_job (TcReplica *self,
       member->enroller_id = column_dup (stmt, 5);
       member->marketing_site_url = column_dup (stmt, 6);
       member->online = sqlite3_column_int (stmt, 7) != 0;
-      if (key == NULL || member_matches (member, key))
+      if (key == NULL || member_matches (member, key, phone_digits))
         g_ptr_array_add (members, g_steal_pointer (&member));
     }
   if (rc != SQLITE_DONE)
@@ -3421,6 +3494,7 @@ list_members_job (TcReplica *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  sort_by_name (members);
   g_task_return_pointer (task, g_steal_pointer (&members), (GDestroyNotify) g_ptr_array_unref);
 }
 
@@ -3428,7 +3502,8 @@ list_members_job (TcReplica *self,
  * tc_replica_list_members_async:
  * @self: a replica
  * @query: (nullable): text to look for in names, ids, emails and phone
- *   numbers (ignoring case and accents); %NULL or "" for everyone
+ *   numbers (ignoring case and accents; a number matches whatever spaces,
+ *   dashes or brackets either side writes); %NULL or "" for everyone
  * @cancellable: (nullable): a #GCancellable
  * @callback: called with the answer
  * @user_data: data for @callback

@@ -1,4 +1,6 @@
 /* tc-app-test.c: helpers for the app core's tests */
+#include <glib/gstdio.h>
+
 #include "tc-app-test.h"
 
 /* --- waiting ------------------------------------------------------------------ */
@@ -63,6 +65,24 @@ tc_app_test_async_wait (TcAppTestAsync *async,
 {
   tc_app_test_run_until (async_done, async, what);
   return g_steal_pointer (&async->result);
+}
+
+void
+tc_app_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        tc_app_test_remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
 }
 
 /* --- replica ------------------------------------------------------------------- */

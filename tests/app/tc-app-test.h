@@ -36,6 +36,9 @@ void          tc_app_test_async_cb      (GObject       *source,
 GAsyncResult *tc_app_test_async_wait    (TcAppTestAsync *async,
                                          const char     *what);
 
+/* Deletes a folder and everything in it (test scratch folders). */
+void          tc_app_test_remove_tree   (const char     *path);
+
 /* --- replica, synchronously ---------------------------------------------------- */
 
 TcReplica  *tc_app_test_replica_open          (const char         *path,

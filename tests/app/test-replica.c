@@ -85,30 +85,12 @@ fixture_set_up (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   tc_app_test_replica_close (&f->replica);
   g_ptr_array_unref (f->changes);
-  remove_tree (f->dir);
+  tc_app_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->path);
 }
@@ -250,9 +232,13 @@ test_open_migrate (Fixture       *f,
     sqlite3 *db = NULL;
 
     g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-    g_assert_cmpint (sqlite3_exec (db, "DROP INDEX messages_unread_out;"
+    g_assert_cmpint (sqlite3_exec (db,
+                                   "DROP TRIGGER messages_fts_insert;"
+                                   "DROP TRIGGER messages_fts_delete;"
+                                   "DROP TRIGGER messages_fts_update;"
+                                   "DROP TABLE messages_fts;"
                                    "DROP TABLE person_names;"
-                                   "PRAGMA user_version=1",
+                                   "DROP INDEX messages_unread_out; PRAGMA user_version=1",
                                    NULL, NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
   }
