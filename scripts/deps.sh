@@ -14,6 +14,7 @@ build_pkgs=(
 test_pkgs=(
   xvfb xauth dbus dbus-daemon sqlite3 openssl python3-gi
   at-spi2-core gir1.2-atspi-2.0 imagemagick libglib2.0-bin
+  flatpak-builder systemd
 )
 demo_pkgs=(curl fonts-noto-color-emoji)
 

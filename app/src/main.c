@@ -11,9 +11,11 @@ main (int    argc,
       char **argv)
 {
   g_autoptr(TcApplication) app = NULL;
+  /* Set by `meson devenv` so an uninstalled build finds its translations. */
+  const char *localedir = g_getenv ("TEAMCHAT_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
