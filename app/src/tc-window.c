@@ -19,6 +19,7 @@
 #include "tc-new-chat-view.h"
 #include "tc-notifier.h"
 #include "tc-preferences-window.h"
+#include "tc-search-view.h"
 #include "tc-secret-token-store.h"
 #include "tc-team-sidebar.h"
 #include "tc-window.h"
@@ -44,6 +45,7 @@ struct _TcWindow
   GtkStack             *content_stack;
   TcConversationView   *conversation_view;
   TcNewChatView        *new_chat_view;
+  TcSearchView         *search_view;
 
   /* owned */
   TcAccount            *account;
@@ -205,11 +207,13 @@ show_main (TcWindow *self)
   tc_chat_panel_set_account (self->chat_panel, self->account);
   tc_conversation_view_set_account (self->conversation_view, self->account);
   tc_new_chat_view_set_account (self->new_chat_view, self->account);
+  tc_search_view_set_replica (self->search_view, self->replica);
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_panel));
   adw_leaflet_set_visible_child (self->team_leaflet, GTK_WIDGET (self->team_sidebar));
   gtk_stack_set_visible_child_name (self->stack, "main");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-chat", TRUE);
 }
 
@@ -222,10 +226,12 @@ show_login (TcWindow *self)
   tc_chat_panel_set_account (self->chat_panel, NULL);
   tc_conversation_view_set_account (self->conversation_view, NULL);
   tc_new_chat_view_set_account (self->new_chat_view, NULL);
+  tc_search_view_set_replica (self->search_view, NULL);
   tc_login_page_reset (self->login_page);
   gtk_stack_set_visible_child_name (self->stack, "login");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-chat", FALSE);
   gtk_widget_grab_focus (GTK_WIDGET (self->login_page));
 }
@@ -403,6 +409,30 @@ new_chat_activated (GtkWidget  *widget,
 }
 
 static void
+search_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  TcWindow *self = TC_WINDOW (widget);
+
+  if (!tc_account_is_logged_in (self->account))
+    return;
+  gtk_stack_set_visible_child_name (self->content_stack, "search");
+  adw_flap_set_reveal_flap (self->chat_flap, TRUE);
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
+  tc_search_view_focus_entry (self->search_view);
+}
+
+static void
+on_search_result_cb (TcWindow   *self,
+                     const char *peer_id,
+                     gint64      local_id)
+{
+  on_conversation_activated_cb (self, peer_id);
+  tc_conversation_view_show_message (self->conversation_view, local_id);
+}
+
+static void
 preferences_activated (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
@@ -502,6 +532,7 @@ tc_window_class_init (TcWindowClass *klass)
   g_type_ensure (TC_TYPE_CONVERSATION_VIEW);
   g_type_ensure (TC_TYPE_DASHBOARD_VIEW);
   g_type_ensure (TC_TYPE_NEW_CHAT_VIEW);
+  g_type_ensure (TC_TYPE_SEARCH_VIEW);
   g_type_ensure (TC_TYPE_TEAM_SIDEBAR);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/teamchat/TeamChat/tc-window.ui");
@@ -521,6 +552,8 @@ tc_window_class_init (TcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TcWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, conversation_view);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, new_chat_view);
+  gtk_widget_class_bind_template_child (widget_class, TcWindow, search_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_result_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_logged_in_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_conversation_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_peer_name_cb);
@@ -537,6 +570,7 @@ tc_window_class_init (TcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toggle-chat", NULL, toggle_chat_activated);
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_activated);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_activated);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t,
@@ -545,6 +579,8 @@ tc_window_class_init (TcWindowClass *klass)
                                        "win.new-chat", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
                                        "win.preferences", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
 }
 
 static void
