@@ -16,7 +16,7 @@
 
 #include "tc-error.h"
 #include "tc-json.h"
-#include "tc-replica.h"
+#include "tc-replica-private.h"
 #include "tc-sqlite.h"
 #include "tc-time.h"
 #include "tc-uuid.h"
@@ -83,33 +83,13 @@ static const TcSqliteMigration migrations[] = {
   },
 };
 
-#define MESSAGE_COLUMNS \
-  "m.local_id, m.id, m.client_id, m.sender, m.recipient, m.body, m.attachments, m.sent_at, " \
-  "m.is_read, m.delivered_via, m.state, m.error_text"
-#define N_MESSAGE_COLUMNS 12
-
 #define MEMBER_COLUMNS \
   "id, name, email, phone, sponsor_id, enroller_id, marketing_site_url, online"
 
 /* --- the worker's connection ------------------------------------------------- */
 
-typedef struct {
-  sqlite3    *db;
-  char       *me;
-  GHashTable *stmts;   /* SQL text → prepared sqlite3_stmt, reused */
-} Db;
-
-/* A cached statement, reset (not finalized) when it goes out of scope. */
-typedef sqlite3_stmt *CachedStmt;
-
-static void
-cached_stmt_reset (sqlite3_stmt *stmt)
-{
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-}
-
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC (CachedStmt, cached_stmt_reset, NULL)
+/* Db, CachedStmt and the helpers below are shared with the other query
+ * files through tc-replica-private.h. */
 
 static void
 db_free (Db *db)
@@ -122,7 +102,7 @@ db_free (Db *db)
   g_free (db);
 }
 
-static sqlite3_stmt *
+sqlite3_stmt *
 db_prepare (Db          *db,
             const char  *sql,
             GError     **error)
@@ -140,7 +120,7 @@ db_prepare (Db          *db,
   return stmt;
 }
 
-static void
+void
 bind_text (sqlite3_stmt *stmt,
            int           index,
            const char   *text)
@@ -324,11 +304,6 @@ static guint signals[N_SIGNALS];
 static int quit_sentinel;
 #define QUIT (&quit_sentinel)
 
-typedef void (*JobFunc) (TcReplica *self,
-                         Db        *db,
-                         GTask     *task,
-                         gpointer   data);
-
 typedef struct {
   JobFunc        func;
   gpointer       data;
@@ -440,7 +415,7 @@ worker_main (gpointer data)
   return NULL;
 }
 
-static void
+void
 queue_job (TcReplica           *self,
            JobFunc              func,
            gpointer             data,
@@ -465,7 +440,7 @@ queue_job (TcReplica           *self,
 }
 
 /* The worker was asked for something before the database opened. */
-static gboolean
+gboolean
 return_if_closed (Db    *db,
                   GTask *task)
 {
@@ -864,13 +839,6 @@ tc_replica_remove_files_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* Common checks of every _finish(). */
-#define CHECK_RESULT(self, result, tag, val) \
-  G_STMT_START { \
-    g_return_val_if_fail (TC_IS_REPLICA (self), val); \
-    g_return_val_if_fail (g_task_is_valid (result, self), val); \
-    g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == (tag), val); \
-  } G_STMT_END
 
 /* --- applying events ---------------------------------------------------------------- */
 
@@ -919,7 +887,7 @@ attachments_from_json (const char *text)
 }
 
 /* Reads MESSAGE_COLUMNS starting at @first. */
-static TcReplicaMessage *
+TcReplicaMessage *
 message_from_row (sqlite3_stmt *stmt,
                   int           first)
 {
