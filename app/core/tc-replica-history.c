@@ -75,8 +75,8 @@ index_messages_job (TcReplica *self,
 
   /* The peer's read marker shows under the newest message it covers. */
   receipt = db_prepare (db,
-                        "SELECT local_id FROM messages "
-                        "WHERE peer = ?1 AND incoming = 0 AND state = 'sent' AND is_read = 1 "
+                        "SELECT local_id FROM messages INDEXED BY messages_read_out "
+                        "WHERE peer = ?1 AND incoming = 0 AND is_read = 1 AND state = 'sent' "
                         "ORDER BY sort_key DESC, local_id DESC LIMIT 1",
                         &error);
   if (receipt == NULL)

@@ -81,6 +81,11 @@ static const TcSqliteMigration migrations[] = {
   { /* 2: read receipts find the sender's unread messages without a scan */
     "CREATE INDEX messages_unread_out ON messages (peer) WHERE incoming = 0 AND is_read = 0;"
   },
+  { /* 3: the read receipt of a conversation (its newest own message read)
+     * without a scan, even when the peer has read nothing */
+    "CREATE INDEX messages_read_out ON messages (peer, sort_key, local_id) "
+    "  WHERE incoming = 0 AND is_read = 1;"
+  },
 };
 
 #define MEMBER_COLUMNS \

@@ -216,7 +216,7 @@ test_open_migrate (Fixture       *f,
   TcReplica *other;
 
   /* A new file gets the current schema. */
-  g_assert_cmpint (user_version (f->path), ==, 2);
+  g_assert_cmpint (user_version (f->path), ==, 3);
   apply_world (f);
   tc_app_test_replica_close (&f->replica);
   g_assert_true (g_file_test (f->path, G_FILE_TEST_EXISTS));
@@ -243,14 +243,15 @@ test_open_migrate (Fixture       *f,
   g_assert_null (other);
   g_assert_cmpint (user_version (f->path), ==, 99);
   g_clear_error (&error);
-  set_user_version (f->path, 2);
+  set_user_version (f->path, 3);
 
   /* A file of the first schema is brought up step by step, data kept. */
   {
     sqlite3 *db = NULL;
 
     g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-    g_assert_cmpint (sqlite3_exec (db, "DROP INDEX messages_unread_out; PRAGMA user_version=1",
+    g_assert_cmpint (sqlite3_exec (db, "DROP INDEX messages_unread_out; DROP INDEX messages_read_out; "
+                                   "PRAGMA user_version=1",
                                    NULL, NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
   }
@@ -259,7 +260,7 @@ test_open_migrate (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (tc_app_test_replica_unread (other), ==, 4);
   tc_app_test_replica_close (&other);
-  g_assert_cmpint (user_version (f->path), ==, 2);
+  g_assert_cmpint (user_version (f->path), ==, 3);
 
   /* A file that is not a database. */
   {
