@@ -379,7 +379,9 @@ on_items_changed_cb (TcConversationView *self,
       else
         gtk_widget_set_visible (self->jump_button, TRUE);
     }
+  /* After a reset, what comes back was seen if it is on screen. */
   maybe_mark_read (self);
+  self->mark_on_load = FALSE;
   reveal_pending (self);
 }
 
