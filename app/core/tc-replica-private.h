@@ -53,6 +53,12 @@ G_GNUC_INTERNAL void     queue_job        (TcReplica           *self,
 G_GNUC_INTERNAL gboolean return_if_closed (Db                  *db,
                                            GTask               *task);
 
+/* Columns read by message_from_row(), with messages aliased as m. */
+#define MESSAGE_COLUMNS \
+  "m.local_id, m.id, m.client_id, m.sender, m.recipient, m.body, m.attachments, m.sent_at, " \
+  "m.is_read, m.delivered_via, m.state, m.error_text"
+#define N_MESSAGE_COLUMNS 12
+
 /* Common checks of every _finish(). */
 #define CHECK_RESULT(self, result, tag, val) \
   G_STMT_START { \
@@ -60,5 +66,10 @@ G_GNUC_INTERNAL gboolean return_if_closed (Db                  *db,
     g_return_val_if_fail (g_task_is_valid (result, self), val); \
     g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == (tag), val); \
   } G_STMT_END
+
+
+/* Reads MESSAGE_COLUMNS starting at column @first. */
+G_GNUC_INTERNAL TcReplicaMessage *message_from_row (sqlite3_stmt *stmt,
+                                                   int           first);
 
 G_END_DECLS

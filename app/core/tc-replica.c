@@ -114,6 +114,11 @@ static const TcSqliteMigration migrations[] = {
     "END;"
     "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');"
   },
+  { /* 5: the read receipt of a conversation (its newest own message read)
+     * without a scan, even when the peer has read nothing */
+    "CREATE INDEX messages_read_out ON messages (peer, sort_key, local_id) "
+    "  WHERE incoming = 0 AND is_read = 1;"
+  },
 };
 
 /* The version a replica has once opened: the number of schema steps. */
@@ -122,11 +127,6 @@ tc_replica_schema_version (void)
 {
   return G_N_ELEMENTS (migrations);
 }
-
-#define MESSAGE_COLUMNS \
-  "m.local_id, m.id, m.client_id, m.sender, m.recipient, m.body, m.attachments, m.sent_at, " \
-  "m.is_read, m.delivered_via, m.state, m.error_text"
-#define N_MESSAGE_COLUMNS 12
 
 #define MEMBER_COLUMNS \
   "id, name, email, phone, sponsor_id, enroller_id, marketing_site_url, online"
@@ -936,7 +936,7 @@ attachments_from_json (const char *text)
 }
 
 /* Reads MESSAGE_COLUMNS starting at @first. */
-static TcReplicaMessage *
+TcReplicaMessage *
 message_from_row (sqlite3_stmt *stmt,
                   int           first)
 {

@@ -1,28 +1,35 @@
 /* tc-conversation-view.c: one conversation — its messages and a composer
  *
- * Reads only the replica. It shows the newest page of the conversation and
- * reads it again whenever the replica says this conversation changed,
- * updating the rows it already has in place; older pages come on request.
- * Sending stores the message in the replica's outbox (shown at once as
- * pending) and the sync engine does the rest; opening the conversation
- * moves the read marker, which the sync engine tells the server.
+ * Reads only the replica. The history is a GtkListView over a
+ * TcMessageModel: the model knows every message's place and reads the
+ * messages the list shows, window by window, and follows the replica's
+ * changes with precise "items-changed", so the list keeps its position
+ * and focus; at the bottom it stays at the bottom. Sending stores the
+ * message in the replica's outbox (shown at once as pending) and the sync
+ * engine does the rest; opening the conversation moves the read marker,
+ * which the sync engine tells the server.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "tc-conversation-view.h"
+#include "tc-error.h"
+#include "tc-message-model.h"
 #include "tc-message-row.h"
-
-/* Messages per page: one query is a few milliseconds even on a slow disk,
- * and a page fills a tall window. */
-#define PAGE_SIZE 50
+#include "tc-replica-history.h"
 
 /* Show how many characters are left once fewer than this remain. */
 #define COUNTER_THRESHOLD 300
 
-/* Messages of one sender closer than this in time read as one block. */
-#define CONTINUATION_USEC (5 * G_TIME_SPAN_MINUTE)
+/* Closer than this to the end is at the bottom. */
+#define BOTTOM_SLACK 24
+
+/* Scrolling this soon after a person's wheel, drag or key is theirs. */
+#define USER_SCROLL_USEC (500 * G_TIME_SPAN_MILLISECOND)
+
+/* How long a message jumped to stays highlighted. */
+#define HIGHLIGHT_MSEC 2000
 
 struct _TcConversationView
 {
@@ -36,8 +43,9 @@ struct _TcConversationView
   GtkLabel          *name_label;
   GtkLabel          *presence_label;
   GtkScrolledWindow *scrolled_window;
-  GtkButton         *load_earlier_button;
-  GtkListBox        *message_list;
+  GtkListView       *message_list;
+  GtkWidget         *empty_label;
+  GtkWidget         *jump_button;
   GtkTextView       *text_view;
   GtkLabel          *placeholder_label;
   GtkLabel          *counter_label;
@@ -53,18 +61,11 @@ struct _TcConversationView
   char              *peer_id;
   char              *peer_name;
   GCancellable      *cancellable;      /* reads for the conversation shown */
-  GPtrArray         *messages;         /* of TcReplicaMessage, oldest first, as shown */
-  GHashTable        *rows;             /* local id → TcMessageRow in message_list */
+  GtkNoSelection    *selection;        /* over model, for message_list */
+  TcMessageModel    *model;            /* the conversation shown, or NULL */
   GHashTable        *drafts;           /* peer id → text not sent yet */
   gulong             changed_id;
   gulong             active_id;
-
-  /* loading: one query at a time, so that pages never overlap */
-  guint              request_limit;
-  gboolean           loading;
-  gboolean           reload_pending;
-  gboolean           earlier_pending;
-  gboolean           has_more;
 
   /* read marker */
   gboolean           mark_on_load;     /* just opened: mark read even without focus */
@@ -72,9 +73,14 @@ struct _TcConversationView
 
   /* scrolling */
   gboolean           stick_to_bottom;
-  double             keep_from_bottom; /* < 0: none */
   gboolean           scrolling;        /* we move the adjustment ourselves */
   guint              scroll_tick_id;
+  gint64             user_scroll_at;   /* monotonic time of a person's last scroll */
+
+  /* a message to show (tc_conversation_view_show_message()) */
+  gint64             reveal_local_id;  /* once the model has it; 0: none */
+  TcMessageItem     *highlighted;
+  guint              highlight_id;
 
   gboolean           folded;
   gboolean           preedit;          /* an input method is composing */
@@ -92,49 +98,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void load_messages (TcConversationView *self);
-static void load_earlier  (TcConversationView *self);
-
 /* --- helpers -------------------------------------------------------------------- */
-
-static GDateTime *
-local_time (const TcReplicaMessage *message)
-{
-  return g_date_time_new_from_unix_local (message->message->sent_at / G_USEC_PER_SEC);
-}
-
-static gboolean
-same_day (GDateTime *a,
-          GDateTime *b)
-{
-  return a != NULL && b != NULL &&
-         g_date_time_get_year (a) == g_date_time_get_year (b) &&
-         g_date_time_get_day_of_year (a) == g_date_time_get_day_of_year (b);
-}
-
-static char *
-format_day (GDateTime *day)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GDateTime) yesterday = g_date_time_add_days (now, -1);
-
-  if (same_day (day, now))
-    return g_strdup (_("Today"));
-  if (same_day (day, yesterday))
-    return g_strdup (_("Yesterday"));
-  if (g_date_time_get_year (day) == g_date_time_get_year (now))
-    /* TRANSLATORS: a day of this year above its messages, see g_date_time_format() */
-    return g_date_time_format (day, _("%A, %B %-d"));
-  /* TRANSLATORS: a day of another year above its messages, see g_date_time_format() */
-  return g_date_time_format (day, _("%B %-d, %Y"));
-}
-
-static gboolean
-is_outgoing (TcConversationView     *self,
-             const TcReplicaMessage *message)
-{
-  return tc_replica_message_is_outgoing (message, self->my_id);
-}
 
 static gboolean
 is_on_screen (TcConversationView *self)
@@ -162,6 +126,12 @@ show_error (TcConversationView *self,
                                adw_toast_new (text));
 }
 
+static guint
+n_messages (TcConversationView *self)
+{
+  return self->model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
+}
+
 /* --- scrolling ------------------------------------------------------------------ */
 
 static void
@@ -173,42 +143,51 @@ scroll_to (TcConversationView *self,
   self->scrolling = FALSE;
 }
 
-static void
-scroll_to_bottom (TcConversationView *self)
-{
-  self->stick_to_bottom = TRUE;
-  self->keep_from_bottom = -1;
-  scroll_to (self, gtk_adjustment_get_upper (self->vadjustment) -
-                   gtk_adjustment_get_page_size (self->vadjustment));
-}
-
 static gboolean
 scroll_tick_cb (GtkWidget     *widget,
                 GdkFrameClock *frame_clock,
                 gpointer       user_data)
 {
   TcConversationView *self = TC_CONVERSATION_VIEW (widget);
-  double upper = gtk_adjustment_get_upper (self->vadjustment);
 
   self->scroll_tick_id = 0;
-  if (self->keep_from_bottom >= 0)
-    scroll_to (self, upper - self->keep_from_bottom);
-  else if (self->stick_to_bottom)
-    scroll_to (self, upper - gtk_adjustment_get_page_size (self->vadjustment));
+  if (self->stick_to_bottom)
+    scroll_to (self, gtk_adjustment_get_upper (self->vadjustment) -
+                     gtk_adjustment_get_page_size (self->vadjustment));
   return G_SOURCE_REMOVE;
+}
+
+/* At the bottom, stays there: at the start of the next frame, since the
+ * bounds change while the list is being allocated, when a new value would
+ * not move it. */
+static void
+queue_stick (TcConversationView *self)
+{
+  if (self->stick_to_bottom && self->scroll_tick_id == 0)
+    self->scroll_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_tick_cb, NULL,
+                                                         NULL);
+}
+
+static void
+scroll_to_bottom (TcConversationView *self)
+{
+  guint n = n_messages (self);
+
+  self->stick_to_bottom = TRUE;
+  gtk_widget_set_visible (self->jump_button, FALSE);
+  if (n > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u",
+                                n - 1);
+  scroll_to (self, gtk_adjustment_get_upper (self->vadjustment) -
+                   gtk_adjustment_get_page_size (self->vadjustment));
+  queue_stick (self);
 }
 
 static void
 on_adjustment_bounds_cb (TcConversationView *self)
 {
-  /* Rows take their height over several layouts (wrapped text), so follow
-   * every change: at the bottom we stay at the bottom; after loading older
-   * messages above, what was on screen stays where it was. The bounds
-   * change while the viewport is being allocated, when a new value would
-   * not move it: set it at the start of the next frame. */
-  if ((self->keep_from_bottom >= 0 || self->stick_to_bottom) && self->scroll_tick_id == 0)
-    self->scroll_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_tick_cb, NULL,
-                                                         NULL);
+  /* Rows take their height as their messages are read and wrapped. */
+  queue_stick (self);
 }
 
 static void
@@ -218,165 +197,117 @@ on_adjustment_value_cb (TcConversationView *self)
 
   if (self->scrolling)
     return;
-  /* The person scrolled. */
   value = gtk_adjustment_get_value (self->vadjustment);
   bottom = gtk_adjustment_get_upper (self->vadjustment) -
            gtk_adjustment_get_page_size (self->vadjustment);
-  self->keep_from_bottom = -1;
-  self->stick_to_bottom = value >= bottom - 24;
+  if (value >= bottom - BOTTOM_SLACK)
+    {
+      self->stick_to_bottom = TRUE;
+      gtk_widget_set_visible (self->jump_button, FALSE);
+    }
+  /* The list moves the value itself to keep what is on screen in place
+   * when rows above change height: only a person scrolling up unsticks. */
+  else if (g_get_monotonic_time () - self->user_scroll_at < USER_SCROLL_USEC)
+    self->stick_to_bottom = FALSE;
 }
-
-/* --- rows ----------------------------------------------------------------------- */
 
 static void
-update_header_cb (GtkListBoxRow *row,
-                  GtkListBoxRow *before,
-                  gpointer       user_data)
+note_user_scroll (TcConversationView *self)
 {
-  const TcReplicaMessage *message = tc_message_row_get_message (TC_MESSAGE_ROW (row));
-  g_autoptr(GDateTime) day = message ? local_time (message) : NULL;
-  g_autofree char *text = NULL;
-  GtkWidget *header;
-
-  if (before != NULL && day != NULL)
-    {
-      const TcReplicaMessage *previous = tc_message_row_get_message (TC_MESSAGE_ROW (before));
-      g_autoptr(GDateTime) previous_day = previous ? local_time (previous) : NULL;
-
-      if (same_day (day, previous_day))
-        {
-          gtk_list_box_row_set_header (row, NULL);
-          return;
-        }
-    }
-  if (day == NULL)
-    {
-      gtk_list_box_row_set_header (row, NULL);
-      return;
-    }
-
-  text = format_day (day);
-  header = gtk_list_box_row_get_header (row);
-  if (GTK_IS_LABEL (header) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (header)), text) == 0)
-    return;
-  header = gtk_label_new (text);
-  gtk_widget_add_css_class (header, "day-separator");
-  gtk_widget_add_css_class (header, "caption-heading");
-  gtk_widget_add_css_class (header, "dim-label");
-  gtk_list_box_row_set_header (row, header);
+  self->user_scroll_at = g_get_monotonic_time ();
 }
 
-/* Whether @message follows @previous closely enough to join its block. */
 static gboolean
-continues (TcConversationView     *self,
-           const TcReplicaMessage *previous,
-           gboolean                previous_has_status,
-           const TcReplicaMessage *message)
+on_scroll_cb (TcConversationView *self)
 {
-  g_autoptr(GDateTime) a = NULL;
-  g_autoptr(GDateTime) b = NULL;
+  note_user_scroll (self);
+  return GDK_EVENT_PROPAGATE;
+}
 
-  if (previous == NULL || previous_has_status)
-    return FALSE;
-  if (is_outgoing (self, previous) != is_outgoing (self, message))
-    return FALSE;
-  if (message->message->sent_at - previous->message->sent_at > CONTINUATION_USEC)
-    return FALSE;
-  a = local_time (previous);
-  b = local_time (message);
-  return same_day (a, b);
+static gboolean
+on_list_key_cb (TcConversationView *self)
+{
+  note_user_scroll (self);
+  return GDK_EVENT_PROPAGATE;
+}
+
+/* --- the list --------------------------------------------------------------------- */
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
+{
+  gtk_list_item_set_activatable (list_item, FALSE);
+  gtk_list_item_set_selectable (list_item, FALSE);
+  gtk_list_item_set_child (list_item, tc_message_row_new ());
 }
 
 static void
-update_load_earlier (TcConversationView *self)
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             gpointer                  user_data)
 {
-  gtk_widget_set_visible (GTK_WIDGET (self->load_earlier_button), self->has_more);
-  /* Clicks while a query runs queue up: one page each. */
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "conversation.load-earlier", self->has_more);
-}
-
-/* Shows @messages (oldest first), reusing the rows of messages already on
- * screen so that selections, focus and the scroll position survive. */
-static void
-show_messages (TcConversationView *self,
-               GPtrArray          *messages)
-{
-  g_autoptr(GHashTable) wanted = g_hash_table_new (g_int64_hash, g_int64_equal);
-  GHashTableIter iter;
-  gpointer key, value;
-  int receipt = -1;
-
-  for (guint i = 0; i < messages->len; i++)
-    {
-      TcReplicaMessage *message = g_ptr_array_index (messages, i);
-
-      g_hash_table_add (wanted, &message->local_id);
-      /* The peer's read marker shows under the last message it covers. */
-      if (is_outgoing (self, message) && message->state == TC_MESSAGE_STATE_SENT &&
-          message->message->read)
-        receipt = (int) i;
-    }
-
-  g_hash_table_iter_init (&iter, self->rows);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!g_hash_table_contains (wanted, key))
-      {
-        gtk_list_box_remove (self->message_list, GTK_WIDGET (value));
-        g_hash_table_iter_remove (&iter);
-      }
-
-  for (guint i = 0; i < messages->len; i++)
-    {
-      TcReplicaMessage *message = g_ptr_array_index (messages, i);
-      TcReplicaMessage *previous = i > 0 ? g_ptr_array_index (messages, i - 1) : NULL;
-      gboolean outgoing = is_outgoing (self, message);
-      gboolean previous_has_status;
-      TcMessageRow *row = g_hash_table_lookup (self->rows, &message->local_id);
-
-      if (row == NULL)
-        {
-          row = TC_MESSAGE_ROW (tc_message_row_new ());
-          g_hash_table_insert (self->rows, g_memdup2 (&message->local_id, sizeof (gint64)), row);
-          gtk_list_box_insert (self->message_list, GTK_WIDGET (row), (int) i);
-        }
-      else if (gtk_list_box_get_row_at_index (self->message_list, (int) i) != GTK_LIST_BOX_ROW (row))
-        {
-          /* A pending message got its place from the server. */
-          g_object_ref (row);
-          gtk_list_box_remove (self->message_list, GTK_WIDGET (row));
-          gtk_list_box_insert (self->message_list, GTK_WIDGET (row), (int) i);
-          g_object_unref (row);
-        }
-
-      tc_message_row_set_message (row, message, outgoing, outgoing ? self->my_name : self->peer_name);
-      tc_message_row_set_show_receipt (row, (int) i == receipt);
-      previous_has_status = previous != NULL &&
-                            (previous->state != TC_MESSAGE_STATE_SENT || (int) i - 1 == receipt ||
-                             previous->message->delivered_via != NULL);
-      tc_message_row_set_continued (row, continues (self, previous, previous_has_status, message));
-    }
-
-  g_ptr_array_ref (messages);   /* it may be self->messages itself */
-  g_clear_pointer (&self->messages, g_ptr_array_unref);
-  self->messages = messages;
-  gtk_list_box_invalidate_headers (self->message_list);
-  update_load_earlier (self);
+  tc_message_row_set_item (TC_MESSAGE_ROW (gtk_list_item_get_child (list_item)),
+                           gtk_list_item_get_item (list_item));
 }
 
 static void
-clear_messages (TcConversationView *self)
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
 {
-  GHashTableIter iter;
-  gpointer row;
+  tc_message_row_set_item (TC_MESSAGE_ROW (gtk_list_item_get_child (list_item)), NULL);
+}
 
-  /* Only the rows: the list's placeholder stays. */
-  g_hash_table_iter_init (&iter, self->rows);
-  while (g_hash_table_iter_next (&iter, NULL, &row))
-    gtk_list_box_remove (self->message_list, GTK_WIDGET (row));
-  g_hash_table_remove_all (self->rows);
-  g_ptr_array_set_size (self->messages, 0);
-  self->has_more = FALSE;
-  update_load_earlier (self);
+static void
+update_empty (TcConversationView *self)
+{
+  gtk_widget_set_visible (self->empty_label, self->model != NULL &&
+                                             tc_message_model_get_loaded (self->model) &&
+                                             n_messages (self) == 0);
+}
+
+static void
+clear_highlight (TcConversationView *self)
+{
+  g_clear_handle_id (&self->highlight_id, g_source_remove);
+  if (self->highlighted != NULL)
+    tc_message_item_set_flags (self->highlighted, TC_MESSAGE_ITEM_HIGHLIGHTED, 0);
+  g_clear_object (&self->highlighted);
+}
+
+static gboolean
+highlight_done_cb (gpointer user_data)
+{
+  TcConversationView *self = user_data;
+
+  self->highlight_id = 0;
+  clear_highlight (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Scrolls to the message asked for, once the model has it. */
+static void
+reveal_pending (TcConversationView *self)
+{
+  guint position;
+
+  if (self->reveal_local_id == 0 || self->model == NULL ||
+      !tc_message_model_get_loaded (self->model))
+    return;
+  if (!tc_message_model_find (self->model, self->reveal_local_id, &position))
+    return;   /* not in the keys yet: the next change brings it */
+
+  self->reveal_local_id = 0;
+  self->stick_to_bottom = FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u",
+                              position);
+  clear_highlight (self);
+  self->highlighted = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+  tc_message_item_set_flags (self->highlighted, TC_MESSAGE_ITEM_HIGHLIGHTED,
+                             TC_MESSAGE_ITEM_HIGHLIGHTED);
+  self->highlight_id = g_timeout_add (HIGHLIGHT_MSEC, highlight_done_cb, self);
 }
 
 /* --- read marker ---------------------------------------------------------------- */
@@ -392,26 +323,17 @@ mark_read_cb (GObject      *source,
     g_warning ("Could not mark the conversation read: %s", error->message);
 }
 
-/* Marks what is shown read when a person can see it: just opened, or on
- * screen in the focused window. */
+/* Marks the conversation read when a person can see it: just opened, or
+ * on screen in the focused window. */
 static void
 maybe_mark_read (TcConversationView *self)
 {
-  gint64 newest = 0;
+  gint64 newest;
 
-  if (self->replica == NULL || self->peer_id == NULL)
+  if (self->replica == NULL || self->peer_id == NULL || self->model == NULL ||
+      !tc_message_model_get_loaded (self->model))
     return;
-  for (guint i = self->messages->len; i > 0; i--)
-    {
-      TcReplicaMessage *message = g_ptr_array_index (self->messages, i - 1);
-
-      /* Ordered by server id: the last one received is the newest. */
-      if (!is_outgoing (self, message) && message->message->id > 0)
-        {
-          newest = message->message->id;
-          break;
-        }
-    }
+  newest = tc_message_model_get_newest_incoming (self->model);
   if (newest <= self->marked_up_to || (!self->mark_on_load && !is_on_screen (self)))
     return;
 
@@ -426,9 +348,63 @@ on_window_active_cb (TcConversationView *self)
   maybe_mark_read (self);
 }
 
-/* --- loading -------------------------------------------------------------------- */
+/* --- the model ------------------------------------------------------------------- */
 
-/* A read for the conversation shown. The replica reports a job that ran
+static void
+on_model_loaded_cb (TcConversationView *self)
+{
+  /* A conversation opens at its newest message. */
+  update_empty (self);
+  scroll_to_bottom (self);
+  maybe_mark_read (self);
+  self->mark_on_load = FALSE;
+  reveal_pending (self);
+}
+
+/* From the selection model, so after the list took the change in. */
+static void
+on_items_changed_cb (TcConversationView *self,
+                     guint               position,
+                     guint               removed,
+                     guint               added)
+{
+  if (self->model == NULL || !tc_message_model_get_loaded (self->model))
+    return;   /* the first load: see on_model_loaded_cb() */
+  update_empty (self);
+  if (added > 0 && position + added == n_messages (self))
+    {
+      /* New at the end: followed at the bottom, offered elsewhere. */
+      if (self->stick_to_bottom)
+        queue_stick (self);
+      else
+        gtk_widget_set_visible (self->jump_button, TRUE);
+    }
+  /* After a reset, what comes back was seen if it is on screen. */
+  maybe_mark_read (self);
+  self->mark_on_load = FALSE;
+  reveal_pending (self);
+}
+
+static void
+set_model (TcConversationView *self,
+           TcMessageModel     *model)
+{
+  clear_highlight (self);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_set_object (&self->model, model);
+  if (model != NULL)
+    {
+      g_signal_connect_object (model, "notify::loaded", G_CALLBACK (on_model_loaded_cb), self,
+                               G_CONNECT_SWAPPED);
+      tc_message_model_set_peer_name (model, self->peer_name);
+    }
+  gtk_no_selection_set_model (self->selection, G_LIST_MODEL (model));
+  gtk_widget_set_visible (self->jump_button, FALSE);
+  update_empty (self);
+}
+
+/* Reads for the conversation shown. The replica reports a job that ran
  * even if it was cancelled meanwhile, so the callback asks the request's
  * own cancellable whether the answer is still wanted: not once the view
  * moved to another conversation or went away. */
@@ -456,171 +432,6 @@ request_free (Request *request)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
-
-static void
-load_next (TcConversationView *self)
-{
-  if (self->reload_pending)
-    {
-      self->reload_pending = FALSE;
-      load_messages (self);
-    }
-  else if (self->earlier_pending)
-    {
-      self->earlier_pending = FALSE;
-      load_earlier (self);
-    }
-}
-
-static void
-newest_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(Request) request = user_data;
-  TcConversationView *self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GPtrArray) shown = NULL;
-  guint keep;
-
-  rows = tc_replica_list_messages_finish (TC_REPLICA (source), result, &error);
-  if (g_cancellable_is_cancelled (request->cancellable))
-    return;   /* the view changed conversation or went away */
-
-  self = request->self;
-  self->loading = FALSE;
-  if (rows == NULL)
-    {
-      g_warning ("Could not list messages: %s", error->message);
-      load_next (self);
-      return;
-    }
-
-  /* Rows are newest first. Keep everything from the oldest message shown
-   * so far, so new messages never push shown ones out. */
-  if (self->messages->len == 0)
-    {
-      keep = MIN (rows->len, PAGE_SIZE);
-      self->has_more = rows->len > PAGE_SIZE;
-    }
-  else
-    {
-      TcReplicaMessage *oldest = g_ptr_array_index (self->messages, 0);
-      int anchor = -1;
-
-      for (guint i = 0; i < rows->len; i++)
-        if (((TcReplicaMessage *) g_ptr_array_index (rows, i))->local_id == oldest->local_id)
-          {
-            anchor = (int) i;
-            break;
-          }
-      if (anchor >= 0)
-        {
-          keep = (guint) anchor + 1;
-          if (keep < rows->len)
-            self->has_more = TRUE;
-          else if (rows->len < self->request_limit)
-            self->has_more = FALSE;
-        }
-      else
-        {
-          /* The oldest one shown is gone (deleted, purged, reset). */
-          keep = MIN (rows->len, self->request_limit - 1);
-          self->has_more = rows->len >= self->request_limit;
-        }
-    }
-
-  shown = g_ptr_array_new_full (keep, (GDestroyNotify) tc_replica_message_free);
-  for (guint i = keep; i > 0; i--)
-    g_ptr_array_add (shown, tc_replica_message_copy (g_ptr_array_index (rows, i - 1)));
-  show_messages (self, shown);
-
-  maybe_mark_read (self);
-  self->mark_on_load = FALSE;
-  load_next (self);
-}
-
-/* Reads the newest messages again, as many as are shown and some more. */
-static void
-load_messages (TcConversationView *self)
-{
-  if (self->replica == NULL || self->peer_id == NULL)
-    return;
-  if (self->loading)
-    {
-      self->reload_pending = TRUE;
-      return;
-    }
-
-  self->loading = TRUE;
-  self->request_limit = self->messages->len == 0 ? PAGE_SIZE + 1
-                                                 : self->messages->len + PAGE_SIZE + 1;
-  tc_replica_list_messages_async (self->replica, self->peer_id, 0, self->request_limit,
-                                  self->cancellable, newest_cb, request_new (self));
-}
-
-static void
-earlier_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(Request) request = user_data;
-  TcConversationView *self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GPtrArray) shown = NULL;
-  guint keep;
-
-  rows = tc_replica_list_messages_finish (TC_REPLICA (source), result, &error);
-  if (g_cancellable_is_cancelled (request->cancellable))
-    return;
-
-  self = request->self;
-  self->loading = FALSE;
-  if (rows == NULL)
-    {
-      /* TRANSLATORS: %s is a technical error message */
-      show_error (self, _("Could not load earlier messages: %s"), error->message);
-      update_load_earlier (self);
-      load_next (self);
-      return;
-    }
-
-  keep = MIN (rows->len, PAGE_SIZE);
-  self->has_more = rows->len > PAGE_SIZE;
-  shown = g_ptr_array_new_full (keep + self->messages->len, (GDestroyNotify) tc_replica_message_free);
-  for (guint i = keep; i > 0; i--)
-    g_ptr_array_add (shown, tc_replica_message_copy (g_ptr_array_index (rows, i - 1)));
-  for (guint i = 0; i < self->messages->len; i++)
-    g_ptr_array_add (shown, tc_replica_message_copy (g_ptr_array_index (self->messages, i)));
-
-  /* Older messages go above: keep what is on screen in place. */
-  self->stick_to_bottom = FALSE;
-  self->keep_from_bottom = gtk_adjustment_get_upper (self->vadjustment) -
-                           gtk_adjustment_get_value (self->vadjustment);
-  show_messages (self, shown);
-  load_next (self);
-}
-
-static void
-load_earlier (TcConversationView *self)
-{
-  TcReplicaMessage *oldest;
-
-  if (self->replica == NULL || self->peer_id == NULL || self->messages->len == 0)
-    return;
-  if (self->loading)
-    {
-      self->earlier_pending = TRUE;
-      return;
-    }
-
-  self->loading = TRUE;
-  oldest = g_ptr_array_index (self->messages, 0);
-  tc_replica_list_messages_async (self->replica, self->peer_id, oldest->local_id, PAGE_SIZE + 1,
-                                  self->cancellable, earlier_cb, request_new (self));
-}
 
 /* --- the peer ------------------------------------------------------------------- */
 
@@ -671,8 +482,8 @@ members_cb (GObject      *source,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_NAME]);
 
   /* The rows name the sender for screen readers. */
-  if (self->messages->len > 0)
-    show_messages (self, self->messages);
+  if (self->model != NULL)
+    tc_message_model_set_peer_name (self->model, self->peer_name);
 }
 
 static void
@@ -703,8 +514,7 @@ on_replica_changed_cb (TcConversationView  *self,
     }
   if (change & (TC_REPLICA_CHANGE_MEMBERS | TC_REPLICA_CHANGE_RESET))
     load_peer (self);
-  if (change & (TC_REPLICA_CHANGE_MESSAGES | TC_REPLICA_CHANGE_READ | TC_REPLICA_CHANGE_RESET))
-    load_messages (self);
+  /* Messages: the model follows them. */
 }
 
 /* --- composer ------------------------------------------------------------------- */
@@ -892,11 +702,11 @@ send_activated (GtkWidget  *widget,
 }
 
 static void
-load_earlier_activated (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
+scroll_to_bottom_activated (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
 {
-  load_earlier (TC_CONVERSATION_VIEW (widget));
+  scroll_to_bottom (TC_CONVERSATION_VIEW (widget));
 }
 
 static void
@@ -959,10 +769,8 @@ close_conversation (TcConversationView *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  self->loading = FALSE;
-  self->reload_pending = FALSE;
-  self->earlier_pending = FALSE;
-  clear_messages (self);
+  self->reveal_local_id = 0;
+  set_model (self, NULL);
 
   g_clear_pointer (&self->peer_id, g_free);
   g_clear_pointer (&self->peer_name, g_free);
@@ -1038,7 +846,7 @@ tc_conversation_view_set_peer_id (TcConversationView *self,
     {
       /* Opened again: what is shown was seen. */
       self->mark_on_load = TRUE;
-      if (self->peer_id != NULL && !self->loading)
+      if (self->model != NULL && tc_message_model_get_loaded (self->model))
         {
           maybe_mark_read (self);
           self->mark_on_load = FALSE;
@@ -1054,16 +862,93 @@ tc_conversation_view_set_peer_id (TcConversationView *self,
       self->marked_up_to = 0;
       self->mark_on_load = TRUE;
       self->stick_to_bottom = TRUE;
-      self->keep_from_bottom = -1;
       draft = g_hash_table_lookup (self->drafts, peer_id);
       if (draft != NULL)
         gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), draft, -1);
       load_peer (self);
-      load_messages (self);
+      if (self->replica != NULL)
+        {
+          g_autoptr(TcMessageModel) model = tc_message_model_new (self->replica, peer_id);
+
+          set_model (self, model);
+        }
     }
   update_composer (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_ID]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_NAME]);
+}
+
+typedef struct {
+  TcConversationView *self;
+  TcReplica          *replica;
+  gint64              local_id;
+} Reveal;
+
+static void
+reveal_free (Reveal *reveal)
+{
+  g_object_unref (reveal->self);
+  g_object_unref (reveal->replica);
+  g_free (reveal);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reveal, reveal_free)
+
+static void
+position_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(Reveal) reveal = user_data;
+  TcConversationView *self = reveal->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *peer_id = NULL;
+
+  if (!tc_replica_get_message_position_finish (TC_REPLICA (source), result, &peer_id, NULL,
+                                               &error))
+    {
+      if (self->replica != reveal->replica)
+        return;
+      if (g_error_matches (error, TC_ERROR, TC_ERROR_NOT_FOUND))
+        show_error (self, "%s", _("That message is not here any more"));
+      else
+        g_warning ("Could not find message %" G_GINT64_FORMAT ": %s", reveal->local_id,
+                   error->message);
+      return;
+    }
+  if (self->replica != reveal->replica)
+    return;   /* logged out meanwhile */
+  if (g_strcmp0 (peer_id, self->peer_id) != 0)
+    tc_conversation_view_set_peer_id (self, peer_id);
+  self->reveal_local_id = reveal->local_id;
+  reveal_pending (self);
+}
+
+/**
+ * tc_conversation_view_show_message:
+ * @self: a conversation view
+ * @local_id: the local id of a message of the replica
+ *
+ * Opens the message's conversation if another one is shown, scrolls to
+ * the message (reading the messages around it) and highlights it for a
+ * moment. A message that is not in the replica any more is reported in a
+ * toast.
+ */
+void
+tc_conversation_view_show_message (TcConversationView *self,
+                                   gint64              local_id)
+{
+  Reveal *reveal;
+
+  g_return_if_fail (TC_IS_CONVERSATION_VIEW (self));
+
+  if (self->replica == NULL)
+    return;
+  reveal = g_new0 (Reveal, 1);
+  reveal->self = g_object_ref (self);
+  reveal->replica = g_object_ref (self->replica);
+  reveal->local_id = local_id;
+  tc_replica_get_message_position_async (self->replica, local_id, NULL, position_cb, reveal);
 }
 
 const char *
@@ -1207,8 +1092,10 @@ tc_conversation_view_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick_id);
       self->scroll_tick_id = 0;
     }
-  if (self->rows != NULL)
-    g_hash_table_remove_all (self->rows);
+  clear_highlight (self);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_clear_object (&self->model);
   gtk_widget_dispose_template (GTK_WIDGET (self), TC_TYPE_CONVERSATION_VIEW);
 
   G_OBJECT_CLASS (tc_conversation_view_parent_class)->dispose (object);
@@ -1219,8 +1106,7 @@ tc_conversation_view_finalize (GObject *object)
 {
   TcConversationView *self = TC_CONVERSATION_VIEW (object);
 
-  g_clear_pointer (&self->messages, g_ptr_array_unref);
-  g_clear_pointer (&self->rows, g_hash_table_unref);
+  g_clear_object (&self->selection);
   g_clear_pointer (&self->drafts, g_hash_table_unref);
   g_free (self->my_id);
   g_free (self->my_name);
@@ -1264,16 +1150,17 @@ tc_conversation_view_class_init (TcConversationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, name_label);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, presence_label);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, scrolled_window);
-  gtk_widget_class_bind_template_child (widget_class, TcConversationView, load_earlier_button);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, message_list);
+  gtk_widget_class_bind_template_child (widget_class, TcConversationView, empty_label);
+  gtk_widget_class_bind_template_child (widget_class, TcConversationView, jump_button);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, text_view);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, placeholder_label);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, counter_label);
   gtk_widget_class_bind_template_callback (widget_class, on_preedit_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "conversation.send", NULL, send_activated);
-  gtk_widget_class_install_action (widget_class, "conversation.load-earlier", NULL,
-                                   load_earlier_activated);
+  gtk_widget_class_install_action (widget_class, "conversation.scroll-to-bottom", NULL,
+                                   scroll_to_bottom_activated);
   gtk_widget_class_install_action (widget_class, "conversation.retry", "s", retry_activated);
   gtk_widget_class_install_action (widget_class, "conversation.delete", "s", delete_activated);
 }
@@ -1282,23 +1169,26 @@ static void
 tc_conversation_view_init (TcConversationView *self)
 {
   GtkEventController *keys;
-  GtkWidget *placeholder;
+  GtkEventController *controller;
+  GtkGesture *press;
+  GtkListItemFactory *factory;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_replica_message_free);
-  self->rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->drafts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->cancellable = g_cancellable_new ();
   self->stick_to_bottom = TRUE;
-  self->keep_from_bottom = -1;
 
-  gtk_list_box_set_header_func (self->message_list, update_header_cb, NULL, NULL);
-  placeholder = gtk_label_new (_("No messages yet. Say hello!"));
-  gtk_widget_add_css_class (placeholder, "dim-label");
-  gtk_widget_set_margin_top (placeholder, 48);
-  gtk_widget_set_margin_bottom (placeholder, 48);
-  gtk_list_box_set_placeholder (self->message_list, placeholder);
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
+  gtk_list_view_set_factory (self->message_list, factory);
+  g_object_unref (factory);
+  self->selection = gtk_no_selection_new (NULL);
+  gtk_list_view_set_model (self->message_list, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_object (self->selection, "items-changed", G_CALLBACK (on_items_changed_cb),
+                           self, G_CONNECT_SWAPPED);
 
   self->vadjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   g_signal_connect_object (self->vadjustment, "notify::upper",
@@ -1307,6 +1197,30 @@ tc_conversation_view_init (TcConversationView *self)
                            G_CALLBACK (on_adjustment_bounds_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->vadjustment, "value-changed",
                            G_CALLBACK (on_adjustment_value_cb), self, G_CONNECT_SWAPPED);
+
+  /* What a person does to scroll: the wheel or touchpad, the scrollbar,
+   * the keyboard in the list. */
+  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL |
+                                                GTK_EVENT_CONTROLLER_SCROLL_KINETIC);
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (controller, "scroll", G_CALLBACK (on_scroll_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (controller, "scroll-begin", G_CALLBACK (note_user_scroll), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (controller, "decelerate", G_CALLBACK (note_user_scroll), self,
+                           G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->scrolled_window), controller);
+  press = gtk_gesture_click_new ();
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (press), GTK_PHASE_CAPTURE);
+  g_signal_connect_object (press, "pressed", G_CALLBACK (note_user_scroll), self,
+                           G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (gtk_scrolled_window_get_vscrollbar (self->scrolled_window),
+                            GTK_EVENT_CONTROLLER (press));
+  controller = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (controller, "key-pressed", G_CALLBACK (on_list_key_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->message_list), controller);
 
   /* Before the text view sees it: Enter sends, Shift+Enter is a new line. */
   keys = gtk_event_controller_key_new ();
@@ -1318,7 +1232,6 @@ tc_conversation_view_init (TcConversationView *self)
                            G_CALLBACK (update_composer), self, G_CONNECT_SWAPPED);
 
   update_composer (self);
-  update_load_earlier (self);
 }
 
 GtkWidget *

@@ -18,6 +18,10 @@ void        tc_conversation_view_set_account   (TcConversationView *self,
 void        tc_conversation_view_set_peer_id   (TcConversationView *self,
                                                 const char         *peer_id);
 const char *tc_conversation_view_get_peer_id   (TcConversationView *self);
+/* Opens the conversation of the message @local_id (a replica local id),
+ * scrolls to it and highlights it for a moment. */
+void        tc_conversation_view_show_message  (TcConversationView *self,
+                                                gint64              local_id);
 /* The peer's name once the replica has told it, else NULL. */
 const char *tc_conversation_view_get_peer_name (TcConversationView *self);
 /* Folded: the only page on screen, so it offers a back button. */

@@ -4,7 +4,8 @@
  * on the start side; under an outgoing bubble, its state: "Sending…", the
  * read receipt, or why it failed with Retry and Delete (the
  * "conversation.retry" and "conversation.delete" actions of the view, with
- * the message's client id as target).
+ * the message's client id as target). Above the first message of a day,
+ * the day; a message not read from the replica yet is blank space.
  */
 #include "config.h"
 
@@ -14,10 +15,13 @@
 
 struct _TcMessageRow
 {
-  GtkListBoxRow     parent_instance;
+  AdwBin            parent_instance;
 
-  /* template widgets (the row's own child is not bound: GtkListBoxRow
-   * disposes it) */
+  /* template widgets (the bin's own child is not bound: AdwBin disposes
+   * it) */
+  GtkLabel         *day_label;
+  GtkWidget        *placeholder;
+  GtkBox           *column;
   GtkBox           *bubble_line;
   GtkWidget        *spacer;
   GtkBox           *bubble;
@@ -32,13 +36,17 @@ struct _TcMessageRow
   GtkButton        *delete_button;
 
   /* owned */
-  TcReplicaMessage *message;
-  char             *sender_name;
+  TcMessageItem    *item;
+  gulong            changed_id;
+
+  /* what is shown, from the item */
+  const TcReplicaMessage *message;
+  const char       *sender_name;
   gboolean          outgoing;
   gboolean          show_receipt;
 };
 
-G_DEFINE_FINAL_TYPE (TcMessageRow, tc_message_row, GTK_TYPE_LIST_BOX_ROW)
+G_DEFINE_FINAL_TYPE (TcMessageRow, tc_message_row, ADW_TYPE_BIN)
 
 static char *
 format_time (gint64 usec)
@@ -50,20 +58,6 @@ format_time (gint64 usec)
   /* The day is in the separator above. */
   /* TRANSLATORS: time of a message sent today, see g_date_time_format() */
   return g_date_time_format (when, _("%H:%M"));
-}
-
-static gboolean
-same_message (const TcReplicaMessage *a,
-              const TcReplicaMessage *b)
-{
-  return a->local_id == b->local_id &&
-         a->state == b->state &&
-         g_strcmp0 (a->error, b->error) == 0 &&
-         a->message->id == b->message->id &&
-         a->message->sent_at == b->message->sent_at &&
-         a->message->read == b->message->read &&
-         g_strcmp0 (a->message->body, b->message->body) == 0 &&
-         g_strcmp0 (a->message->delivered_via, b->message->delivered_via) == 0;
 }
 
 /* The line under an outgoing bubble, or NULL for none. */
@@ -128,8 +122,37 @@ update_accessible_label (TcMessageRow *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
 }
 
+static gboolean
+same_day (GDateTime *a,
+          GDateTime *b)
+{
+  return a != NULL && b != NULL &&
+         g_date_time_get_year (a) == g_date_time_get_year (b) &&
+         g_date_time_get_day_of_year (a) == g_date_time_get_day_of_year (b);
+}
+
+static char *
+format_day (gint64 usec)
+{
+  g_autoptr(GDateTime) day = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) yesterday = g_date_time_add_days (now, -1);
+
+  if (day == NULL)
+    return g_strdup ("");
+  if (same_day (day, now))
+    return g_strdup (_("Today"));
+  if (same_day (day, yesterday))
+    return g_strdup (_("Yesterday"));
+  if (g_date_time_get_year (day) == g_date_time_get_year (now))
+    /* TRANSLATORS: a day of this year above its messages, see g_date_time_format() */
+    return g_date_time_format (day, _("%A, %B %-d"));
+  /* TRANSLATORS: a day of another year above its messages, see g_date_time_format() */
+  return g_date_time_format (day, _("%B %-d, %Y"));
+}
+
 static void
-update (TcMessageRow *self)
+show_message (TcMessageRow *self)
 {
   const TcMessage *message = self->message->message;
   GtkAlign side = self->outgoing ? GTK_ALIGN_END : GTK_ALIGN_START;
@@ -194,75 +217,78 @@ update (TcMessageRow *self)
   update_accessible_label (self, when);
 }
 
+static void
+update (TcMessageRow *self)
+{
+  TcMessageItemFlags flags;
+
+  self->message = self->item != NULL ? tc_message_item_get_message (self->item) : NULL;
+  gtk_widget_set_visible (self->placeholder, self->item != NULL && self->message == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->column), self->message != NULL);
+  if (self->message == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->day_label), FALSE);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Loading…"), -1);
+      return;
+    }
+
+  flags = tc_message_item_get_flags (self->item);
+  self->outgoing = (flags & TC_MESSAGE_ITEM_OUTGOING) != 0;
+  self->show_receipt = (flags & TC_MESSAGE_ITEM_RECEIPT) != 0;
+  self->sender_name = tc_message_item_get_sender_name (self->item);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->day_label), (flags & TC_MESSAGE_ITEM_FIRST_OF_DAY) != 0);
+  if (flags & TC_MESSAGE_ITEM_FIRST_OF_DAY)
+    {
+      g_autofree char *day = format_day (self->message->message->sent_at);
+
+      gtk_label_set_text (self->day_label, day);
+    }
+  /* Messages of one sender in a row read as one block, as in other chat
+   * apps; a new sender starts with more room. */
+  gtk_widget_set_margin_top (GTK_WIDGET (self->column),
+                             (flags & TC_MESSAGE_ITEM_CONTINUED) ? 2 : 10);
+  /* A message jumped to glows for a moment (see style.css). */
+  if (flags & TC_MESSAGE_ITEM_HIGHLIGHTED)
+    gtk_widget_add_css_class (GTK_WIDGET (self->bubble), "highlighted");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->bubble), "highlighted");
+
+  show_message (self);
+}
+
 /**
- * tc_message_row_set_message:
+ * tc_message_row_set_item:
  * @self: a message row
- * @message: the message to show
- * @outgoing: whether the local user wrote it
- * @sender_name: (nullable): the name of who wrote it
+ * @item: (nullable): the item to show
  *
- * Shows @message, updating the row in place so that a text selection or
- * the keyboard focus survive a change of state.
+ * Shows @item, and updates the row in place when it changes, so that a
+ * text selection or the keyboard focus survive a change of state.
  */
 void
-tc_message_row_set_message (TcMessageRow           *self,
-                            const TcReplicaMessage *message,
-                            gboolean                outgoing,
-                            const char             *sender_name)
+tc_message_row_set_item (TcMessageRow  *self,
+                         TcMessageItem *item)
 {
   g_return_if_fail (TC_IS_MESSAGE_ROW (self));
-  g_return_if_fail (message != NULL && message->message != NULL);
+  g_return_if_fail (item == NULL || TC_IS_MESSAGE_ITEM (item));
 
-  if (self->message != NULL && same_message (self->message, message) &&
-      self->outgoing == outgoing && g_strcmp0 (self->sender_name, sender_name) == 0)
+  if (self->item == item)
     return;
-
-  g_clear_pointer (&self->message, tc_replica_message_free);
-  self->message = tc_replica_message_copy (message);
-  g_free (self->sender_name);
-  self->sender_name = g_strdup (sender_name);
-  self->outgoing = outgoing;
+  if (self->item != NULL)
+    g_clear_signal_handler (&self->changed_id, self->item);
+  g_set_object (&self->item, item);
+  if (item != NULL)
+    self->changed_id = g_signal_connect_object (item, "changed", G_CALLBACK (update), self,
+                                                G_CONNECT_SWAPPED);
   update (self);
 }
 
-const TcReplicaMessage *
-tc_message_row_get_message (TcMessageRow *self)
+TcMessageItem *
+tc_message_row_get_item (TcMessageRow *self)
 {
   g_return_val_if_fail (TC_IS_MESSAGE_ROW (self), NULL);
-  return self->message;
-}
-
-gboolean
-tc_message_row_get_outgoing (TcMessageRow *self)
-{
-  g_return_val_if_fail (TC_IS_MESSAGE_ROW (self), FALSE);
-  return self->outgoing;
-}
-
-void
-tc_message_row_set_show_receipt (TcMessageRow *self,
-                                 gboolean      show_receipt)
-{
-  g_return_if_fail (TC_IS_MESSAGE_ROW (self));
-
-  show_receipt = !!show_receipt;
-  if (self->show_receipt == show_receipt)
-    return;
-  self->show_receipt = show_receipt;
-  if (self->message != NULL)
-    update (self);
-}
-
-void
-tc_message_row_set_continued (TcMessageRow *self,
-                              gboolean      continued)
-{
-  g_return_if_fail (TC_IS_MESSAGE_ROW (self));
-
-  /* Messages of one sender in a row read as one block, as in other chat
-   * apps; a new sender starts with more room. */
-  gtk_widget_set_margin_top (gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (self)),
-                             continued ? 2 : 10);
+  return self->item;
 }
 
 static void
@@ -270,20 +296,13 @@ tc_message_row_dispose (GObject *object)
 {
   TcMessageRow *self = TC_MESSAGE_ROW (object);
 
+  if (self->item != NULL)
+    g_clear_signal_handler (&self->changed_id, self->item);
+  g_clear_object (&self->item);
+  self->message = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), TC_TYPE_MESSAGE_ROW);
 
   G_OBJECT_CLASS (tc_message_row_parent_class)->dispose (object);
-}
-
-static void
-tc_message_row_finalize (GObject *object)
-{
-  TcMessageRow *self = TC_MESSAGE_ROW (object);
-
-  g_clear_pointer (&self->message, tc_replica_message_free);
-  g_free (self->sender_name);
-
-  G_OBJECT_CLASS (tc_message_row_parent_class)->finalize (object);
 }
 
 static void
@@ -293,10 +312,14 @@ tc_message_row_class_init (TcMessageRowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = tc_message_row_dispose;
-  object_class->finalize = tc_message_row_finalize;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/teamchat/TeamChat/tc-message-row.ui");
+  /* Read out as one message: who, when, what, and its state. */
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+  gtk_widget_class_bind_template_child (widget_class, TcMessageRow, day_label);
+  gtk_widget_class_bind_template_child (widget_class, TcMessageRow, placeholder);
+  gtk_widget_class_bind_template_child (widget_class, TcMessageRow, column);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, bubble_line);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, spacer);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, bubble);

@@ -1,29 +1,23 @@
-/* tc-message-row.h: one message of a conversation, as a bubble */
+/* tc-message-row.h: one message of a conversation, as a bubble
+ *
+ * The child of a list item of the conversation's GtkListView: it shows a
+ * TcMessageItem and follows its changes in place.
+ */
 #pragma once
 
 #include <adwaita.h>
 
-#include "tc-replica-types.h"
+#include "tc-message-item.h"
 
 G_BEGIN_DECLS
 
 #define TC_TYPE_MESSAGE_ROW (tc_message_row_get_type ())
-G_DECLARE_FINAL_TYPE (TcMessageRow, tc_message_row, TC, MESSAGE_ROW, GtkListBoxRow)
+G_DECLARE_FINAL_TYPE (TcMessageRow, tc_message_row, TC, MESSAGE_ROW, AdwBin)
 
-GtkWidget              *tc_message_row_new           (void);
-/* Shows @message (copied); @sender_name says who wrote it, for screen
- * readers. Does nothing when the row already shows the same. */
-void                    tc_message_row_set_message   (TcMessageRow           *self,
-                                                      const TcReplicaMessage *message,
-                                                      gboolean                outgoing,
-                                                      const char             *sender_name);
-const TcReplicaMessage *tc_message_row_get_message   (TcMessageRow           *self);
-gboolean                tc_message_row_get_outgoing  (TcMessageRow           *self);
-/* The read receipt: "Read" under the last message the peer has read. */
-void                    tc_message_row_set_show_receipt (TcMessageRow        *self,
-                                                         gboolean             show_receipt);
-/* A message right after another of the same sender sits closer to it. */
-void                    tc_message_row_set_continued (TcMessageRow           *self,
-                                                      gboolean                continued);
+GtkWidget     *tc_message_row_new      (void);
+/* Shows @item (NULL: nothing), and again whenever it changes. */
+void           tc_message_row_set_item (TcMessageRow  *self,
+                                        TcMessageItem *item);
+TcMessageItem *tc_message_row_get_item (TcMessageRow  *self);
 
 G_END_DECLS

@@ -321,6 +321,40 @@ tc_app_test_message_event (gint64      seq,
   return event;
 }
 
+gint64
+tc_app_test_seed_sent_at (gint64 id)
+{
+  return (G_GINT64_CONSTANT (1790000000) + id * 600) * G_USEC_PER_SEC;
+}
+
+void
+tc_app_test_seed_conversation (TcReplica  *replica,
+                               const char *peer_id,
+                               guint       n_messages)
+{
+  const char *me = tc_replica_get_associate_id (replica);
+  const guint page = 1000;
+
+  for (guint first = 1; first <= n_messages; first += page)
+    {
+      g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_event_free);
+      g_autofree char *cursor = NULL;
+
+      for (guint id = first; id < first + page && id <= n_messages; id++)
+        {
+          g_autofree char *body = g_strdup_printf ("message %u", id);
+          gboolean mine = id % 3 == 0;
+          TcEvent *event = tc_app_test_message_event (id, id, mine ? me : peer_id,
+                                                      mine ? peer_id : me, body);
+
+          event->message->sent_at = tc_app_test_seed_sent_at (id);
+          g_ptr_array_add (events, event);
+        }
+      cursor = g_strdup_printf ("%u", MIN (first + page - 1, n_messages));
+      tc_app_test_replica_apply (replica, events, cursor);
+    }
+}
+
 TcEvent *
 tc_app_test_read_event (gint64      seq,
                         const char *by,

@@ -82,6 +82,16 @@ TcEvent    *tc_app_test_member_event          (const char  *id,
                                                const char  *name,
                                                gboolean     online);
 
+/* Applies @n_messages between the replica's associate and @peer_id through
+ * events, in pages as a sync does: server ids 1 … @n_messages, "message
+ * ID" as text, every third one written by the associate, ten minutes
+ * apart (so about 144 a day). */
+void        tc_app_test_seed_conversation     (TcReplica   *replica,
+                                               const char  *peer_id,
+                                               guint        n_messages);
+/* When tc_app_test_seed_conversation() says message @id was sent. */
+gint64      tc_app_test_seed_sent_at          (gint64       id);
+
 /* --- a real server ------------------------------------------------------------------ */
 
 typedef struct _TcAppServer TcAppServer;

@@ -542,6 +542,7 @@ test_migrate (Fixture       *f,
                                  "DROP TRIGGER messages_fts_delete;"
                                  "DROP TRIGGER messages_fts_update;"
                                  "DROP TABLE messages_fts;"
+                                 "DROP INDEX messages_read_out;"
                                  "PRAGMA user_version=3",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);

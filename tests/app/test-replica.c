@@ -238,7 +238,9 @@ test_open_migrate (Fixture       *f,
                                    "DROP TRIGGER messages_fts_update;"
                                    "DROP TABLE messages_fts;"
                                    "DROP TABLE person_names;"
-                                   "DROP INDEX messages_unread_out; PRAGMA user_version=1",
+                                   "DROP INDEX messages_unread_out;"
+                                   "DROP INDEX messages_read_out;"
+                                   "PRAGMA user_version=1",
                                    NULL, NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
   }
