@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tc-composer.h"
 #include "tc-conversation-view.h"
 #include "tc-error.h"
 #include "tc-message-model.h"
@@ -42,6 +43,7 @@ struct _TcConversationView
   GtkWidget         *presence_dot;
   GtkLabel          *name_label;
   GtkLabel          *presence_label;
+  GtkLabel          *offline_note;
   GtkScrolledWindow *scrolled_window;
   GtkListView       *message_list;
   GtkWidget         *empty_label;
@@ -477,6 +479,15 @@ members_cb (GObject      *source,
 
   gtk_label_set_text (self->name_label, self->peer_name);
   gtk_label_set_text (self->presence_label, presence);
+  /* Someone offline gets what is written here by text or email. */
+  {
+    const char *names[2] = { self->peer_name, NULL };
+    g_autofree char *note = peer != NULL && !peer->online ? tc_composer_offline_note_text (names)
+                                                          : NULL;
+
+    gtk_label_set_text (self->offline_note, note ? note : "");
+    gtk_widget_set_visible (GTK_WIDGET (self->offline_note), note != NULL);
+  }
   adw_avatar_set_text (self->avatar, self->peer_name);
   gtk_widget_set_visible (self->presence_dot, peer != NULL && peer->online);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_NAME]);
@@ -776,6 +787,7 @@ close_conversation (TcConversationView *self)
   g_clear_pointer (&self->peer_name, g_free);
   gtk_label_set_text (self->name_label, "");
   gtk_label_set_text (self->presence_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->offline_note), FALSE);
   adw_avatar_set_text (self->avatar, NULL);
   gtk_widget_set_visible (self->presence_dot, FALSE);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", 0);
@@ -1149,6 +1161,7 @@ tc_conversation_view_class_init (TcConversationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, presence_dot);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, name_label);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, presence_label);
+  gtk_widget_class_bind_template_child (widget_class, TcConversationView, offline_note);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, message_list);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, empty_label);

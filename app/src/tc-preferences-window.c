@@ -19,8 +19,8 @@ struct _TcPreferencesWindow
 
   /* template widgets */
   AdwPreferencesGroup  *channel_group;
-  GtkCheckButton       *sms_check;
-  GtkCheckButton       *email_check;
+  GtkToggleButton      *sms_check;
+  GtkToggleButton      *email_check;
   GtkSwitch            *notifications_switch;
   AdwEntryRow          *server_row;
 
@@ -37,8 +37,8 @@ static void
 show_channel (TcPreferencesWindow *self)
 {
   self->updating = TRUE;
-  gtk_check_button_set_active (self->sms_check, g_strcmp0 (self->channel, TC_CHANNEL_SMS) == 0);
-  gtk_check_button_set_active (self->email_check,
+  gtk_toggle_button_set_active (self->sms_check, g_strcmp0 (self->channel, TC_CHANNEL_SMS) == 0);
+  gtk_toggle_button_set_active (self->email_check,
                                g_strcmp0 (self->channel, TC_CHANNEL_EMAIL) == 0);
   self->updating = FALSE;
 }
@@ -114,12 +114,12 @@ channel_saved_cb (GObject      *source,
 
 static void
 on_channel_toggled_cb (TcPreferencesWindow *self,
-                       GtkCheckButton      *button)
+                       GtkToggleButton     *button)
 {
   const char *channel;
   TcApiClient *client;
 
-  if (self->updating || !gtk_check_button_get_active (button))
+  if (self->updating || !gtk_toggle_button_get_active (button))
     return;
   channel = button == self->sms_check ? TC_CHANNEL_SMS : TC_CHANNEL_EMAIL;
   if (g_strcmp0 (channel, self->channel) == 0)

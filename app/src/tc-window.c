@@ -62,6 +62,9 @@ struct _TcWindow
 G_DEFINE_FINAL_TYPE (TcWindow, tc_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void show_login (TcWindow *self);
+static void set_menu_action_enabled (TcWindow   *self,
+                                     const char *name,
+                                     gboolean    enabled);
 
 /* Tells the notifier which conversation a person is looking at, if any. */
 static void
@@ -211,10 +214,10 @@ show_main (TcWindow *self)
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_panel));
   adw_leaflet_set_visible_child (self->team_leaflet, GTK_WIDGET (self->team_sidebar));
   gtk_stack_set_visible_child_name (self->stack, "main");
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", TRUE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", TRUE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", TRUE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-chat", TRUE);
+  set_menu_action_enabled (self, "logout", TRUE);
+  set_menu_action_enabled (self, "new-chat", TRUE);
+  set_menu_action_enabled (self, "search", TRUE);
+  set_menu_action_enabled (self, "toggle-chat", TRUE);
 }
 
 static void
@@ -229,10 +232,10 @@ show_login (TcWindow *self)
   tc_search_view_set_replica (self->search_view, NULL);
   tc_login_page_reset (self->login_page);
   gtk_stack_set_visible_child_name (self->stack, "login");
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-chat", FALSE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", FALSE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-chat", FALSE);
+  set_menu_action_enabled (self, "logout", FALSE);
+  set_menu_action_enabled (self, "new-chat", FALSE);
+  set_menu_action_enabled (self, "search", FALSE);
+  set_menu_action_enabled (self, "toggle-chat", FALSE);
   gtk_widget_grab_focus (GTK_WIDGET (self->login_page));
 }
 
@@ -517,6 +520,42 @@ tc_window_dispose (GObject *object)
   G_OBJECT_CLASS (tc_window_parent_class)->dispose (object);
 }
 
+/* The window's actions live in its own action map ("win."), not among
+ * widget class actions: a menu would not find those and hide their items. */
+static void
+menu_action_cb (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  GtkWidgetActionActivateFunc func = g_object_get_data (G_OBJECT (action), "func");
+
+  func (GTK_WIDGET (user_data), g_action_get_name (G_ACTION (action)), parameter);
+}
+
+static void
+add_menu_action (TcWindow                    *self,
+                 const char                  *name,
+                 const char                  *parameter_type,
+                 GtkWidgetActionActivateFunc  func)
+{
+  g_autoptr(GSimpleAction) action =
+    g_simple_action_new (name, parameter_type ? G_VARIANT_TYPE (parameter_type) : NULL);
+
+  g_object_set_data (G_OBJECT (action), "func", func);
+  g_signal_connect_object (action, "activate", G_CALLBACK (menu_action_cb), self, 0);
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (action));
+}
+
+static void
+set_menu_action_enabled (TcWindow   *self,
+                         const char *name,
+                         gboolean    enabled)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), name);
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+}
+
 static void
 tc_window_class_init (TcWindowClass *klass)
 {
@@ -564,14 +603,6 @@ tc_window_class_init (TcWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_new_chat_sent_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_flap_changed_cb);
 
-  gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_activated);
-  gtk_widget_class_install_action (widget_class, "win.navigate-back", NULL, navigate_back_activated);
-  gtk_widget_class_install_action (widget_class, "win.team-back", NULL, team_back_activated);
-  gtk_widget_class_install_action (widget_class, "win.toggle-chat", NULL, toggle_chat_activated);
-  gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, new_chat_activated);
-  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_activated);
-  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
-  gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_activated);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t,
                                        GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.toggle-chat", NULL);
@@ -587,12 +618,20 @@ static void
 tc_window_init (TcWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  add_menu_action (self, "logout", NULL, logout_activated);
+  add_menu_action (self, "search", NULL, search_activated);
+  add_menu_action (self, "preferences", NULL, preferences_activated);
+  add_menu_action (self, "navigate-back", NULL, navigate_back_activated);
+  add_menu_action (self, "team-back", NULL, team_back_activated);
+  add_menu_action (self, "toggle-chat", NULL, toggle_chat_activated);
+  add_menu_action (self, "new-chat", NULL, new_chat_activated);
+  add_menu_action (self, "show-toast", "s", show_toast_activated);
   {
     g_autoptr(TcTokenStore) token_store = tc_secret_token_store_new ();
     self->account = tc_account_new (token_store);
   }
   tc_login_page_set_account (self->login_page, self->account);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.logout", FALSE);
+  set_menu_action_enabled (self, "logout", FALSE);
 
   g_signal_connect_object (self->account, "notify::session-only",
                            G_CALLBACK (on_session_only_cb), self, G_CONNECT_SWAPPED);

@@ -86,7 +86,8 @@ def find(root, role=None, name=None, contains=None):
             if role is not None and node.get_role_name() != role:
                 continue
             label = node.get_name() or ''
-            if name is not None and label.replace('_', '') != name:
+            # GTK 4.8 may repeat a labelled control's name ("Email Email").
+            if name is not None and label.replace('_', '') not in (name, name + ' ' + name):
                 continue
             if contains is not None and contains not in label:
                 continue
