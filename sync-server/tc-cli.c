@@ -1,7 +1,6 @@
 /* tc-cli.c: the teamchat-server command line */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
@@ -82,22 +81,6 @@ open_store (const char  *db_path,
       return NULL;
     }
   return tc_sqlite_store_new (db_path, error);
-}
-
-static gboolean
-ensure_media_dir (const char  *dir,
-                  GError     **error)
-{
-  if (dir == NULL)
-    return TRUE;
-  if (g_mkdir_with_parents (dir, 0750) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, TC_ERROR, TC_ERROR_INVALID, "cannot create media directory %s: %s", dir,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
 }
 
 static gboolean
@@ -195,6 +178,7 @@ cmd_serve (int    argc,
   g_autoptr(TcConfig) config = tc_config_new ();
   g_autoptr(TcSqliteStore) store = NULL;
   g_autoptr(TcHttpServer) server = NULL;
+  g_autoptr(TcMediaLibrary) library = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *url = NULL;
   ServeState state = { 0, };
@@ -231,8 +215,12 @@ cmd_serve (int    argc,
     tc_config_set_db (config, db);
   if (!tc_config_validate (config, &error))
     return die ("%s", error->message);
-  if (!ensure_media_dir (tc_config_get_media_dir (config), &error))
-    return die ("%s", error->message);
+  if (tc_config_get_media_dir (config) != NULL)
+    {
+      library = tc_media_library_new (tc_config_get_media_dir (config), &error);
+      if (library == NULL)
+        return die ("%s", error->message);
+    }
 
   store = open_store (tc_config_get_db (config), &error);
   if (store == NULL)
@@ -243,6 +231,7 @@ cmd_serve (int    argc,
   purge_work (&state);   /* at start, before anyone is served */
 
   server = tc_http_server_new (TC_STORE (store), config);
+  tc_http_server_set_media_library (server, library);
   if (!tc_http_server_listen (server, &url, &error))
     return die ("cannot listen: %s", error->message);
 
