@@ -35,7 +35,7 @@ make_pdf (const char         *title,
   g_autoptr(GString) content = g_string_new (NULL);
   g_autoptr(GString) pdf = g_string_new ("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n");
   g_autoptr(GArray) offsets = g_array_new (FALSE, FALSE, sizeof (gsize));
-  g_autofree char *objects[5] = { NULL, };
+  g_autoptr(GPtrArray) objects = g_ptr_array_new_with_free_func (g_free);
   gsize xref;
 
   g_string_append (content, "BT\n/F2 26 Tf\n72 740 Td\n(");
@@ -49,23 +49,23 @@ make_pdf (const char         *title,
     }
   g_string_append (content, "ET\n");
 
-  objects[0] = g_strdup ("<< /Type /Catalog /Pages 2 0 R >>");
-  objects[1] = g_strdup ("<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
-  objects[2] = g_strdup ("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+  g_ptr_array_add (objects, g_strdup ("<< /Type /Catalog /Pages 2 0 R >>"));
+  g_ptr_array_add (objects, g_strdup ("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"));
+  g_ptr_array_add (objects, g_strdup ("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
                          "/Resources << /Font << "
                          "/F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> "
                          "/F2 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >> >> >> "
-                         "/Contents 4 0 R >>");
-  objects[3] = g_strdup_printf ("<< /Length %" G_GSIZE_FORMAT " >>\nstream\n%s\nendstream",
-                                content->len, content->str);
-  objects[4] = NULL;
+                         "/Contents 4 0 R >>"));
+  g_ptr_array_add (objects, g_strdup_printf ("<< /Length %" G_GSIZE_FORMAT " >>\nstream\n%s\nendstream",
+                                             content->len, content->str));
 
-  for (guint i = 0; objects[i] != NULL; i++)
+  for (guint i = 0; i < objects->len; i++)
     {
       gsize offset = pdf->len;
 
       g_array_append_val (offsets, offset);
-      g_string_append_printf (pdf, "%u 0 obj\n%s\nendobj\n", i + 1, objects[i]);
+      g_string_append_printf (pdf, "%u 0 obj\n%s\nendobj\n", i + 1,
+                              (const char *) g_ptr_array_index (objects, i));
     }
   xref = pdf->len;
   g_string_append_printf (pdf, "xref\n0 %u\n0000000000 65535 f \n", offsets->len + 1);

@@ -38,55 +38,6 @@ media_reader_open (MediaReader  *reader,
   return reader->db != NULL;
 }
 
-static sqlite3_stmt *
-media_prepare (sqlite3     *db,
-               const char  *sql,
-               GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      tc_sqlite_set_error (db, "prepare", error);
-      return NULL;
-    }
-  return stmt;
-}
-
-static void
-media_bind_text (sqlite3_stmt *stmt,
-                 int           index,
-                 const char   *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, index);
-  else
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
-static char *
-media_column_dup (sqlite3_stmt *stmt,
-                  int           column)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
-}
-
-static gboolean
-media_step_done (sqlite3       *db,
-                 sqlite3_stmt  *stmt,
-                 const char    *what,
-                 GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    {
-      tc_sqlite_set_error (db, what, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /**
  * tc_sqlite_resource_from_row:
  * @stmt: a statement on a row of %TC_SQLITE_RESOURCE_COLUMNS
@@ -100,13 +51,13 @@ tc_sqlite_resource_from_row (sqlite3_stmt *stmt,
 {
   TcResource *resource = tc_resource_new ();
 
-  resource->id = media_column_dup (stmt, first);
-  resource->title = media_column_dup (stmt, first + 1);
-  resource->mime_type = media_column_dup (stmt, first + 2);
+  resource->id = tc_sqlite_store_column_dup (stmt, first);
+  resource->title = tc_sqlite_store_column_dup (stmt, first + 1);
+  resource->mime_type = tc_sqlite_store_column_dup (stmt, first + 2);
   resource->size = sqlite3_column_int64 (stmt, first + 3);
-  resource->folder_id = media_column_dup (stmt, first + 4);
-  resource->description = media_column_dup (stmt, first + 5);
-  resource->sha256 = media_column_dup (stmt, first + 6);
+  resource->folder_id = tc_sqlite_store_column_dup (stmt, first + 4);
+  resource->description = tc_sqlite_store_column_dup (stmt, first + 5);
+  resource->sha256 = tc_sqlite_store_column_dup (stmt, first + 6);
   resource->updated_at = sqlite3_column_int64 (stmt, first + 7);
   return resource;
 }
@@ -179,9 +130,9 @@ folder_from_row (sqlite3_stmt *stmt)
 {
   TcMediaFolder *folder = tc_media_folder_new ();
 
-  folder->id = media_column_dup (stmt, 0);
-  folder->title = media_column_dup (stmt, 1);
-  folder->parent_id = media_column_dup (stmt, 2);
+  folder->id = tc_sqlite_store_column_dup (stmt, 0);
+  folder->title = tc_sqlite_store_column_dup (stmt, 1);
+  folder->parent_id = tc_sqlite_store_column_dup (stmt, 2);
   folder->resource_count = sqlite3_column_int64 (stmt, 3);
   return folder;
 }
@@ -199,7 +150,7 @@ tc_sqlite_store_media_categories (TcStore  *store,
 
   if (!media_reader_open (&reader, error))
     return NULL;
-  stmt = media_prepare (reader.db,
+  stmt = tc_sqlite_store_prepare (reader.db,
                         "SELECT " FOLDER_COLUMNS " FROM media_folders f "
                         "ORDER BY f.title COLLATE NOCASE, f.id",
                         error);
@@ -238,13 +189,13 @@ load_folder (sqlite3     *db,
              const char  *id,
              GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = media_prepare (db, "SELECT " FOLDER_COLUMNS
+  g_autoptr(sqlite3_stmt) stmt = tc_sqlite_store_prepare (db, "SELECT " FOLDER_COLUMNS
                                                 " FROM media_folders f WHERE f.id = ?1", error);
   int rc;
 
   if (stmt == NULL)
     return NULL;
-  media_bind_text (stmt, 1, id);
+  tc_sqlite_store_bind_text (stmt, 1, id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     return folder_from_row (stmt);
@@ -287,17 +238,17 @@ tc_sqlite_store_media_folder (TcStore     *store,
       parent_id = g_strdup (parent->parent_id);
     }
 
-  children = media_prepare (reader.db,
+  children = tc_sqlite_store_prepare (reader.db,
                             "SELECT " FOLDER_COLUMNS " FROM media_folders f WHERE f.parent_id = ?1 "
                             "ORDER BY f.title COLLATE NOCASE, f.id",
                             error);
-  resources = media_prepare (reader.db,
+  resources = tc_sqlite_store_prepare (reader.db,
                              "SELECT " TC_SQLITE_RESOURCE_COLUMNS " FROM resources r "
                              "WHERE r.folder_id = ?1 ORDER BY r.title COLLATE NOCASE, r.id",
                              error);
   if (children == NULL || resources == NULL)
     return NULL;
-  media_bind_text (children, 1, folder_id);
+  tc_sqlite_store_bind_text (children, 1, folder_id);
   while ((rc = sqlite3_step (children)) == SQLITE_ROW)
     g_ptr_array_add (listing->folder->folders, folder_from_row (children));
   if (rc != SQLITE_DONE)
@@ -305,7 +256,7 @@ tc_sqlite_store_media_folder (TcStore     *store,
       tc_sqlite_set_error (reader.db, "media folders", error);
       return NULL;
     }
-  media_bind_text (resources, 1, folder_id);
+  tc_sqlite_store_bind_text (resources, 1, folder_id);
   while ((rc = sqlite3_step (resources)) == SQLITE_ROW)
     g_ptr_array_add (listing->resources, tc_sqlite_resource_from_row (resources, 0));
   if (rc != SQLITE_DONE)
@@ -336,14 +287,14 @@ tc_sqlite_store_media_search (TcStore     *store,
 
   if (!media_reader_open (&reader, error))
     return NULL;
-  stmt = media_prepare (reader.db,
+  stmt = tc_sqlite_store_prepare (reader.db,
                         "SELECT " TC_SQLITE_RESOURCE_COLUMNS " FROM resources r "
                         "WHERE r.search_text LIKE ?1 ESCAPE '\\' "
                         "ORDER BY r.title COLLATE NOCASE, r.id LIMIT ?2",
                         error);
   if (stmt == NULL)
     return NULL;
-  media_bind_text (stmt, 1, pattern);
+  tc_sqlite_store_bind_text (stmt, 1, pattern);
   sqlite3_bind_int64 (stmt, 2, limit);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (found, tc_sqlite_resource_from_row (stmt, 0));
@@ -366,12 +317,12 @@ tc_sqlite_store_media_resource (TcStore     *store,
 
   if (!media_reader_open (&reader, error))
     return NULL;
-  stmt = media_prepare (reader.db,
+  stmt = tc_sqlite_store_prepare (reader.db,
                         "SELECT " TC_SQLITE_RESOURCE_COLUMNS " FROM resources r WHERE r.id = ?1",
                         error);
   if (stmt == NULL)
     return NULL;
-  media_bind_text (stmt, 1, resource_id);
+  tc_sqlite_store_bind_text (stmt, 1, resource_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
     return tc_sqlite_resource_from_row (stmt, 0);
@@ -405,31 +356,35 @@ upsert_folder (sqlite3             *db,
   g_autofree char *id = NULL;
   int rc;
 
-  find = media_prepare (db, "SELECT id, title, parent_id FROM media_folders WHERE source_path = ?1",
-                        error);
+  find = tc_sqlite_store_prepare (db,
+                                  "SELECT id, title, parent_id FROM media_folders "
+                                  "WHERE source_path = ?1",
+                                  error);
   if (find == NULL)
     return NULL;
-  media_bind_text (find, 1, entry->source_path);
+  tc_sqlite_store_bind_text (find, 1, entry->source_path);
   rc = sqlite3_step (find);
   if (rc == SQLITE_ROW)
     {
-      id = media_column_dup (find, 0);
+      id = tc_sqlite_store_column_dup (find, 0);
       if (g_strcmp0 ((const char *) sqlite3_column_text (find, 1), entry->title) == 0 &&
           g_strcmp0 ((const char *) sqlite3_column_text (find, 2), parent_id) == 0)
         return g_steal_pointer (&id);
-      write = media_prepare (db, "UPDATE media_folders SET title = ?2, parent_id = ?3 WHERE id = ?1",
-                             error);
+      write = tc_sqlite_store_prepare (db,
+                                       "UPDATE media_folders SET title = ?2, parent_id = ?3 "
+                                       "WHERE id = ?1",
+                                       error);
     }
   else if (rc == SQLITE_DONE)
     {
       id = new_media_id ("fld_");
-      write = media_prepare (db,
+      write = tc_sqlite_store_prepare (db,
                              "INSERT INTO media_folders (id, title, parent_id, source_path, created_at) "
                              "VALUES (?1, ?2, ?3, ?4, ?5)",
                              error);
       if (write != NULL)
         {
-          media_bind_text (write, 4, entry->source_path);
+          tc_sqlite_store_bind_text (write, 4, entry->source_path);
           sqlite3_bind_int64 (write, 5, now);
         }
       result->folders_created++;
@@ -441,10 +396,10 @@ upsert_folder (sqlite3             *db,
     }
   if (write == NULL)
     return NULL;
-  media_bind_text (write, 1, id);
-  media_bind_text (write, 2, entry->title);
-  media_bind_text (write, 3, parent_id);
-  if (!media_step_done (db, write, "media folder", error))
+  tc_sqlite_store_bind_text (write, 1, id);
+  tc_sqlite_store_bind_text (write, 2, entry->title);
+  tc_sqlite_store_bind_text (write, 3, parent_id);
+  if (!tc_sqlite_store_step_done (db, write, error))
     return NULL;
   return g_steal_pointer (&id);
 }
@@ -463,13 +418,13 @@ upsert_resource (sqlite3             *db,
   g_autofree char *search_text = resource_search_text (entry->title, entry->description);
   int rc;
 
-  find = media_prepare (db,
+  find = tc_sqlite_store_prepare (db,
                         "SELECT " TC_SQLITE_RESOURCE_COLUMNS " FROM resources r "
                         "WHERE r.source_path = ?1",
                         error);
   if (find == NULL)
     return FALSE;
-  media_bind_text (find, 1, entry->source_path);
+  tc_sqlite_store_bind_text (find, 1, entry->source_path);
   rc = sqlite3_step (find);
   if (rc == SQLITE_ROW)
     {
@@ -486,7 +441,7 @@ upsert_resource (sqlite3             *db,
           return TRUE;
         }
       id = g_steal_pointer (&old->id);
-      write = media_prepare (db,
+      write = tc_sqlite_store_prepare (db,
                              "UPDATE resources SET title = ?2, mime_type = ?3, size = ?4, "
                              "  folder_id = ?5, description = ?6, sha256 = ?7, updated_at = ?8, "
                              "  search_text = ?9 "
@@ -497,13 +452,13 @@ upsert_resource (sqlite3             *db,
   else if (rc == SQLITE_DONE)
     {
       id = new_media_id ("res_");
-      write = media_prepare (db,
+      write = tc_sqlite_store_prepare (db,
                              "INSERT INTO resources (id, title, mime_type, size, folder_id, "
                              "  description, sha256, updated_at, search_text, source_path) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                              error);
       if (write != NULL)
-        media_bind_text (write, 10, entry->source_path);
+        tc_sqlite_store_bind_text (write, 10, entry->source_path);
       result->created++;
     }
   else
@@ -513,16 +468,16 @@ upsert_resource (sqlite3             *db,
     }
   if (write == NULL)
     return FALSE;
-  media_bind_text (write, 1, id);
-  media_bind_text (write, 2, entry->title);
-  media_bind_text (write, 3, entry->mime_type);
+  tc_sqlite_store_bind_text (write, 1, id);
+  tc_sqlite_store_bind_text (write, 2, entry->title);
+  tc_sqlite_store_bind_text (write, 3, entry->mime_type);
   sqlite3_bind_int64 (write, 4, entry->size);
-  media_bind_text (write, 5, folder_id);
-  media_bind_text (write, 6, entry->description != NULL ? entry->description : "");
-  media_bind_text (write, 7, entry->sha256);
+  tc_sqlite_store_bind_text (write, 5, folder_id);
+  tc_sqlite_store_bind_text (write, 6, entry->description != NULL ? entry->description : "");
+  tc_sqlite_store_bind_text (write, 7, entry->sha256);
   sqlite3_bind_int64 (write, 8, now);
-  media_bind_text (write, 9, search_text);
-  return media_step_done (db, write, "resource", error);
+  tc_sqlite_store_bind_text (write, 9, search_text);
+  return tc_sqlite_store_step_done (db, write, error);
 }
 
 static gboolean

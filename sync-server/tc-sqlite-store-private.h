@@ -31,6 +31,21 @@ sqlite3 *tc_sqlite_store_reader_acquire (TcSqliteStore      *self,
 void     tc_sqlite_store_reader_release (TcSqliteStore      *self,
                                          sqlite3            *db);
 
+/* The store's statement helpers: a persistent prepared statement (errors
+ * as tc_sqlite_set_error), NULL-aware text binding, a copied text column,
+ * and a step that expects no error. */
+sqlite3_stmt *tc_sqlite_store_prepare     (sqlite3       *db,
+                                           const char    *sql,
+                                           GError       **error);
+void          tc_sqlite_store_bind_text   (sqlite3_stmt  *stmt,
+                                           int            index,
+                                           const char    *text);
+char         *tc_sqlite_store_column_dup  (sqlite3_stmt  *stmt,
+                                           int            column);
+gboolean      tc_sqlite_store_step_done   (sqlite3       *db,
+                                           sqlite3_stmt  *stmt,
+                                           GError       **error);
+
 /* The resource columns of "resources r", in the order
  * tc_sqlite_resource_from_row() reads them from column @first on. */
 #define TC_SQLITE_RESOURCE_COLUMNS \

@@ -2171,3 +2171,34 @@ tc_sqlite_store_reader_release (TcSqliteStore *self,
 {
   reader_release (self, db);
 }
+
+sqlite3_stmt *
+tc_sqlite_store_prepare (sqlite3     *db,
+                         const char  *sql,
+                         GError     **error)
+{
+  return prepare (db, sql, error);
+}
+
+void
+tc_sqlite_store_bind_text (sqlite3_stmt *stmt,
+                           int           index,
+                           const char   *text)
+{
+  bind_text (stmt, index, text);
+}
+
+char *
+tc_sqlite_store_column_dup (sqlite3_stmt *stmt,
+                            int           column)
+{
+  return column_dup (stmt, column);
+}
+
+gboolean
+tc_sqlite_store_step_done (sqlite3       *db,
+                           sqlite3_stmt  *stmt,
+                           GError       **error)
+{
+  return step_done (db, stmt, error);
+}

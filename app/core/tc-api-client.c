@@ -1180,26 +1180,40 @@ tc_api_client_team_finish (TcApiClient   *self,
 
 /* --- the Documents and Media library ----------------------------------------------------- */
 
-static gpointer
-parse_categories (TcApiClient  *self,
-                  JsonNode     *node,
-                  GError      **error)
+typedef gpointer (*FromJsonFunc) (JsonNode *node, GError **error);
+
+/* The array @member of an answer, each element read by @from_json. */
+static GPtrArray *
+parse_array (JsonNode        *node,
+             const char      *member,
+             FromJsonFunc     from_json,
+             GDestroyNotify   free_func,
+             GError         **error)
 {
-  g_autoptr(GPtrArray) categories = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_media_folder_free);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (free_func);
   JsonObject *object = tc_json_require_object (node, "answer", error);
-  JsonArray *array = object != NULL ? require_array (object, "categories", error) : NULL;
+  JsonArray *array = object != NULL ? require_array (object, member, error) : NULL;
 
   if (array == NULL)
     return NULL;
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      TcMediaFolder *category = tc_media_folder_from_json (json_array_get_element (array, i), error);
+      gpointer item = from_json (json_array_get_element (array, i), error);
 
-      if (category == NULL)
+      if (item == NULL)
         return NULL;
-      g_ptr_array_add (categories, category);
+      g_ptr_array_add (items, item);
     }
-  return g_steal_pointer (&categories);
+  return g_steal_pointer (&items);
+}
+
+static gpointer
+parse_categories (TcApiClient  *self,
+                  JsonNode     *node,
+                  GError      **error)
+{
+  return parse_array (node, "categories", (FromJsonFunc) tc_media_folder_from_json,
+                      (GDestroyNotify) tc_media_folder_free, error);
 }
 
 /**
@@ -1305,21 +1319,8 @@ parse_resources (TcApiClient  *self,
                  JsonNode     *node,
                  GError      **error)
 {
-  g_autoptr(GPtrArray) resources = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_resource_free);
-  JsonObject *object = tc_json_require_object (node, "answer", error);
-  JsonArray *array = object != NULL ? require_array (object, "resources", error) : NULL;
-
-  if (array == NULL)
-    return NULL;
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      TcResource *resource = tc_resource_from_json (json_array_get_element (array, i), error);
-
-      if (resource == NULL)
-        return NULL;
-      g_ptr_array_add (resources, resource);
-    }
-  return g_steal_pointer (&resources);
+  return parse_array (node, "resources", (FromJsonFunc) tc_resource_from_json,
+                      (GDestroyNotify) tc_resource_free, error);
 }
 
 /**
