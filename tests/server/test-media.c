@@ -781,6 +781,103 @@ test_attachments_refused (Fixture       *f,
   }
 }
 
+/* The WebSocket's live "message" event carries the same objects. */
+typedef struct {
+  gboolean      done;
+  GAsyncResult *result;
+  GQueue        frames;    /* JsonNode */
+  gboolean      timed_out;
+} Live;
+
+static void
+live_connected_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Live *live = user_data;
+
+  live->result = g_object_ref (result);
+  live->done = TRUE;
+}
+
+static void
+live_message_cb (SoupWebsocketConnection *conn,
+                 gint                     type,
+                 GBytes                  *message,
+                 gpointer                 user_data)
+{
+  Live *live = user_data;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len;
+  const char *data = g_bytes_get_data (message, &len);
+
+  g_assert_true (json_parser_load_from_data (parser, data, (gssize) len, NULL));
+  g_queue_push_tail (&live->frames, json_node_copy (json_parser_get_root (parser)));
+}
+
+static gboolean
+live_timeout_cb (gpointer data)
+{
+  ((Live *) data)->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static JsonObject *
+live_find_message (Live *live)
+{
+  for (GList *l = live->frames.head; l != NULL; l = l->next)
+    {
+      JsonObject *frame = json_node_get_object (l->data);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (frame, "type", ""), "message") == 0)
+        return tc_test_get_object (frame, "message");
+    }
+  return NULL;
+}
+
+static void
+test_attachments_live (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *b_token = tc_test_login_as (f->server, "B");
+  g_autofree char *url = tc_test_server_ws_url (f->server);
+  g_autofree char *authorization = g_strconcat ("Bearer ", b_token, NULL);
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(SoupWebsocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  Live live = { FALSE, NULL, G_QUEUE_INIT, FALSE };
+  JsonObject *message = NULL;
+  guint timeout, status = 0;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                authorization);
+  timeout = g_timeout_add_seconds (60, live_timeout_cb, &live);
+  soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        live_connected_cb, &live);
+  while (!live.done && !live.timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (live.timed_out);
+  conn = soup_session_websocket_connect_finish (session, live.result, &error);
+  g_clear_object (&live.result);
+  g_assert_no_error (error);
+  g_signal_connect (conn, "message", G_CALLBACK (live_message_cb), &live);
+  while (g_queue_is_empty (&live.frames) && !live.timed_out)
+    g_main_context_iteration (NULL, TRUE);   /* the hello */
+
+  sent = send_with (f, "B", "live", TO (id_of (f, "Photo")), &status);
+  g_assert_cmpuint (status, ==, 201);
+  while ((message = live_find_message (&live)) == NULL && !live.timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (live.timed_out);
+  g_source_remove (timeout);
+  assert_attachment_objects (message, f, TO ("Photo"));
+
+  soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  g_queue_clear_full (&live.frames, (GDestroyNotify) json_node_unref);
+}
+
 /* Retention deletes messages, never the library. */
 static void
 test_purge_keeps_files (Fixture       *f,
@@ -840,6 +937,7 @@ main (int    argc,
   ADD ("/media/thumbnail", test_thumbnail);
   ADD ("/media/attachments", test_attachments);
   ADD ("/media/attachments-refused", test_attachments_refused);
+  ADD ("/media/attachments-live", test_attachments_live);
   ADD ("/media/purge-keeps-files", test_purge_keeps_files);
 #undef ADD
   return g_test_run ();
