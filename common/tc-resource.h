@@ -13,6 +13,10 @@ typedef struct {
   char   *mime_type;
   gint64  size;
   char   *folder_id;
+  /* Extensions (docs/api.md): NULL / 0 when the sender did not say. */
+  char   *description;
+  char   *sha256;        /* lowercase hex of the content's SHA-256 */
+  gint64  updated_at;    /* microseconds since the Unix epoch, UTC */
 } TcResource;
 
 GType       tc_resource_get_type  (void) G_GNUC_CONST;
@@ -24,6 +28,7 @@ gboolean    tc_resource_equal     (const TcResource *a,
 JsonNode   *tc_resource_to_json   (const TcResource *self);
 TcResource *tc_resource_from_json (JsonNode  *node,
                                    GError   **error);
+gboolean    tc_resource_sha256_is_valid (const char *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcResource, tc_resource_free)
 

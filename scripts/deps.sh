@@ -7,6 +7,7 @@ set -euo pipefail
 build_pkgs=(
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsodium-dev
+  libgdk-pixbuf-2.0-dev shared-mime-info
   glib-networking
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev libnotify-dev librsvg2-common
   desktop-file-utils appstream

@@ -29,6 +29,16 @@ tc_api_reply (TcApiRequest *request,
   request->response = node;
 }
 
+void
+tc_api_set_header (TcApiRequest *request,
+                   const char   *name,
+                   const char   *value)
+{
+  if (request->response_headers == NULL)
+    request->response_headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  soup_message_headers_replace (request->response_headers, name, value);
+}
+
 JsonNode *
 tc_api_parse_body (TcApiRequest  *request,
                    GError       **error)
@@ -451,11 +461,4 @@ tc_api_health (TcApiRequest *request)
   json_object_set_string_member (answer, "status", "ok");
   json_object_set_string_member (answer, "version", PACKAGE_VERSION);
   tc_api_reply (request, SOUP_STATUS_OK, object_node (answer));
-}
-
-void
-tc_api_media_unavailable (TcApiRequest *request)
-{
-  g_set_error (&request->error, TC_ERROR, TC_ERROR_NOT_FOUND,
-               "the Documents and Media library is not available on this server yet");
 }

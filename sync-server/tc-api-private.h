@@ -10,6 +10,7 @@
 
 #include "tc-config.h"
 #include "tc-hub.h"
+#include "tc-media-library.h"
 #include "tc-rate-limiter.h"
 #include "tc-store.h"
 
@@ -28,6 +29,7 @@ typedef struct {
   TcRateLimiter *login_by_name;
   TcRateLimiter *login_by_address;
   TcRateLimiter *messages;
+  TcMediaLibrary *media;         /* NULL: no --media-dir */
 } TcApiContext;
 
 struct _TcApiRequest
@@ -37,6 +39,7 @@ struct _TcApiRequest
   char          *path_arg;       /* the {id} or {peer} of the route, decoded */
   GHashTable    *query;          /* may be NULL */
   GBytes        *body;
+  SoupMessageHeaders *request_headers;
   char          *remote_address;
   gboolean       has_token;
   guint8         token_hash[TC_TOKEN_HASH_LEN];
@@ -48,12 +51,24 @@ struct _TcApiRequest
   GError        *error;          /* wins over status/response */
   guint          retry_after;    /* seconds, for 429 */
   gboolean       revoke_token;   /* close this token's WebSockets */
+
+  /* Answers that are not JSON (media content, thumbnails) */
+  SoupMessageHeaders *response_headers;  /* added to any answer; NULL: none */
+  char          *content_type;   /* with raw_body or body_fd */
+  GBytes        *raw_body;       /* a small body, whole */
+  int            body_fd;        /* >= 0: stream body_length bytes from body_offset */
+  goffset        body_offset;
+  goffset        body_length;
 };
 
 /* Sets the answer to @status with @node (taken) as the body. */
 void tc_api_reply       (TcApiRequest *request,
                          guint         status,
                          JsonNode     *node);
+/* Adds a header to the answer (replacing one of the same name). */
+void tc_api_set_header  (TcApiRequest *request,
+                         const char   *name,
+                         const char   *value);
 /* Parses the body as JSON (400 on anything malformed). */
 JsonNode *tc_api_parse_body (TcApiRequest  *request,
                              GError       **error);
@@ -70,6 +85,10 @@ void tc_api_read           (TcApiRequest *request);
 void tc_api_read_all       (TcApiRequest *request);
 void tc_api_sync           (TcApiRequest *request);
 void tc_api_health         (TcApiRequest *request);
-void tc_api_media_unavailable (TcApiRequest *request);
+void tc_api_media_categories (TcApiRequest *request);
+void tc_api_media_folder     (TcApiRequest *request);
+void tc_api_media_search     (TcApiRequest *request);
+void tc_api_media_content    (TcApiRequest *request);
+void tc_api_media_thumbnail  (TcApiRequest *request);
 
 G_END_DECLS

@@ -1,7 +1,6 @@
 /* tc-cli.c: the teamchat-server command line */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
@@ -13,6 +12,7 @@
 #include "tc-demo-team.h"
 #include "tc-error.h"
 #include "tc-http-server.h"
+#include "tc-media-import.h"
 #include "tc-seed.h"
 #include "tc-sqlite-store.h"
 #include "tc-worker.h"
@@ -25,6 +25,7 @@ static const char usage[] =
   "  teamchat-server serve --db PATH [--port N] [--bind ADDR] [--media-dir DIR] [--config FILE]\n"
   "                        [--tls-cert PEM --tls-key PEM]\n"
   "  teamchat-server import-associates --db PATH FILE.csv\n"
+  "  teamchat-server import-media --db PATH --media-dir DIR SOURCE_DIR\n"
   "  teamchat-server seed-demo --db PATH --media-dir DIR [--messages N]\n"
   "  teamchat-server purge --db PATH [--days N]\n"
   "  teamchat-server --version\n";
@@ -80,22 +81,6 @@ open_store (const char  *db_path,
       return NULL;
     }
   return tc_sqlite_store_new (db_path, error);
-}
-
-static gboolean
-ensure_media_dir (const char  *dir,
-                  GError     **error)
-{
-  if (dir == NULL)
-    return TRUE;
-  if (g_mkdir_with_parents (dir, 0750) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, TC_ERROR, TC_ERROR_INVALID, "cannot create media directory %s: %s", dir,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
 }
 
 static gboolean
@@ -193,6 +178,7 @@ cmd_serve (int    argc,
   g_autoptr(TcConfig) config = tc_config_new ();
   g_autoptr(TcSqliteStore) store = NULL;
   g_autoptr(TcHttpServer) server = NULL;
+  g_autoptr(TcMediaLibrary) library = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *url = NULL;
   ServeState state = { 0, };
@@ -229,8 +215,12 @@ cmd_serve (int    argc,
     tc_config_set_db (config, db);
   if (!tc_config_validate (config, &error))
     return die ("%s", error->message);
-  if (!ensure_media_dir (tc_config_get_media_dir (config), &error))
-    return die ("%s", error->message);
+  if (tc_config_get_media_dir (config) != NULL)
+    {
+      library = tc_media_library_new (tc_config_get_media_dir (config), &error);
+      if (library == NULL)
+        return die ("%s", error->message);
+    }
 
   store = open_store (tc_config_get_db (config), &error);
   if (store == NULL)
@@ -241,6 +231,7 @@ cmd_serve (int    argc,
   purge_work (&state);   /* at start, before anyone is served */
 
   server = tc_http_server_new (TC_STORE (store), config);
+  tc_http_server_set_media_library (server, library);
   if (!tc_http_server_listen (server, &url, &error))
     return die ("cannot listen: %s", error->message);
 
@@ -311,6 +302,58 @@ cmd_import_associates (int    argc,
   return 0;
 }
 
+/* --- import-media ---------------------------------------------------------------- */
+
+static int
+cmd_import_media (int    argc,
+                  char **argv)
+{
+  g_autofree char *db = NULL;
+  g_autofree char *media_dir = NULL;
+  GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database file", "PATH" },
+    { "media-dir", 0, 0, G_OPTION_ARG_FILENAME, &media_dir, "Media library directory", "DIR" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TcSqliteStore) store = NULL;
+  g_autoptr(TcMediaLibrary) library = NULL;
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  TcMediaImportResult result = { 0, };
+  guint files;
+
+  if (!parse_options ("import-media SOURCE_DIR", entries, &argc, &argv, &error))
+    return die ("%s", error->message);
+  if (media_dir == NULL)
+    return die ("--media-dir DIR is required");
+  if (argc < 3)
+    return die ("import-media needs a SOURCE_DIR");
+  if (!check_no_extra_args (argc, argv, 1, &error))
+    return die ("%s", error->message);
+  if (!g_file_test (argv[2], G_FILE_TEST_IS_DIR))
+    return die ("%s: not a directory", argv[2]);
+
+  library = tc_media_library_new (media_dir, &error);
+  if (library == NULL)
+    return die ("%s", error->message);
+  store = open_store (db, &error);
+  if (store == NULL)
+    return die ("%s", error->message);
+  if (!tc_media_import_run (TC_STORE (store), library, argv[2], &result, warnings, &error))
+    return die ("%s", error->message);
+  tc_sqlite_store_close (store);
+
+  for (guint i = 0; i < warnings->len; i++)
+    fprintf (stderr, "teamchat-server: warning: %s\n", (const char *) g_ptr_array_index (warnings, i));
+  files = result.created + result.updated + result.unchanged;
+  printf ("imported %u %s: %u created, %u updated, %u unchanged; %u new %s\n", files,
+          files == 1 ? "file" : "files", result.created, result.updated, result.unchanged,
+          result.folders_created, result.folders_created == 1 ? "folder" : "folders");
+  if (result.created == 0 && result.updated == 0 && result.folders_created == 0)
+    printf ("nothing changed\n");
+  return 0;
+}
+
 /* --- seed-demo -------------------------------------------------------------------- */
 
 static int
@@ -328,7 +371,9 @@ cmd_seed_demo (int    argc,
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(TcSqliteStore) store = NULL;
+  g_autoptr(TcMediaLibrary) library = NULL;
   TcSeedResult result = { 0, 0 };
+  TcMediaImportResult media = { 0, };
 
   if (!parse_options ("seed-demo", entries, &argc, &argv, &error) ||
       !check_no_extra_args (argc, argv, 0, &error))
@@ -337,17 +382,20 @@ cmd_seed_demo (int    argc,
     return die ("--media-dir DIR is required");
   if (messages < 0 || messages > 10000000)
     return die ("--messages must be between 0 and 10000000");
-  if (!ensure_media_dir (media_dir, &error))
+  library = tc_media_library_new (media_dir, &error);
+  if (library == NULL)
     return die ("%s", error->message);
 
   store = open_store (db, &error);
   if (store == NULL)
     return die ("%s", error->message);
-  if (!tc_seed_demo (store, (guint) messages, 90, &result, &error))
+  if (!tc_seed_demo (store, (guint) messages, 90, &result, &error) ||
+      !tc_seed_demo_media (store, library, &media, &error))
     return die ("%s", error->message);
   tc_sqlite_store_close (store);
 
-  printf ("seeded %u associates and %u messages\n", result.associates, result.messages);
+  printf ("seeded %u associates, %u messages and %u library files\n", result.associates,
+          result.messages, media.created + media.updated + media.unchanged);
   printf ("log in as “%s” (or “%s”, or any demo login) with the password “%s”\n",
           TC_DEMO_TOP_LOGIN, TC_DEMO_MEMBER_LOGIN, TC_DEMO_PASSWORD);
   return 0;
@@ -413,7 +461,9 @@ tc_cli_main (int    argc,
     return cmd_seed_demo (argc, argv);
   if (g_str_equal (command, "purge"))
     return cmd_purge (argc, argv);
-  if (g_str_equal (command, "import-media") || g_str_equal (command, "parse-reply"))
+  if (g_str_equal (command, "import-media"))
+    return cmd_import_media (argc, argv);
+  if (g_str_equal (command, "parse-reply"))
     return die ("“%s” is not in this version yet (see docs/api.md)", command);
 
   return die ("unknown command “%s” (see teamchat-server --help)", command);

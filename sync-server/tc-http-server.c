@@ -7,9 +7,11 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "tc-api-private.h"
 #include "tc-error.h"
+#include "tc-file-response.h"
 #include "tc-http-server.h"
 #include "tc-json.h"
 #include "tc-password.h"
@@ -42,12 +44,11 @@ static const Route routes[] = {
   { "POST",   "read-all",                 TRUE,  tc_api_read_all },
   { "GET",    "sync",                     TRUE,  tc_api_sync },
   { "GET",    "health",                   FALSE, tc_api_health },
-  /* The Documents and Media library arrives with the attachments work;
-   * until then its endpoints exist, need a token, and say so. */
-  { "GET",    "media/categories",           TRUE,  tc_api_media_unavailable },
-  { "GET",    "media/folders/*",            TRUE,  tc_api_media_unavailable },
-  { "GET",    "media/search",               TRUE,  tc_api_media_unavailable },
-  { "GET",    "media/resources/*/content",  TRUE,  tc_api_media_unavailable },
+  { "GET",    "media/categories",           TRUE,  tc_api_media_categories },
+  { "GET",    "media/folders/*",            TRUE,  tc_api_media_folder },
+  { "GET",    "media/search",               TRUE,  tc_api_media_search },
+  { "GET",    "media/resources/*/content",  TRUE,  tc_api_media_content },
+  { "GET",    "media/resources/*/thumbnail", TRUE, tc_api_media_thumbnail },
 };
 
 typedef struct {
@@ -226,6 +227,41 @@ fail (SoupServerMessage *msg,
   set_error_response (msg, error, 0);
 }
 
+/* Media content and thumbnails: a file streamed from disk, or bytes. */
+static void
+set_raw_response (SoupServerMessage *msg,
+                  TcApiRequest      *request)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_server_message_set_status (msg, request->status, NULL);
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  if (request->status == SOUP_STATUS_NOT_MODIFIED)
+    return;
+  if (request->body_fd >= 0)
+    {
+      soup_message_headers_replace (headers, "Content-Type", request->content_type);
+      tc_file_response_start (msg, request->body_fd, request->body_offset, request->body_length);
+      request->body_fd = -1;
+    }
+  else
+    {
+      g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
+      GBytes *body = request->raw_body != NULL ? request->raw_body : empty;
+
+      soup_server_message_set_response (msg, request->content_type, SOUP_MEMORY_COPY,
+                                        g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+    }
+}
+
+static void
+copy_header_cb (const char *name,
+                const char *value,
+                gpointer    user_data)
+{
+  soup_message_headers_replace (user_data, name, value);
+}
+
 /* --- request life cycle -------------------------------------------------------------- */
 
 static void
@@ -236,6 +272,12 @@ pending_free (Pending *pending)
   g_clear_pointer (&request->path_arg, g_free);
   g_clear_pointer (&request->query, g_hash_table_unref);
   g_clear_pointer (&request->body, g_bytes_unref);
+  g_clear_pointer (&request->request_headers, soup_message_headers_unref);
+  g_clear_pointer (&request->response_headers, soup_message_headers_unref);
+  g_clear_pointer (&request->content_type, g_free);
+  g_clear_pointer (&request->raw_body, g_bytes_unref);
+  if (request->body_fd >= 0)
+    close (request->body_fd);
   g_clear_pointer (&request->remote_address, g_free);
   g_clear_pointer (&request->associate_id, g_free);
   g_clear_pointer (&request->response, json_node_unref);
@@ -278,8 +320,13 @@ request_done (gpointer data)
     {
       if (request->error != NULL)
         set_error_response (pending->msg, request->error, request->retry_after);
+      else if (request->content_type != NULL)
+        set_raw_response (pending->msg, request);
       else
         set_json_response (pending->msg, request->status, request->response);
+      if (request->response_headers != NULL)
+        soup_message_headers_foreach (request->response_headers, copy_header_cb,
+                                      soup_server_message_get_response_headers (pending->msg));
       soup_server_message_unpause (pending->msg);
     }
 
@@ -409,6 +456,9 @@ api_handler (SoupServer        *soup,
   pending->request.path_arg = g_steal_pointer (&arg);
   pending->request.query = query ? g_hash_table_ref (query) : NULL;
   pending->request.body = soup_message_body_flatten (body);
+  pending->request.request_headers =
+    soup_message_headers_ref (soup_server_message_get_request_headers (msg));
+  pending->request.body_fd = -1;
   pending->request.remote_address = g_strdup (soup_server_message_get_remote_host (msg));
   pending->request.has_token = bearer_token_hash (msg, pending->request.token_hash);
 
@@ -596,6 +646,16 @@ tc_http_server_stop (TcHttpServer *self)
   soup_server_disconnect (self->soup);
 }
 
+void
+tc_http_server_set_media_library (TcHttpServer   *self,
+                                  TcMediaLibrary *library)
+{
+  g_return_if_fail (TC_IS_HTTP_SERVER (self));
+  g_return_if_fail (library == NULL || TC_IS_MEDIA_LIBRARY (library));
+
+  g_set_object (&self->ctx.media, library);
+}
+
 TcHub *
 tc_http_server_get_hub (TcHttpServer *self)
 {
@@ -616,6 +676,7 @@ tc_http_server_finalize (GObject *object)
   g_clear_object (&self->ctx.login_by_name);
   g_clear_object (&self->ctx.login_by_address);
   g_clear_object (&self->ctx.messages);
+  g_clear_object (&self->ctx.media);
   g_mutex_clear (&self->ctx.limiter_mutex);
   g_hash_table_unref (self->session_cache);
   g_mutex_clear (&self->cache_mutex);

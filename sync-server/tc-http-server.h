@@ -5,6 +5,7 @@
 
 #include "tc-config.h"
 #include "tc-hub.h"
+#include "tc-media-library.h"
 #include "tc-store.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,10 @@ gboolean      tc_http_server_listen  (TcHttpServer  *self,
                                       char         **out_url,
                                       GError       **error);
 void          tc_http_server_stop    (TcHttpServer  *self);
+/* Serves the content of the Documents and Media library from @library
+ * (without one, content and thumbnails answer 503). */
+void          tc_http_server_set_media_library (TcHttpServer   *self,
+                                                TcMediaLibrary *library);
 TcHub        *tc_http_server_get_hub (TcHttpServer  *self);
 
 G_END_DECLS

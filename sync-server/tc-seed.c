@@ -1,7 +1,11 @@
 /* tc-seed.c: the demo team and its chat history (seed-demo) */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
+#include "tc-demo-media.h"
 #include "tc-demo-team.h"
+#include "tc-media-import.h"
 #include "tc-seed.h"
 #include "tc-uuid.h"
 
@@ -122,4 +126,44 @@ tc_seed_demo (TcSqliteStore  *store,
       result->messages = created;
     }
   return TRUE;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      dir = g_dir_open (path, 0, NULL);
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+gboolean
+tc_seed_demo_media (TcSqliteStore        *store,
+                    TcMediaLibrary       *library,
+                    TcMediaImportResult  *result,
+                    GError              **error)
+{
+  g_autofree char *source = g_dir_make_tmp ("teamchat-demo-media-XXXXXX", error);
+  gboolean ok;
+
+  g_return_val_if_fail (TC_IS_SQLITE_STORE (store), FALSE);
+  g_return_val_if_fail (TC_IS_MEDIA_LIBRARY (library), FALSE);
+
+  if (source == NULL)
+    return FALSE;
+  ok = tc_demo_media_write (source, error) > 0 &&
+       tc_media_import_run (TC_STORE (store), library, source, result, NULL, error);
+  remove_tree (source);
+  return ok;
 }

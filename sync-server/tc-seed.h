@@ -1,6 +1,7 @@
 /* tc-seed.h: the demo team and its chat history (seed-demo) */
 #pragma once
 
+#include "tc-media-library.h"
 #include "tc-sqlite-store.h"
 
 G_BEGIN_DECLS
@@ -18,5 +19,12 @@ gboolean tc_seed_demo (TcSqliteStore  *store,
                        guint           days,
                        TcSeedResult   *result,
                        GError        **error);
+
+/* Imports the demo library (tc-demo-media.h) into @store and @library,
+ * like `import-media` would; seeding again leaves it unchanged. */
+gboolean tc_seed_demo_media (TcSqliteStore        *store,
+                             TcMediaLibrary       *library,
+                             TcMediaImportResult  *result,
+                             GError              **error);
 
 G_END_DECLS

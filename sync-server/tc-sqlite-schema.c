@@ -87,6 +87,28 @@ static const TcSqliteMigration migrations[] = {
     "  value INTEGER NOT NULL"
     ");"
     "INSERT INTO meta (key, value) VALUES ('purged_seq', 0);" },
+
+  /* 2: the Documents and Media library. Categories are folders without a
+   * parent. source_path (the path under the import's SOURCE_DIR) is what
+   * import-media matches on; ids stay opaque. A resource's content lives in
+   * the media directory under its sha256 (content-addressed); search_text
+   * is title and description folded for case- and accent-blind search. */
+  { "CREATE TABLE media_folders ("
+    "  id TEXT PRIMARY KEY,"
+    "  parent_id TEXT REFERENCES media_folders (id),"
+    "  title TEXT NOT NULL,"
+    "  source_path TEXT NOT NULL UNIQUE,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX media_folders_parent ON media_folders (parent_id);"
+    "ALTER TABLE resources ADD COLUMN description TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE resources ADD COLUMN sha256 TEXT;"
+    "ALTER TABLE resources ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE resources ADD COLUMN source_path TEXT;"
+    "ALTER TABLE resources ADD COLUMN search_text TEXT NOT NULL DEFAULT '';"
+    "CREATE UNIQUE INDEX resources_source ON resources (source_path);"
+    "CREATE INDEX resources_folder ON resources (folder_id);"
+    "CREATE INDEX message_attachments_resource ON message_attachments (resource_id);" },
 };
 
 const TcSqliteMigration *

@@ -17,7 +17,7 @@
 #include "tc-error.h"
 #include "tc-password.h"
 #include "tc-sqlite-schema.h"
-#include "tc-sqlite-store.h"
+#include "tc-sqlite-store-private.h"
 #include "tc-import-row.h"
 
 #define MAX_BATCH_JOBS 256
@@ -208,7 +208,7 @@ load_attachments (sqlite3    *db,
   int rc;
 
   stmt = prepare (db,
-                  "SELECT r.id, r.title, r.mime_type, r.size, r.folder_id "
+                  "SELECT " TC_SQLITE_RESOURCE_COLUMNS " "
                   "FROM message_attachments ma JOIN resources r ON r.id = ma.resource_id "
                   "WHERE ma.message_id = ?1 ORDER BY ma.position",
                   error);
@@ -216,16 +216,7 @@ load_attachments (sqlite3    *db,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, message->id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      TcResource *resource = tc_resource_new ();
-
-      resource->id = column_dup (stmt, 0);
-      resource->title = column_dup (stmt, 1);
-      resource->mime_type = column_dup (stmt, 2);
-      resource->size = sqlite3_column_int64 (stmt, 3);
-      resource->folder_id = column_dup (stmt, 4);
-      g_ptr_array_add (message->attachments, resource);
-    }
+    g_ptr_array_add (message->attachments, tc_sqlite_resource_from_row (stmt, 0));
   if (rc != SQLITE_DONE)
     return set_sql_error (db, "load attachments", error);
   return TRUE;
@@ -1410,7 +1401,7 @@ send_job (TcSqliteStore *self,
       const char *id = g_ptr_array_index (request->attachments, i);
       g_autoptr(sqlite3_stmt) stmt = NULL;
 
-      stmt = prepare (db, "SELECT id, title, mime_type, size, folder_id FROM resources WHERE id = ?1",
+      stmt = prepare (db, "SELECT " TC_SQLITE_RESOURCE_COLUMNS " FROM resources r WHERE r.id = ?1",
                       error);
       if (stmt == NULL)
         return FALSE;
@@ -1420,15 +1411,7 @@ send_job (TcSqliteStore *self,
           g_set_error (error, TC_ERROR, TC_ERROR_INVALID, "unknown attachment “%s”", id);
           return FALSE;
         }
-      {
-        TcResource *resource = tc_resource_new ();
-        resource->id = column_dup (stmt, 0);
-        resource->title = column_dup (stmt, 1);
-        resource->mime_type = column_dup (stmt, 2);
-        resource->size = sqlite3_column_int64 (stmt, 3);
-        resource->folder_id = column_dup (stmt, 4);
-        g_ptr_array_add (resources, resource);
-      }
+      g_ptr_array_add (resources, tc_sqlite_resource_from_row (stmt, 0));
     }
 
   insert = prepare (db,
@@ -2099,6 +2082,11 @@ tc_sqlite_store_iface_init (TcStoreInterface *iface)
   iface->sync = tc_sqlite_store_sync;
   iface->head_cursor = tc_sqlite_store_head_cursor;
   iface->purge = tc_sqlite_store_purge;
+  iface->media_categories = tc_sqlite_store_media_categories;
+  iface->media_folder = tc_sqlite_store_media_folder;
+  iface->media_search = tc_sqlite_store_media_search;
+  iface->media_resource = tc_sqlite_store_media_resource;
+  iface->import_media = tc_sqlite_store_import_media;
 }
 
 static void
@@ -2157,4 +2145,60 @@ tc_sqlite_store_get_commit_stats (TcSqliteStore *self,
     *out_commits = (guint) g_atomic_int_get (&self->n_commits);
   if (out_jobs != NULL)
     *out_jobs = (guint) g_atomic_int_get (&self->n_jobs);
+}
+
+/* --- for the other parts of the store (tc-sqlite-store-private.h) ------------------------ */
+
+gboolean
+tc_sqlite_store_run_write (TcSqliteStore      *self,
+                           TcSqliteWriteFunc   func,
+                           gpointer            data,
+                           GError            **error)
+{
+  return run_write (self, func, data, error);
+}
+
+sqlite3 *
+tc_sqlite_store_reader_acquire (TcSqliteStore  *self,
+                                GError        **error)
+{
+  return reader_acquire (self, error);
+}
+
+void
+tc_sqlite_store_reader_release (TcSqliteStore *self,
+                                sqlite3       *db)
+{
+  reader_release (self, db);
+}
+
+sqlite3_stmt *
+tc_sqlite_store_prepare (sqlite3     *db,
+                         const char  *sql,
+                         GError     **error)
+{
+  return prepare (db, sql, error);
+}
+
+void
+tc_sqlite_store_bind_text (sqlite3_stmt *stmt,
+                           int           index,
+                           const char   *text)
+{
+  bind_text (stmt, index, text);
+}
+
+char *
+tc_sqlite_store_column_dup (sqlite3_stmt *stmt,
+                            int           column)
+{
+  return column_dup (stmt, column);
+}
+
+gboolean
+tc_sqlite_store_step_done (sqlite3       *db,
+                           sqlite3_stmt  *stmt,
+                           GError       **error)
+{
+  return step_done (db, stmt, error);
 }

@@ -21,6 +21,20 @@ tc_stream_event_free (TcStreamEvent *self)
   g_free (self);
 }
 
+void
+tc_media_entry_free (TcMediaEntry *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->source_path);
+  g_free (self->parent_path);
+  g_free (self->title);
+  g_free (self->description);
+  g_free (self->mime_type);
+  g_free (self->sha256);
+  g_free (self);
+}
+
 #define STORE_CALL(self, method, fallback, ...)                          \
   G_STMT_START {                                                          \
     TcStoreInterface *iface;                                              \
@@ -155,4 +169,35 @@ gboolean
 tc_store_purge (TcStore *self, gint64 cutoff_usec, guint *out_messages, GError **error)
 {
   STORE_CALL (self, purge, FALSE, cutoff_usec, out_messages, error);
+}
+
+GPtrArray *
+tc_store_media_categories (TcStore *self, GError **error)
+{
+  STORE_CALL (self, media_categories, NULL, error);
+}
+
+TcMediaListing *
+tc_store_media_folder (TcStore *self, const char *folder_id, GError **error)
+{
+  STORE_CALL (self, media_folder, NULL, folder_id, error);
+}
+
+GPtrArray *
+tc_store_media_search (TcStore *self, const char *query, guint limit, GError **error)
+{
+  STORE_CALL (self, media_search, NULL, query, limit, error);
+}
+
+TcResource *
+tc_store_media_resource (TcStore *self, const char *resource_id, GError **error)
+{
+  STORE_CALL (self, media_resource, NULL, resource_id, error);
+}
+
+gboolean
+tc_store_import_media (TcStore *self, GPtrArray *entries, gint64 now_usec,
+                       TcMediaImportResult *result, GError **error)
+{
+  STORE_CALL (self, import_media, FALSE, entries, now_usec, result, error);
 }

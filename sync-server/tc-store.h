@@ -16,6 +16,7 @@
 
 #include "tc-associate.h"
 #include "tc-event.h"
+#include "tc-media-folder.h"
 #include "tc-message.h"
 
 G_BEGIN_DECLS
@@ -43,6 +44,31 @@ typedef struct {
   guint created;
   guint updated;
 } TcImportResult;
+
+/* One folder or file of a media import, named by its path under the
+ * import's SOURCE_DIR ("Brochures/Spring 2026/catalog.pdf", '/'-separated
+ * UTF-8). A category is a folder without a parent. */
+typedef struct {
+  char     *source_path;
+  char     *parent_path;   /* NULL for a category */
+  char     *title;
+  gboolean  is_folder;
+  /* files only */
+  char     *description;   /* never NULL */
+  char     *mime_type;
+  gint64    size;
+  char     *sha256;        /* the content, stored in the media directory */
+} TcMediaEntry;
+
+void tc_media_entry_free (TcMediaEntry *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcMediaEntry, tc_media_entry_free)
+
+typedef struct {
+  guint folders_created;
+  guint created;     /* resources */
+  guint updated;
+  guint unchanged;
+} TcMediaImportResult;
 
 struct _TcStoreInterface
 {
@@ -137,6 +163,25 @@ struct _TcStoreInterface
                                       gint64       cutoff_usec,
                                       guint       *out_messages,
                                       GError     **error);
+
+  /* the Documents and Media library */
+  GPtrArray      *(*media_categories) (TcStore     *self,
+                                       GError     **error);
+  TcMediaListing *(*media_folder)     (TcStore     *self,
+                                       const char  *folder_id,
+                                       GError     **error);
+  GPtrArray      *(*media_search)     (TcStore     *self,
+                                       const char  *query,
+                                       guint        limit,
+                                       GError     **error);
+  TcResource     *(*media_resource)   (TcStore     *self,
+                                       const char  *resource_id,
+                                       GError     **error);
+  gboolean        (*import_media)     (TcStore             *self,
+                                       GPtrArray           *entries,
+                                       gint64               now_usec,
+                                       TcMediaImportResult *result,
+                                       GError             **error);
 };
 
 void          tc_store_set_event_sink    (TcStore          *self,
@@ -242,5 +287,32 @@ gboolean      tc_store_purge             (TcStore     *self,
                                           gint64       cutoff_usec,
                                           guint       *out_messages,
                                           GError     **error);
+
+/* Every category (TcMediaFolder, by title) with its folders nested. */
+GPtrArray      *tc_store_media_categories (TcStore     *self,
+                                           GError     **error);
+/* One folder: its direct subfolders and resources (by title) and its path
+ * from the category; TC_ERROR_NOT_FOUND for an unknown id. */
+TcMediaListing *tc_store_media_folder     (TcStore     *self,
+                                           const char  *folder_id,
+                                           GError     **error);
+/* Resources whose title or description contains @query, ignoring case and
+ * accents; at most @limit, by title. */
+GPtrArray      *tc_store_media_search     (TcStore     *self,
+                                           const char  *query,
+                                           guint        limit,
+                                           GError     **error);
+/* One resource with its sha256; TC_ERROR_NOT_FOUND for an unknown id. */
+TcResource     *tc_store_media_resource   (TcStore     *self,
+                                           const char  *resource_id,
+                                           GError     **error);
+/* Creates or updates the folders and resources of @entries (TcMediaEntry,
+ * parents before children) in one transaction, matching on source_path.
+ * Never deletes: what is gone from the source stays in the library. */
+gboolean        tc_store_import_media     (TcStore             *self,
+                                           GPtrArray           *entries,
+                                           gint64               now_usec,
+                                           TcMediaImportResult *result,
+                                           GError             **error);
 
 G_END_DECLS

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "tc-api-client.h"
+#include "tc-api-client-private.h"
 #include "tc-error.h"
 #include "tc-json.h"
 
@@ -1347,6 +1347,237 @@ tc_api_client_set_offline_channel_finish (TcApiClient   *self,
   CHECK_RESULT (self, result, tc_api_client_set_offline_channel_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- the Documents and Media library ----------------------------------------------------- */
+
+typedef gpointer (*FromJsonFunc) (JsonNode *node, GError **error);
+
+/* The array @member of an answer, each element read by @from_json. */
+static GPtrArray *
+parse_array (JsonNode        *node,
+             const char      *member,
+             FromJsonFunc     from_json,
+             GDestroyNotify   free_func,
+             GError         **error)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (free_func);
+  JsonObject *object = tc_json_require_object (node, "answer", error);
+  JsonArray *array = object != NULL ? require_array (object, member, error) : NULL;
+
+  if (array == NULL)
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      gpointer item = from_json (json_array_get_element (array, i), error);
+
+      if (item == NULL)
+        return NULL;
+      g_ptr_array_add (items, item);
+    }
+  return g_steal_pointer (&items);
+}
+
+static gpointer
+parse_categories (TcApiClient  *self,
+                  JsonNode     *node,
+                  GError      **error)
+{
+  return parse_array (node, "categories", (FromJsonFunc) tc_media_folder_from_json,
+                      (GDestroyNotify) tc_media_folder_free, error);
+}
+
+/**
+ * tc_api_client_media_categories_async:
+ * @self: a logged-in client
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * GET /api/v1/media/categories.
+ */
+void
+tc_api_client_media_categories_async (TcApiClient         *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (TC_IS_API_CLIENT (self));
+
+  api_request (self, "GET", "/api/v1/media/categories", NULL, REQUEST_AUTH, parse_categories,
+               (GDestroyNotify) g_ptr_array_unref, tc_api_client_media_categories_async,
+               cancellable, callback, user_data);
+}
+
+/**
+ * tc_api_client_media_categories_finish:
+ * @self: a client
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: (transfer container) (element-type TcMediaFolder): the
+ *   categories, their folders nested, or %NULL on error
+ */
+GPtrArray *
+tc_api_client_media_categories_finish (TcApiClient   *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  CHECK_RESULT (self, result, tc_api_client_media_categories_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gpointer
+parse_listing (TcApiClient  *self,
+               JsonNode     *node,
+               GError      **error)
+{
+  return tc_media_listing_from_json (node, error);
+}
+
+/**
+ * tc_api_client_media_folder_async:
+ * @self: a logged-in client
+ * @folder_id: a folder or category id
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * GET /api/v1/media/folders/{id}: its subfolders, resources and path.
+ */
+void
+tc_api_client_media_folder_async (TcApiClient         *self,
+                                  const char          *folder_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (TC_IS_API_CLIENT (self));
+  g_return_if_fail (folder_id != NULL);
+
+  escaped = g_uri_escape_string (folder_id, NULL, FALSE);
+  path = g_strconcat ("/api/v1/media/folders/", escaped, NULL);
+  api_request (self, "GET", path, NULL, REQUEST_AUTH, parse_listing,
+               (GDestroyNotify) tc_media_listing_free, tc_api_client_media_folder_async,
+               cancellable, callback, user_data);
+}
+
+/**
+ * tc_api_client_media_folder_finish:
+ * @self: a client
+ * @result: the result given to the callback
+ * @error: return location for an error (TC_ERROR_NOT_FOUND for a folder
+ *   that is gone)
+ *
+ * Returns: (transfer full): the listing, or %NULL on error
+ */
+TcMediaListing *
+tc_api_client_media_folder_finish (TcApiClient   *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  CHECK_RESULT (self, result, tc_api_client_media_folder_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gpointer
+parse_resources (TcApiClient  *self,
+                 JsonNode     *node,
+                 GError      **error)
+{
+  return parse_array (node, "resources", (FromJsonFunc) tc_resource_from_json,
+                      (GDestroyNotify) tc_resource_free, error);
+}
+
+/**
+ * tc_api_client_media_search_async:
+ * @self: a logged-in client
+ * @query: the text to look for (not empty)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * GET /api/v1/media/search?q=…: titles and descriptions, ignoring case and
+ * accents.
+ */
+void
+tc_api_client_media_search_async (TcApiClient         *self,
+                                  const char          *query,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (TC_IS_API_CLIENT (self));
+  g_return_if_fail (query != NULL);
+
+  escaped = g_uri_escape_string (query, NULL, FALSE);
+  path = g_strconcat ("/api/v1/media/search?q=", escaped, NULL);
+  api_request (self, "GET", path, NULL, REQUEST_AUTH, parse_resources,
+               (GDestroyNotify) g_ptr_array_unref, tc_api_client_media_search_async,
+               cancellable, callback, user_data);
+}
+
+/**
+ * tc_api_client_media_search_finish:
+ * @self: a client
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Returns: (transfer container) (element-type TcResource): what matched,
+ *   by title, or %NULL on error
+ */
+GPtrArray *
+tc_api_client_media_search_finish (TcApiClient   *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  CHECK_RESULT (self, result, tc_api_client_media_search_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- for tc-api-client-download.c (tc-api-client-private.h) ----------------------------- */
+
+SoupSession *
+tc_api_client_get_soup_session (TcApiClient *self)
+{
+  return self->session;
+}
+
+SoupMessage *
+tc_api_client_new_message (TcApiClient  *self,
+                           const char   *method,
+                           const char   *path,
+                           GError      **error)
+{
+  if (self->token == NULL)
+    {
+      g_set_error_literal (error, TC_ERROR, TC_ERROR_UNAUTHORIZED, "not logged in");
+      return NULL;
+    }
+  return new_message (self, method, path, error);
+}
+
+GError *
+tc_api_client_transport_error (SoupMessage *msg,
+                               GError      *error)
+{
+  return transport_error (msg, error);
+}
+
+GError *
+tc_api_client_status_error (SoupMessage *msg,
+                            JsonNode    *node)
+{
+  return status_error (msg, node, FALSE);
 }
 
 /* --- WebSocket -------------------------------------------------------------------------- */

@@ -14,6 +14,7 @@
 
 #include "tc-associate.h"
 #include "tc-event.h"
+#include "tc-media-folder.h"
 #include "tc-message.h"
 
 G_BEGIN_DECLS
@@ -140,6 +141,59 @@ GPtrArray   *tc_api_client_history_finish  (TcApiClient          *self,
                                             GAsyncResult         *result,
                                             gboolean             *out_more,
                                             GError              **error);
+
+/* The Documents and Media library */
+void         tc_api_client_media_categories_async  (TcApiClient          *self,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+/* Every category (TcMediaFolder) with its folders nested. */
+GPtrArray   *tc_api_client_media_categories_finish (TcApiClient          *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+void         tc_api_client_media_folder_async      (TcApiClient          *self,
+                                                    const char           *folder_id,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+TcMediaListing *
+             tc_api_client_media_folder_finish     (TcApiClient          *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+void         tc_api_client_media_search_async      (TcApiClient          *self,
+                                                    const char           *query,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+/* Resources (TcResource) whose title or description has @query. */
+GPtrArray   *tc_api_client_media_search_finish     (TcApiClient          *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+
+/* Called on the main context as a download goes: @received bytes of
+ * @total (-1 when unknown), counting what an earlier attempt kept. */
+typedef void (*TcApiDownloadProgress) (goffset   received,
+                                       goffset   total,
+                                       gpointer  user_data);
+
+/* Downloads the content of @resource to @path. The bytes go to
+ * "@path.part" first: a download that fails or is cancelled keeps them,
+ * and the next one asks only for the rest (Range, If-Range). The whole file
+ * is then checked against the resource's SHA-256 (or the ETag the server
+ * sent when the resource has none): on a mismatch the part file is deleted
+ * and the download fails with TC_ERROR_INVALID; otherwise it is renamed to
+ * @path. */
+void         tc_api_client_download_async          (TcApiClient           *self,
+                                                    const TcResource      *resource,
+                                                    const char            *path,
+                                                    TcApiDownloadProgress  progress,
+                                                    gpointer               progress_data,
+                                                    GCancellable          *cancellable,
+                                                    GAsyncReadyCallback    callback,
+                                                    gpointer               user_data);
+gboolean     tc_api_client_download_finish         (TcApiClient           *self,
+                                                    GAsyncResult          *result,
+                                                    GError               **error);
 
 void         tc_api_client_websocket_connect_async  (TcApiClient          *self,
                                                      GCancellable         *cancellable,

@@ -124,6 +124,8 @@ tc_app_server_start (TcAppServer *self)
   self->process = g_subprocess_launcher_spawn (launcher, &error, server_executable (), "serve",
                                                "--db", tc_test_server_get_db_path (self->first),
                                                "--bind", "127.0.0.1", "--port", self->port,
+                                               "--media-dir",
+                                               tc_test_server_get_media_dir (self->first),
                                                NULL);
   g_assert_no_error (error);
 

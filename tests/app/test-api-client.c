@@ -451,6 +451,317 @@ test_tls (Fixture       *f,
   g_clear_object (&wait.result);
 }
 
+/* --- the Documents and Media library ------------------------------------------------------ */
+
+#define VIDEO_SIZE (300 * 1024 + 17)
+
+/* The bytes of the "training video": not all alike, so misplaced ones show. */
+static GBytes *
+video_bytes (void)
+{
+  guint8 *data = g_malloc (VIDEO_SIZE);
+
+  for (gsize i = 0; i < VIDEO_SIZE; i++)
+    data[i] = (guint8) ((i * 7919) >> 3);
+  return g_bytes_new_take (data, VIDEO_SIZE);
+}
+
+static void
+write_source_file (const char *source,
+                   const char *rel,
+                   const void *data,
+                   gsize       len)
+{
+  g_autofree char *path = g_build_filename (source, rel, NULL);
+  g_autofree char *parent = g_path_get_dirname (path);
+
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, data, (gssize) len, NULL));
+}
+
+/* A small library on the fixture's server; returns the source directory. */
+static char *
+import_library (Fixture *f)
+{
+  char *source = g_build_filename (tc_test_server_get_tmpdir (f->server), "source", NULL);
+  g_autoptr(GBytes) video = video_bytes ();
+  g_autofree char *out = NULL;
+
+  write_source_file (source, "Training videos/Getting started/welcome.webm",
+                     g_bytes_get_data (video, NULL), g_bytes_get_size (video));
+  write_source_file (source, "Training videos/Getting started/welcome.webm.description",
+                     "Le début: bienvenue", strlen ("Le début: bienvenue"));
+  write_source_file (source, "Brochures/catalog.pdf", "%PDF-1.4\n", 9);
+  out = tc_test_server_import_media (f->server, source);
+  g_assert_true (g_str_has_prefix (out, "imported 2 files"));
+  return source;
+}
+
+static GPtrArray *
+media_categories (TcApiClient  *client,
+                  GError      **error)
+{
+  TcAppTestAsync async = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  tc_api_client_media_categories_async (client, NULL, tc_app_test_async_cb, &async);
+  result = tc_app_test_async_wait (&async, "categories");
+  return tc_api_client_media_categories_finish (client, result, error);
+}
+
+static TcMediaListing *
+media_folder (TcApiClient  *client,
+              const char   *id,
+              GError      **error)
+{
+  TcAppTestAsync async = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  tc_api_client_media_folder_async (client, id, NULL, tc_app_test_async_cb, &async);
+  result = tc_app_test_async_wait (&async, "folder");
+  return tc_api_client_media_folder_finish (client, result, error);
+}
+
+static GPtrArray *
+media_search (TcApiClient  *client,
+              const char   *query,
+              GError      **error)
+{
+  TcAppTestAsync async = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  tc_api_client_media_search_async (client, query, NULL, tc_app_test_async_cb, &async);
+  result = tc_app_test_async_wait (&async, "search");
+  return tc_api_client_media_search_finish (client, result, error);
+}
+
+/* The one resource of the "Getting started" folder. */
+static TcResource *
+find_video (TcApiClient *client)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) categories = media_categories (client, &error);
+  g_autoptr(TcMediaListing) listing = NULL;
+  TcMediaFolder *training, *started;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (categories->len, ==, 2);
+  training = g_ptr_array_index (categories, 1);
+  g_assert_cmpstr (training->title, ==, "Training videos");
+  g_assert_cmpuint (training->folders->len, ==, 1);
+  started = g_ptr_array_index (training->folders, 0);
+  g_assert_cmpstr (started->title, ==, "Getting started");
+  g_assert_cmpint (started->resource_count, ==, 1);
+
+  listing = media_folder (client, started->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (listing->folder->id, ==, started->id);
+  g_assert_cmpuint (listing->path->len, ==, 2);
+  g_assert_cmpstr (((TcMediaFolder *) g_ptr_array_index (listing->path, 0))->title, ==,
+                   "Training videos");
+  g_assert_cmpuint (listing->resources->len, ==, 1);
+  return tc_resource_copy (g_ptr_array_index (listing->resources, 0));
+}
+
+static void
+test_media_browse (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(TcApiClient) client = client_for (f, "C");
+  g_autofree char *source = import_library (f);
+  g_autoptr(TcResource) video = find_video (client);
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(TcMediaListing) missing = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (video->title, ==, "Welcome");
+  g_assert_cmpstr (video->description, ==, "Le début: bienvenue");
+  g_assert_cmpint (video->size, ==, VIDEO_SIZE);
+  g_assert_cmpstr (video->mime_type, ==, "video/webm");
+  g_assert_nonnull (video->sha256);
+
+  found = media_search (client, "DEBUT", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_true (tc_resource_equal (g_ptr_array_index (found, 0), video));
+  g_clear_pointer (&found, g_ptr_array_unref);
+  found = media_search (client, "no such thing", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 0);
+
+  missing = media_folder (client, "fld_gone", &error);
+  g_assert_null (missing);
+  g_assert_error (error, TC_ERROR, TC_ERROR_NOT_FOUND);
+}
+
+typedef struct {
+  GArray *received;    /* goffset, one per call */
+  goffset total;
+} Progress;
+
+static void
+on_progress (goffset  received,
+             goffset  total,
+             gpointer user_data)
+{
+  Progress *progress = user_data;
+
+  g_array_append_val (progress->received, received);
+  progress->total = total;
+}
+
+static gboolean
+download (TcApiClient       *client,
+          const TcResource  *resource,
+          const char        *path,
+          Progress          *progress,
+          GError           **error)
+{
+  TcAppTestAsync async = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  tc_api_client_download_async (client, resource, path, on_progress, progress, NULL,
+                                tc_app_test_async_cb, &async);
+  result = tc_app_test_async_wait (&async, "download");
+  return tc_api_client_download_finish (client, result, error);
+}
+
+static void
+assert_file_is_video (const char *path)
+{
+  g_autoptr(GBytes) video = video_bytes ();
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_cmpmem (contents, len, g_bytes_get_data (video, NULL), g_bytes_get_size (video));
+}
+
+static void
+test_media_download (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(TcApiClient) client = client_for (f, "B");
+  g_autofree char *source = import_library (f);
+  g_autoptr(TcResource) video = find_video (client);
+  g_autofree char *path = g_build_filename (tc_test_server_get_tmpdir (f->server), "welcome.webm",
+                                            NULL);
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+  g_autoptr(GArray) received = g_array_new (FALSE, FALSE, sizeof (goffset));
+  Progress progress = { received, 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (download (client, video, path, &progress, &error));
+  g_assert_no_error (error);
+  assert_file_is_video (path);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+
+  /* Progress: from nothing to everything, never backwards. */
+  g_assert_cmpuint (received->len, >=, 2);
+  g_assert_cmpint (g_array_index (received, goffset, 0), ==, 0);
+  g_assert_cmpint (g_array_index (received, goffset, received->len - 1), ==, VIDEO_SIZE);
+  g_assert_cmpint (progress.total, ==, VIDEO_SIZE);
+  for (guint i = 1; i < received->len; i++)
+    g_assert_cmpint (g_array_index (received, goffset, i), >=,
+                     g_array_index (received, goffset, i - 1));
+}
+
+static void
+test_media_download_resume (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(TcApiClient) client = client_for (f, "B");
+  g_autofree char *source = import_library (f);
+  g_autoptr(TcResource) video = find_video (client);
+  g_autoptr(GBytes) bytes = video_bytes ();
+  g_autofree char *path = g_build_filename (tc_test_server_get_tmpdir (f->server), "welcome.webm",
+                                            NULL);
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+  g_autoptr(GArray) received = g_array_new (FALSE, FALSE, sizeof (goffset));
+  Progress progress = { received, 0 };
+  g_autoptr(GError) error = NULL;
+  const goffset kept = 100000;
+
+  /* An earlier attempt kept the first 100,000 bytes: only the rest comes. */
+  g_assert_true (g_file_set_contents (part, g_bytes_get_data (bytes, NULL), kept, NULL));
+  g_assert_true (download (client, video, path, &progress, &error));
+  g_assert_no_error (error);
+  assert_file_is_video (path);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_array_index (received, goffset, 0), ==, kept);
+
+  /* A part left by another version (its bytes differ): dropped, and the
+   * whole file is fetched again. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_array_set_size (received, 0);
+  {
+    g_autofree char *stale = g_strnfill (kept, 'x');
+    g_assert_true (g_file_set_contents (part, stale, kept, NULL));
+  }
+  g_assert_true (download (client, video, path, &progress, &error));
+  g_assert_no_error (error);
+  assert_file_is_video (path);
+  g_assert_cmpint (g_array_index (received, goffset, 0), ==, kept);
+  {
+    gboolean restarted = FALSE;
+
+    for (guint i = 1; i < received->len; i++)
+      if (g_array_index (received, goffset, i) < g_array_index (received, goffset, i - 1))
+        restarted = TRUE;
+    g_assert_true (restarted);
+  }
+
+  /* A part longer than the content: fetched whole again. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  {
+    g_autofree char *longer = g_strnfill (VIDEO_SIZE + 10, 'y');
+    g_assert_true (g_file_set_contents (part, longer, VIDEO_SIZE + 10, NULL));
+  }
+  g_assert_true (download (client, video, path, &progress, &error));
+  g_assert_no_error (error);
+  assert_file_is_video (path);
+}
+
+static void
+test_media_download_mismatch (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(TcApiClient) client = client_for (f, "B");
+  g_autofree char *source = import_library (f);
+  g_autoptr(TcResource) video = find_video (client);
+  g_autoptr(TcResource) wrong = tc_resource_copy (video);
+  g_autoptr(TcResource) unknown = tc_resource_copy (video);
+  g_autofree char *path = g_build_filename (tc_test_server_get_tmpdir (f->server), "welcome.webm",
+                                            NULL);
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+  g_autoptr(GArray) received = g_array_new (FALSE, FALSE, sizeof (goffset));
+  Progress progress = { received, 0 };
+  g_autoptr(GError) error = NULL;
+
+  /* The bytes are not what the resource says they are: nothing is kept. */
+  g_free (wrong->sha256);
+  wrong->sha256 = g_strnfill (64, 'a');
+  g_assert_false (download (client, wrong, path, &progress, &error));
+  g_assert_error (error, TC_ERROR, TC_ERROR_INVALID);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  /* Without a sha256 of its own, the ETag is the reference. */
+  g_clear_pointer (&unknown->sha256, g_free);
+  g_assert_true (download (client, unknown, path, &progress, &error));
+  g_assert_no_error (error);
+  assert_file_is_video (path);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+
+  /* A resource that is not there. */
+  g_free (unknown->id);
+  unknown->id = g_strdup ("res_gone");
+  g_assert_false (download (client, unknown, path, &progress, &error));
+  g_assert_error (error, TC_ERROR, TC_ERROR_NOT_FOUND);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -467,6 +778,10 @@ main (int    argc,
   ADD ("/api-client/logout", test_logout, NULL);
   ADD ("/api-client/websocket", test_websocket, NULL);
   ADD ("/api-client/tls", test_tls, NULL);
+  ADD ("/api-client/media/browse", test_media_browse, NULL);
+  ADD ("/api-client/media/download", test_media_download, NULL);
+  ADD ("/api-client/media/download-resume", test_media_download_resume, NULL);
+  ADD ("/api-client/media/download-mismatch", test_media_download_mismatch, NULL);
 #undef ADD
 
   return g_test_run ();

@@ -6,6 +6,7 @@
 #include "tc-event.h"
 #include "tc-json.h"
 #include "tc-message.h"
+#include "tc-media-folder.h"
 #include "tc-resource.h"
 #include "tc-time.h"
 #include "tc-uuid.h"
@@ -616,6 +617,166 @@ test_resource (void)
   g_assert_true (tc_resource_equal (r, copy));
   copy->size++;
   g_assert_false (tc_resource_equal (r, copy));
+}
+
+static void
+test_resource_extensions (void)
+{
+  g_autoptr(TcResource) r = make_resource ("R1", "F1");
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) wire = NULL;
+  g_autoptr(TcResource) back = NULL;
+  g_autoptr(GError) error = NULL;
+
+  r->description = g_strdup ("Prix — été");
+  r->sha256 = g_strnfill (64, 'e');
+  r->updated_at = G_GINT64_CONSTANT (1795000000123000);   /* whole milliseconds */
+  node = tc_resource_to_json (r);
+  wire = over_the_wire (node);
+  g_assert_cmpuint (json_object_get_size (object_of (wire)), ==, 8);
+  g_assert_cmpstr (json_object_get_string_member (object_of (wire), "sha256"), ==, r->sha256);
+  back = tc_resource_from_json (wire, &error);
+  g_assert_no_error (error);
+  g_assert_true (tc_resource_equal (r, back));
+
+  g_assert_true (tc_resource_sha256_is_valid (r->sha256));
+  g_assert_false (tc_resource_sha256_is_valid (NULL));
+  g_assert_false (tc_resource_sha256_is_valid ("abc"));
+  {
+    g_autofree char *upper = g_strnfill (64, 'E');
+    g_autofree char *long_one = g_strnfill (65, 'e');
+    g_assert_false (tc_resource_sha256_is_valid (upper));
+    g_assert_false (tc_resource_sha256_is_valid (long_one));
+  }
+}
+
+static void
+test_media_folder (void)
+{
+  g_autoptr(TcMediaFolder) category = tc_media_folder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) wire = NULL;
+  g_autoptr(TcMediaFolder) back = NULL;
+  g_autoptr(TcMediaFolder) copy = NULL;
+  g_autoptr(GError) error = NULL;
+  TcMediaFolder *child = tc_media_folder_new ();
+  TcMediaFolder *grandchild = tc_media_folder_new ();
+
+  category->id = g_strdup ("C");
+  category->title = g_strdup ("Brochures");
+  child->id = g_strdup ("F");
+  child->title = g_strdup ("Spring");
+  child->parent_id = g_strdup ("C");
+  child->resource_count = 3;
+  grandchild->id = g_strdup ("G");
+  grandchild->title = g_strdup ("Older");
+  grandchild->parent_id = g_strdup ("F");
+  g_ptr_array_add (child->folders, grandchild);
+  g_ptr_array_add (category->folders, child);
+
+  node = tc_media_folder_to_json (category);
+  wire = over_the_wire (node);
+  assert_member_null (object_of (wire), "parent_id");
+  back = tc_media_folder_from_json (wire, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->title, ==, "Brochures");
+  g_assert_null (back->parent_id);
+  g_assert_cmpuint (back->folders->len, ==, 1);
+  child = g_ptr_array_index (back->folders, 0);
+  g_assert_cmpstr (child->parent_id, ==, "C");
+  g_assert_cmpint (child->resource_count, ==, 3);
+  g_assert_cmpuint (child->folders->len, ==, 1);
+  g_assert_cmpstr (((TcMediaFolder *) g_ptr_array_index (child->folders, 0))->title, ==, "Older");
+
+  copy = tc_media_folder_copy (back);
+  g_assert_cmpstr (((TcMediaFolder *) g_ptr_array_index (copy->folders, 0))->id, ==, "F");
+}
+
+static void
+test_media_folder_rejects (void)
+{
+  g_autoptr(GString) deep = g_string_new (NULL);
+  const char *bad[] = {
+    "{\"title\":\"t\"}",
+    "{\"id\":\"F\"}",
+    "{\"id\":\"F\",\"title\":\"t\",\"resource_count\":-1}",
+    "{\"id\":\"F\",\"title\":\"t\",\"folders\":{}}",
+    "{\"id\":\"F\",\"title\":\"t\",\"folders\":[5]}",
+    "[]",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(JsonNode) node = parse_ok (bad[i]);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TcMediaFolder) folder = tc_media_folder_from_json (node, &error);
+
+      g_assert_null (folder);
+      g_assert_error (error, TC_ERROR, TC_ERROR_INVALID);
+    }
+
+  /* Nesting past TC_MEDIA_MAX_DEPTH is refused, not recursed into. */
+  for (guint i = 0; i < TC_MEDIA_MAX_DEPTH + 2; i++)
+    g_string_append (deep, "{\"id\":\"F\",\"title\":\"t\",\"folders\":[");
+  g_string_append (deep, "{\"id\":\"F\",\"title\":\"t\"}");
+  for (guint i = 0; i < TC_MEDIA_MAX_DEPTH + 2; i++)
+    g_string_append (deep, "]}");
+  {
+    g_autoptr(JsonNode) node = parse_ok (deep->str);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TcMediaFolder) folder = tc_media_folder_from_json (node, &error);
+
+    g_assert_null (folder);
+    assert_error (error, TC_ERROR_INVALID, "deeper");
+  }
+}
+
+static void
+test_media_listing (void)
+{
+  g_autoptr(TcMediaListing) listing = tc_media_listing_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) wire = NULL;
+  g_autoptr(TcMediaListing) back = NULL;
+  g_autoptr(GError) error = NULL;
+  TcMediaFolder *sub = tc_media_folder_new ();
+
+  listing->folder = tc_media_folder_new ();
+  listing->folder->id = g_strdup ("F");
+  listing->folder->title = g_strdup ("Spring");
+  sub->id = g_strdup ("G");
+  sub->title = g_strdup ("Older");
+  g_ptr_array_add (listing->folder->folders, sub);
+  g_ptr_array_add (listing->path, tc_media_folder_copy (listing->folder));
+  g_ptr_array_add (listing->resources, make_resource ("R1", "F"));
+
+  node = tc_media_listing_to_json (listing);
+  wire = over_the_wire (node);
+  /* The folder and its breadcrumbs do not repeat the subfolders. */
+  g_assert_false (json_object_has_member (json_object_get_object_member (object_of (wire), "folder"),
+                                          "folders"));
+  back = tc_media_listing_from_json (wire, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->folder->id, ==, "F");
+  g_assert_cmpuint (back->folder->folders->len, ==, 1);
+  g_assert_cmpuint (back->path->len, ==, 1);
+  g_assert_cmpuint (back->resources->len, ==, 1);
+  g_assert_true (tc_resource_equal (g_ptr_array_index (back->resources, 0),
+                                    g_ptr_array_index (listing->resources, 0)));
+
+  /* API.md's minimum: folders and resources. */
+  {
+    g_autoptr(JsonNode) minimal = parse_ok ("{\"folders\":[],\"resources\":[]}");
+    g_autoptr(TcMediaListing) plain = tc_media_listing_from_json (minimal, &error);
+    g_autoptr(JsonNode) missing = parse_ok ("{\"folders\":[]}");
+    g_autoptr(TcMediaListing) none = NULL;
+
+    g_assert_no_error (error);
+    g_assert_nonnull (plain->folder);
+    none = tc_media_listing_from_json (missing, &error);
+    g_assert_null (none);
+    g_assert_error (error, TC_ERROR, TC_ERROR_INVALID);
+  }
 }
 
 static void
@@ -1288,6 +1449,10 @@ main (int   argc,
   g_test_add_func ("/associate/boxed", test_associate_boxed);
   g_test_add_func ("/resource/round-trip", test_resource);
   g_test_add_func ("/resource/rejects", test_resource_rejects);
+  g_test_add_func ("/resource/extensions", test_resource_extensions);
+  g_test_add_func ("/media-folder/round-trip", test_media_folder);
+  g_test_add_func ("/media-folder/rejects", test_media_folder_rejects);
+  g_test_add_func ("/media-listing/round-trip", test_media_listing);
   g_test_add_func ("/message/round-trip", test_message_round_trip);
   g_test_add_func ("/message/wire-form", test_message_wire_form);
   g_test_add_func ("/message/sent-at-precision", test_message_sent_at_precision);

@@ -17,6 +17,7 @@ struct _TcTestServer
   char             *tmpdir;
   char             *db_path;
   char             *config_path;   /* NULL without a config */
+  char             *media_dir;     /* --media-dir, in tmpdir */
   GSubprocess      *process;       /* NULL while stopped */
   GDataInputStream *out;
   char             *base_url;
@@ -213,6 +214,8 @@ spawn_server (TcTestServer  *self,
   g_ptr_array_add (argv, (gpointer) "0");
   g_ptr_array_add (argv, (gpointer) "--bind");
   g_ptr_array_add (argv, (gpointer) "127.0.0.1");
+  g_ptr_array_add (argv, (gpointer) "--media-dir");
+  g_ptr_array_add (argv, self->media_dir);
   if (self->config_path != NULL)
     {
       g_ptr_array_add (argv, (gpointer) "--config");
@@ -284,6 +287,7 @@ tc_test_server_start (const char  *db_path,
     return NULL;
   self->db_path = db_path != NULL ? g_strdup (db_path)
                                   : g_build_filename (self->tmpdir, "teamchat.db", NULL);
+  self->media_dir = g_build_filename (self->tmpdir, "media", NULL);
   if (config_text != NULL)
     {
       self->config_path = g_build_filename (self->tmpdir, "server.conf", NULL);
@@ -381,6 +385,7 @@ tc_test_server_free (TcTestServer *self)
   g_free (self->tmpdir);
   g_free (self->db_path);
   g_free (self->config_path);
+  g_free (self->media_dir);
   g_free (self->base_url);
   g_free (self);
 }
@@ -401,6 +406,72 @@ const char *
 tc_test_server_get_tmpdir (TcTestServer *self)
 {
   return self->tmpdir;
+}
+
+const char *
+tc_test_server_get_media_dir (TcTestServer *self)
+{
+  return self->media_dir;
+}
+
+/**
+ * tc_test_run_command:
+ * @out: (out) (optional): stdout
+ * @err: (out) (optional): stderr
+ * @first: the first argument after the executable, then more, NULL-terminated
+ *
+ * Runs teamchat-server (not as a server: a command that ends).
+ *
+ * Returns: its exit status
+ */
+int
+tc_test_run_command (char       **out,
+                     char       **err,
+                     const char  *first,
+                     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out_text = NULL;
+  g_autofree char *err_text = NULL;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) server_executable ());
+  va_start (args, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out_text, &err_text, &error);
+  g_assert_no_error (error);
+  if (out != NULL)
+    *out = g_steal_pointer (&out_text);
+  if (err != NULL)
+    *err = g_steal_pointer (&err_text);
+  return g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process) : -1;
+}
+
+/* `import-media` of @source_dir into this server's database and media
+ * directory (while it runs, as an administrator would); asserts success
+ * and returns what it printed. */
+char *
+tc_test_server_import_media (TcTestServer *self,
+                             const char   *source_dir)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = tc_test_run_command (&out, &err, "import-media", "--db", self->db_path,
+                                    "--media-dir", self->media_dir, source_dir, NULL);
+
+  if (status != 0)
+    g_error ("import-media failed (%d): %s", status, err);
+  return g_steal_pointer (&out);
 }
 
 /* ws://127.0.0.1:PORT/api/v1/ws */

@@ -52,6 +52,16 @@ void          tc_test_server_free         (TcTestServer  *self);
 const char   *tc_test_server_get_base_url (TcTestServer  *self);
 const char   *tc_test_server_get_db_path  (TcTestServer  *self);
 const char   *tc_test_server_get_tmpdir   (TcTestServer  *self);
+/* Every server is started with --media-dir TMPDIR/media. */
+const char   *tc_test_server_get_media_dir (TcTestServer *self);
+char         *tc_test_server_import_media (TcTestServer  *self,
+                                           const char    *source_dir);
+/* Runs `teamchat-server FIRST…` (NULL-terminated) to its end; returns the
+ * exit status, and stdout and stderr when asked. */
+int           tc_test_run_command         (char         **out,
+                                           char         **err,
+                                           const char    *first,
+                                           ...) G_GNUC_NULL_TERMINATED;
 char         *tc_test_server_ws_url       (TcTestServer  *self);
 SoupSession  *tc_test_server_get_session  (TcTestServer  *self);
 

@@ -1,0 +1,75 @@
+/* tc-sqlite-store-private.h: what the parts of TcSqliteStore share
+ *
+ * tc-sqlite-store.c owns the connections (one writer thread, pooled
+ * readers); tc-sqlite-store-media.c holds the media library's SQL and
+ * reaches the connections only through these calls.
+ */
+#pragma once
+
+#include "tc-sqlite.h"
+
+#include "tc-sqlite-store.h"
+
+G_BEGIN_DECLS
+
+/* A write job: runs on the writer thread inside its own SAVEPOINT. */
+typedef gboolean (*TcSqliteWriteFunc) (TcSqliteStore *self,
+                                       sqlite3       *db,
+                                       gpointer       data,
+                                       GPtrArray     *events,
+                                       GError       **error);
+
+/* Runs @func in a write transaction and waits until it is durable. */
+gboolean tc_sqlite_store_run_write      (TcSqliteStore      *self,
+                                         TcSqliteWriteFunc   func,
+                                         gpointer            data,
+                                         GError            **error);
+/* A read connection inside its own snapshot; give it back with
+ * tc_sqlite_store_reader_release() on the same thread. */
+sqlite3 *tc_sqlite_store_reader_acquire (TcSqliteStore      *self,
+                                         GError            **error);
+void     tc_sqlite_store_reader_release (TcSqliteStore      *self,
+                                         sqlite3            *db);
+
+/* The store's statement helpers: a persistent prepared statement (errors
+ * as tc_sqlite_set_error), NULL-aware text binding, a copied text column,
+ * and a step that expects no error. */
+sqlite3_stmt *tc_sqlite_store_prepare     (sqlite3       *db,
+                                           const char    *sql,
+                                           GError       **error);
+void          tc_sqlite_store_bind_text   (sqlite3_stmt  *stmt,
+                                           int            index,
+                                           const char    *text);
+char         *tc_sqlite_store_column_dup  (sqlite3_stmt  *stmt,
+                                           int            column);
+gboolean      tc_sqlite_store_step_done   (sqlite3       *db,
+                                           sqlite3_stmt  *stmt,
+                                           GError       **error);
+
+/* The resource columns of "resources r", in the order
+ * tc_sqlite_resource_from_row() reads them from column @first on. */
+#define TC_SQLITE_RESOURCE_COLUMNS \
+  "r.id, r.title, r.mime_type, r.size, r.folder_id, r.description, r.sha256, r.updated_at"
+TcResource *tc_sqlite_resource_from_row (sqlite3_stmt *stmt,
+                                         int           first);
+
+/* TcStoreInterface methods of tc-sqlite-store-media.c */
+GPtrArray      *tc_sqlite_store_media_categories (TcStore             *store,
+                                                  GError             **error);
+TcMediaListing *tc_sqlite_store_media_folder     (TcStore             *store,
+                                                  const char          *folder_id,
+                                                  GError             **error);
+GPtrArray      *tc_sqlite_store_media_search     (TcStore             *store,
+                                                  const char          *query,
+                                                  guint                limit,
+                                                  GError             **error);
+TcResource     *tc_sqlite_store_media_resource   (TcStore             *store,
+                                                  const char          *resource_id,
+                                                  GError             **error);
+gboolean        tc_sqlite_store_import_media     (TcStore             *store,
+                                                  GPtrArray           *entries,
+                                                  gint64               now_usec,
+                                                  TcMediaImportResult *result,
+                                                  GError             **error);
+
+G_END_DECLS
