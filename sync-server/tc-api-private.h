@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "tc-config.h"
+#include "tc-delivery.h"
 #include "tc-hub.h"
 #include "tc-rate-limiter.h"
 #include "tc-store.h"
@@ -24,6 +25,7 @@ typedef struct {
   TcStore       *store;
   TcHub         *hub;
   TcConfig      *config;
+  TcDelivery    *delivery;      /* NULL until set: hooks answer 404 */
   GMutex         limiter_mutex;
   TcRateLimiter *login_by_name;
   TcRateLimiter *login_by_address;

@@ -10,6 +10,7 @@
 #include "tc-associates-csv.h"
 #include "tc-cli.h"
 #include "tc-config.h"
+#include "tc-delivery.h"
 #include "tc-demo-team.h"
 #include "tc-error.h"
 #include "tc-http-server.h"
@@ -193,6 +194,7 @@ cmd_serve (int    argc,
   g_autoptr(TcConfig) config = tc_config_new ();
   g_autoptr(TcSqliteStore) store = NULL;
   g_autoptr(TcHttpServer) server = NULL;
+  g_autoptr(TcDelivery) delivery = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *url = NULL;
   ServeState state = { 0, };
@@ -241,6 +243,10 @@ cmd_serve (int    argc,
   purge_work (&state);   /* at start, before anyone is served */
 
   server = tc_http_server_new (TC_STORE (store), config);
+  delivery = tc_delivery_new (TC_STORE (store), config, tc_http_server_get_hub (server));
+  if (!tc_delivery_start (delivery, &error))
+    return die ("cannot start offline delivery: %s", error->message);
+  tc_http_server_set_delivery (server, delivery);
   if (!tc_http_server_listen (server, &url, &error))
     return die ("cannot listen: %s", error->message);
 
@@ -264,7 +270,9 @@ cmd_serve (int    argc,
   /* Let close frames go out before the process ends. */
   for (int i = 0; i < 10 && g_main_context_iteration (NULL, FALSE); i++)
     ;
+  tc_delivery_stop (delivery);
   g_clear_object (&server);
+  g_clear_object (&delivery);
   tc_sqlite_store_close (store);
   return 0;
 }

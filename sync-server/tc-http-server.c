@@ -596,6 +596,16 @@ tc_http_server_stop (TcHttpServer *self)
   soup_server_disconnect (self->soup);
 }
 
+void
+tc_http_server_set_delivery (TcHttpServer *self,
+                             TcDelivery   *delivery)
+{
+  g_return_if_fail (TC_IS_HTTP_SERVER (self));
+  g_return_if_fail (TC_IS_DELIVERY (delivery));
+
+  g_set_object (&self->ctx.delivery, delivery);
+}
+
 TcHub *
 tc_http_server_get_hub (TcHttpServer *self)
 {
@@ -613,6 +623,7 @@ tc_http_server_finalize (GObject *object)
   g_clear_object (&self->ctx.hub);
   g_clear_object (&self->ctx.store);
   g_clear_object (&self->ctx.config);
+  g_clear_object (&self->ctx.delivery);
   g_clear_object (&self->ctx.login_by_name);
   g_clear_object (&self->ctx.login_by_address);
   g_clear_object (&self->ctx.messages);

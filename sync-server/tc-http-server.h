@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "tc-config.h"
+#include "tc-delivery.h"
 #include "tc-hub.h"
 #include "tc-store.h"
 
@@ -21,5 +22,8 @@ gboolean      tc_http_server_listen  (TcHttpServer  *self,
                                       GError       **error);
 void          tc_http_server_stop    (TcHttpServer  *self);
 TcHub        *tc_http_server_get_hub (TcHttpServer  *self);
+/* Enables the /hooks/ endpoints, which need the reply-token secret. */
+void          tc_http_server_set_delivery (TcHttpServer *self,
+                                           TcDelivery   *delivery);
 
 G_END_DECLS
