@@ -40,6 +40,8 @@ struct _TcApiRequest
   GHashTable    *query;          /* may be NULL */
   GBytes        *body;
   char          *remote_address;
+  SoupMessageHeaders *headers;   /* the request's; read only */
+  char          *url;            /* the request URL as this server saw it */
   gboolean       has_token;
   guint8         token_hash[TC_TOKEN_HASH_LEN];
   char          *associate_id;   /* set once authenticated */
@@ -47,6 +49,8 @@ struct _TcApiRequest
   /* the answer */
   guint          status;
   JsonNode      *response;       /* NULL: no body */
+  char          *response_type;  /* with response_text: a body that is not JSON */
+  char          *response_text;
   GError        *error;          /* wins over status/response */
   guint          retry_after;    /* seconds, for 429 */
   gboolean       revoke_token;   /* close this token's WebSockets */
@@ -73,5 +77,9 @@ void tc_api_read_all       (TcApiRequest *request);
 void tc_api_sync           (TcApiRequest *request);
 void tc_api_health         (TcApiRequest *request);
 void tc_api_media_unavailable (TcApiRequest *request);
+
+/* tc-hooks.c: POST /hooks/email and POST /hooks/sms */
+void tc_api_hook_email     (TcApiRequest *request);
+void tc_api_hook_sms       (TcApiRequest *request);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include "tc-demo-team.h"
 #include "tc-error.h"
 #include "tc-http-server.h"
+#include "tc-reply-parser.h"
 #include "tc-seed.h"
 #include "tc-sqlite-store.h"
 #include "tc-worker.h"
@@ -28,6 +29,8 @@ static const char usage[] =
   "  teamchat-server import-associates --db PATH FILE.csv\n"
   "  teamchat-server seed-demo --db PATH --media-dir DIR [--messages N]\n"
   "  teamchat-server purge --db PATH [--days N]\n"
+  "  teamchat-server parse-reply < message.eml\n"
+  "  teamchat-server revoke-replies --db PATH ASSOCIATE_ID\n"
   "  teamchat-server --version\n";
 
 static int
@@ -395,6 +398,75 @@ cmd_purge (int    argc,
   return 0;
 }
 
+/* --- parse-reply ----------------------------------------------------------------------- */
+
+#define PARSE_REPLY_MAX_BYTES (10 * 1024 * 1024)
+
+static int
+cmd_parse_reply (int    argc,
+                 char **argv)
+{
+  GOptionEntry entries[] = { { NULL } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) input = g_byte_array_new ();
+  g_autoptr(TcReply) reply = NULL;
+  guint8 buffer[65536];
+  size_t n;
+
+  if (!parse_options ("parse-reply < message.eml", entries, &argc, &argv, &error) ||
+      !check_no_extra_args (argc, argv, 0, &error))
+    return die ("%s", error->message);
+
+  while ((n = fread (buffer, 1, sizeof buffer, stdin)) > 0)
+    {
+      if (input->len + n > PARSE_REPLY_MAX_BYTES)
+        return die ("the message is larger than 10 MiB");
+      g_byte_array_append (input, buffer, (guint) n);
+    }
+  if (ferror (stdin))
+    return die ("cannot read the message from standard input: %s", g_strerror (errno));
+
+  reply = tc_reply_parse (input->data, input->len);
+  if (reply->verdict != TC_REPLY_POST)
+    return die ("dropped: %s", reply->reason);
+  /* Exactly the text that would be posted, and a newline. */
+  fputs (reply->text, stdout);
+  fputc ('\n', stdout);
+  return 0;
+}
+
+/* --- revoke-replies ---------------------------------------------------------------------- */
+
+static int
+cmd_revoke_replies (int    argc,
+                    char **argv)
+{
+  g_autofree char *db = NULL;
+  GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database file", "PATH" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TcSqliteStore) store = NULL;
+  guint n;
+
+  if (!parse_options ("revoke-replies ASSOCIATE_ID", entries, &argc, &argv, &error))
+    return die ("%s", error->message);
+  if (argc < 3)
+    return die ("revoke-replies needs an associate id");
+  if (!check_no_extra_args (argc, argv, 1, &error))
+    return die ("%s", error->message);
+  store = open_store (db, &error);
+  if (store == NULL)
+    return die ("%s", error->message);
+  n = tc_store_revoke_reply_tokens (TC_STORE (store), argv[2], &error);
+  if (error != NULL)
+    return die ("%s", error->message);
+  tc_sqlite_store_close (store);
+  printf ("revoked %u reply %s\n", n, n == 1 ? "address" : "addresses");
+  return 0;
+}
+
 int
 tc_cli_main (int    argc,
              char **argv)
@@ -421,7 +493,11 @@ tc_cli_main (int    argc,
     return cmd_seed_demo (argc, argv);
   if (g_str_equal (command, "purge"))
     return cmd_purge (argc, argv);
-  if (g_str_equal (command, "import-media") || g_str_equal (command, "parse-reply"))
+  if (g_str_equal (command, "parse-reply"))
+    return cmd_parse_reply (argc, argv);
+  if (g_str_equal (command, "revoke-replies"))
+    return cmd_revoke_replies (argc, argv);
+  if (g_str_equal (command, "import-media"))
     return die ("“%s” is not in this version yet (see docs/api.md)", command);
 
   return die ("unknown command “%s” (see teamchat-server --help)", command);
