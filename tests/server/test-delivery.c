@@ -639,6 +639,390 @@ test_smtp_auth (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (seen, "delivered_via"), ==, "email");
 }
 
+
+/* --- replies through the webhooks ---------------------------------------------- */
+
+static char *
+reply_address (GBytes *mail_bytes)
+{
+  g_autoptr(GMimeMessage) mail = parse_mail (mail_bytes);
+  InternetAddressList *list = g_mime_message_get_reply_to (mail);
+
+  return g_strdup (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (
+                     internet_address_list_get_address (list, 0))));
+}
+
+static char *
+reply_email (const char *to,
+             const char *message_id,
+             const char *extra_headers,
+             const char *text)
+{
+  return g_strdup_printf ("From: Bob Birch <bob@example.com>\r\n"
+                          "To: Alice Apex <%s>\r\n"
+                          "Subject: Re: New message from Alice Apex\r\n"
+                          "Message-ID: <%s>\r\n"
+                          "MIME-Version: 1.0\r\n"
+                          "Content-Type: text/plain; charset=utf-8\r\n"
+                          "Content-Transfer-Encoding: 8bit\r\n"
+                          "%s"
+                          "\r\n"
+                          "%s\r\n"
+                          "\r\n"
+                          "On Mon, Jan 6, 2025 at 10:02 AM Alice Apex <%s> wrote:\r\n"
+                          "> Are you coming on Tuesday?\r\n",
+                          to, message_id, extra_headers, text, to);
+}
+
+/* POSTs @raw to /hooks/email signed with @secret (NULL: unsigned). */
+static TcTestResponse *
+post_email (Fixture    *f,
+            const char *raw,
+            const char *secret)
+{
+  g_autofree char *url = g_strconcat (tc_test_server_get_base_url (f->server), "/hooks/email", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) body = g_bytes_new (raw, strlen (raw));
+  g_autoptr(GError) error = NULL;
+  TcTestResponse *response = g_new0 (TcTestResponse, 1);
+
+  if (secret != NULL)
+    {
+      g_autofree char *hex = g_compute_hmac_for_string (G_CHECKSUM_SHA256, (const guchar *) secret,
+                                                        strlen (secret), raw, -1);
+      g_autofree char *signature = g_strconcat ("sha256=", hex, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                    "X-TeamChat-Signature", signature);
+    }
+  soup_message_set_request_body_from_bytes (msg, "message/rfc822", body);
+  response->body = soup_session_send_and_read (tc_test_server_get_session (f->server), msg, NULL,
+                                               &error);
+  g_assert_no_error (error);
+  response->status = soup_message_get_status (msg);
+  {
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    gsize len;
+    const char *data = g_bytes_get_data (response->body, &len);
+
+    if (len > 0 && json_parser_load_from_data (parser, data, (gssize) len, NULL))
+      response->json = json_node_copy (json_parser_get_root (parser));
+  }
+  return response;
+}
+
+static const char *
+hook_result (TcTestResponse *response)
+{
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_nonnull (response->json);
+  return tc_test_get_string (tc_test_object (response->json), "result");
+}
+
+/* Messages from @peer to the caller, as the caller sees them. */
+static guint
+count_from (Fixture    *f,
+            const char *token,
+            const char *peer,
+            const char *body)
+{
+  g_autoptr(JsonArray) history = tc_test_history (f->server, token, peer);
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (history); i++)
+    {
+      JsonObject *message = json_array_get_object_element (history, i);
+
+      if (g_str_equal (json_object_get_string_member (message, "from"), peer) &&
+          (body == NULL || g_str_equal (json_object_get_string_member (message, "body"), body)))
+        n++;
+    }
+  return n;
+}
+
+static void
+db_exec (Fixture    *f,
+         const char *sql)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (tc_test_server_get_db_path (f->server), &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 10000);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static void
+test_email_reply (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *alice = NULL;
+  g_autofree char *dir = mail_dir (f);
+  g_autoptr(GPtrArray) mails = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *forged = NULL;
+  g_autofree char *raw = NULL;
+  g_autoptr(TcTestResponse) response = NULL;
+  g_autoptr(GMimeMessage) to_alice = NULL;
+  g_autofree char *to_alice_text = NULL;
+
+  start_smtp (f, NULL);
+  start_server (f, 8, NULL);
+  alice = tc_test_login_as (f->server, "A");
+  send_text (f, alice, "B", "Are you coming on Tuesday?");
+  mails = tc_test_sink_wait (dir, 1);
+  address = reply_address (g_ptr_array_index (mails, 0));
+
+  /* Signed right: posted from Bob into his conversation with Alice, without
+   * the quote. */
+  raw = reply_email (address, "r1@mail.example.net", "", "Yes — see you there! 👍");
+  response = post_email (f, raw, "hook-secret");
+  g_assert_cmpstr (hook_result (response), ==, "posted");
+  g_assert_cmpuint (count_from (f, alice, "B", "Yes — see you there! 👍"), ==, 1);
+
+  /* The same message again posts nothing. */
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_email (f, raw, "hook-secret");
+  g_assert_cmpstr (hook_result (response), ==, "duplicate");
+  g_assert_cmpuint (count_from (f, alice, "B", NULL), ==, 1);
+
+  /* Alice is offline too: the reply reaches her by email in turn. */
+  g_clear_pointer (&mails, g_ptr_array_unref);
+  mails = tc_test_sink_wait (dir, 2);
+  to_alice = parse_mail (g_ptr_array_index (mails, 1));
+  g_assert_cmpstr (header (to_alice, "X-Envelope-To"), ==, "alice@example.com");
+  to_alice_text = mail_text (to_alice);
+  g_assert_nonnull (strstr (to_alice_text, "Yes — see you there! 👍"));
+  g_assert_null (strstr (to_alice_text, "Are you coming"));
+
+  /* Bad or missing signatures: 403, nothing posted. */
+  g_clear_pointer (&response, tc_test_response_free);
+  g_free (raw);
+  raw = reply_email (address, "r2@mail.example.net", "", "Forged body");
+  response = post_email (f, raw, "not-the-secret");
+  g_assert_cmpuint (response->status, ==, 403);
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_email (f, raw, NULL);
+  g_assert_cmpuint (response->status, ==, 403);
+  g_assert_cmpuint (count_from (f, alice, "B", NULL), ==, 1);
+
+  /* Automatic replies and replies without new text are dropped. */
+  g_clear_pointer (&response, tc_test_response_free);
+  g_free (raw);
+  raw = reply_email (address, "r3@mail.example.net", "Auto-Submitted: auto-replied\r\n",
+                     "I am out of the office.");
+  response = post_email (f, raw, "hook-secret");
+  g_assert_cmpstr (hook_result (response), ==, "dropped");
+  g_clear_pointer (&response, tc_test_response_free);
+  g_free (raw);
+  raw = reply_email (address, "r4@mail.example.net", "", "");
+  response = post_email (f, raw, "hook-secret");
+  g_assert_cmpstr (hook_result (response), ==, "dropped");
+  g_assert_cmpuint (count_from (f, alice, "B", NULL), ==, 1);
+
+  /* A forged token: one character changed. */
+  forged = g_strdup (address);
+  forged[strlen ("reply+") + 20] = forged[strlen ("reply+") + 20] == 'a' ? 'b' : 'a';
+  g_clear_pointer (&response, tc_test_response_free);
+  g_free (raw);
+  raw = reply_email (forged, "r5@mail.example.net", "", "Through a forged address");
+  response = post_email (f, raw, "hook-secret");
+  g_assert_cmpstr (hook_result (response), ==, "dropped");
+  g_assert_nonnull (strstr (tc_test_get_string (tc_test_object (response->json), "reason"),
+                            "forged"));
+
+  /* An expired token (older than the retention period). */
+  db_exec (f, "UPDATE reply_tokens SET created_at = 1000000");
+  g_clear_pointer (&response, tc_test_response_free);
+  g_free (raw);
+  raw = reply_email (address, "r6@mail.example.net", "", "Too late");
+  response = post_email (f, raw, "hook-secret");
+  g_assert_cmpstr (hook_result (response), ==, "dropped");
+  g_assert_nonnull (strstr (tc_test_get_string (tc_test_object (response->json), "reason"),
+                            "expired"));
+
+  /* A revoked one. */
+  db_exec (f, "UPDATE reply_tokens SET created_at = strftime('%s', 'now') * 1000000");
+  {
+    g_autoptr(GSubprocess) revoke = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = NULL;
+
+    revoke = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, TEAMCHAT_SERVER_PATH,
+                               "revoke-replies", "--db", tc_test_server_get_db_path (f->server),
+                               "B", NULL);
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8 (revoke, NULL, NULL, &out, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_get_successful (revoke));
+    g_assert_cmpstr (out, ==, "revoked 1 reply address\n");
+  }
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_email (f, raw, "hook-secret");
+  g_assert_cmpstr (hook_result (response), ==, "dropped");
+  g_assert_nonnull (strstr (tc_test_get_string (tc_test_object (response->json), "reason"),
+                            "revoked"));
+  g_assert_cmpuint (count_from (f, alice, "B", NULL), ==, 1);
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The form, URL-encoded, and its X-Twilio-Signature for @url. */
+static char *
+sms_form (const char * const *fields,
+          const char         *url,
+          char              **out_signature)
+{
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) signed_data = g_string_new (url);
+  g_autoptr(GHmac) hmac = NULL;
+  guint8 digest[20];
+  gsize len = sizeof digest;
+
+  for (guint i = 0; fields[i] != NULL; i += 2)
+    {
+      g_autofree char *name = g_uri_escape_string (fields[i], NULL, FALSE);
+      g_autofree char *value = g_uri_escape_string (fields[i + 1], NULL, FALSE);
+
+      g_string_append_printf (body, "%s%s=%s", body->len ? "&" : "", name, value);
+      g_ptr_array_add (pairs, g_strconcat (fields[i], fields[i + 1], NULL));
+    }
+  g_ptr_array_sort (pairs, compare_strings);   /* names are distinct */
+  for (guint i = 0; i < pairs->len; i++)
+    g_string_append (signed_data, g_ptr_array_index (pairs, i));
+  hmac = g_hmac_new (G_CHECKSUM_SHA1, (const guchar *) TC_TEST_SMS_TOKEN,
+                     strlen (TC_TEST_SMS_TOKEN));
+  g_hmac_update (hmac, (const guchar *) signed_data->str, (gssize) signed_data->len);
+  g_hmac_get_digest (hmac, digest, &len);
+  *out_signature = g_base64_encode (digest, len);
+  return g_string_free (g_steal_pointer (&body), FALSE);
+}
+
+static TcTestResponse *
+post_sms (Fixture            *f,
+          const char * const *fields,
+          const char         *signed_url,
+          gboolean            tamper)
+{
+  g_autofree char *signature = NULL;
+  g_autofree char *body = sms_form (fields, signed_url, &signature);
+  g_autofree char *url = g_strconcat (tc_test_server_get_base_url (f->server), "/hooks/sms", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  TcTestResponse *response = g_new0 (TcTestResponse, 1);
+
+  if (tamper)
+    signature[3] = signature[3] == 'A' ? 'B' : 'A';
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Twilio-Signature",
+                                signature);
+  bytes = g_bytes_new (body, strlen (body));
+  soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", bytes);
+  response->body = soup_session_send_and_read (tc_test_server_get_session (f->server), msg, NULL,
+                                               &error);
+  g_assert_no_error (error);
+  response->status = soup_message_get_status (msg);
+  return response;
+}
+
+static char *
+body_text (TcTestResponse *response)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (response->body, &len);
+
+  return g_strndup (data, len);
+}
+
+static void
+test_sms_reply (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *hook = "https://chat.example.com/hooks/sms";
+  const char *reply[] = { "From", "+15555550004", "To", SMS_FROM, "Body", "On my way, 10 min",
+                          "MessageSid", "SM0001", "AccountSid", TC_TEST_SMS_SID, NULL };
+  const char *with_port[] = { "From", "+15555550004", "To", SMS_FROM, "Body", "Parking now",
+                              "MessageSid", "SM0002", "AccountSid", TC_TEST_SMS_SID, NULL };
+  const char *unknown[] = { "From", "+15559999999", "To", SMS_FROM, "Body", "Who is this?",
+                            "MessageSid", "SM0003", NULL };
+  const char *help[] = { "From", "+15555550004", "To", SMS_FROM, "Body", " help ",
+                         "MessageSid", "SM0004", NULL };
+  const char *stop[] = { "From", "+15555550004", "To", SMS_FROM, "Body", "STOP",
+                         "MessageSid", "SM0005", NULL };
+  g_autofree char *alice = NULL;
+  g_autofree char *dan = NULL;
+  g_autofree char *dir = sms_dir (f);
+  g_autoptr(GPtrArray) posts = NULL;
+  g_autoptr(TcTestResponse) response = NULL;
+  g_autoptr(JsonNode) me = NULL;
+  g_autofree char *text = NULL;
+  guint status = 0;
+
+  start_sms (f, NULL);
+  start_server (f, 8, NULL);
+  alice = tc_test_login_as (f->server, "A");
+  dan = tc_test_login_as (f->server, "D");
+
+  /* Alice's message reaches Dan by text; he answers it. */
+  send_text (f, alice, "D", "Where are you?");
+  posts = tc_test_sink_wait (dir, 1);
+
+  response = post_sms (f, reply, hook, FALSE);
+  g_assert_cmpuint (response->status, ==, 200);
+  text = body_text (response);
+  g_assert_true (g_str_has_prefix (text, "<?xml"));
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpuint (count_from (f, alice, "D", "On my way, 10 min"), ==, 1);
+
+  /* The provider retries: posted once. */
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_sms (f, reply, hook, FALSE);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpuint (count_from (f, alice, "D", NULL), ==, 1);
+
+  /* Signed with the default port written out: accepted too. */
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_sms (f, with_port, "https://chat.example.com:443/hooks/sms", FALSE);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpuint (count_from (f, alice, "D", "Parking now"), ==, 1);
+
+  /* A bad signature, or one for another URL: 403. */
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_sms (f, unknown, hook, TRUE);
+  g_assert_cmpuint (response->status, ==, 403);
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_sms (f, unknown, "https://evil.example.com/hooks/sms", FALSE);
+  g_assert_cmpuint (response->status, ==, 403);
+
+  /* An unknown number: ignored. */
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_sms (f, unknown, hook, FALSE);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpuint (count_from (f, alice, "D", NULL), ==, 2);
+
+  /* HELP answers; STOP switches Dan to email. */
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_sms (f, help, hook, FALSE);
+  g_assert_cmpuint (response->status, ==, 200);
+  text = body_text (response);
+  g_assert_nonnull (strstr (text, "<Message>"));
+  g_assert_nonnull (strstr (text, "STOP"));
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_sms (f, stop, hook, FALSE);
+  g_assert_cmpuint (response->status, ==, 200);
+  me = tc_test_request (f->server, "GET", "/api/v1/me", dan, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (tc_test_get_string (tc_test_get_object (tc_test_object (me), "preferences"),
+                                       "offline_channel"), ==, "email");
+  g_assert_cmpuint (count_from (f, alice, "D", NULL), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -654,6 +1038,8 @@ main (int    argc,
   ADD ("/delivery/email/smtp-auth", test_smtp_auth);
   ADD ("/delivery/sms/offline-recipient", test_sms_offline_recipient);
   ADD ("/delivery/final-failures", test_final_failures);
+  ADD ("/hooks/email/reply", test_email_reply);
+  ADD ("/hooks/sms/reply", test_sms_reply);
 #undef ADD
 
   return g_test_run ();
