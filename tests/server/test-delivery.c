@@ -863,6 +863,17 @@ test_email_reply (Fixture       *f,
   g_assert_nonnull (strstr (tc_test_get_string (tc_test_object (response->json), "reason"),
                             "revoked"));
   g_assert_cmpuint (count_from (f, alice, "B", NULL), ==, 1);
+
+  /* Over 10 MiB: refused before it is read. */
+  {
+    g_autofree char *huge = g_malloc (11 * 1024 * 1024 + 1);
+
+    memset (huge, 'x', 11 * 1024 * 1024);
+    huge[11 * 1024 * 1024] = '\0';
+    g_clear_pointer (&response, tc_test_response_free);
+    response = post_email (f, huge, "hook-secret");
+    g_assert_cmpuint (response->status, ==, 413);
+  }
 }
 
 static int
@@ -999,6 +1010,21 @@ test_sms_reply (Fixture       *f,
   g_clear_pointer (&response, tc_test_response_free);
   response = post_sms (f, unknown, "https://evil.example.com/hooks/sms", FALSE);
   g_assert_cmpuint (response->status, ==, 403);
+
+  /* A malformed form: 400, whatever its signature. */
+  {
+    g_autofree char *url = g_strconcat (tc_test_server_get_base_url (f->server), "/hooks/sms",
+                                        NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+    g_autoptr(GBytes) bytes = g_bytes_new_static ("From=%2B1555&Body=%G0", 21);
+    g_autoptr(GBytes) answer = NULL;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Twilio-Signature",
+                                  "x");
+    soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", bytes);
+    answer = soup_session_send_and_read (tc_test_server_get_session (f->server), msg, NULL, NULL);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 400);
+  }
 
   /* An unknown number: ignored. */
   g_clear_pointer (&response, tc_test_response_free);
