@@ -52,6 +52,7 @@ tc_message_copy (const TcMessage *self)
   copy->sent_at = self->sent_at;
   copy->read = self->read;
   copy->delivered_via = g_strdup (self->delivered_via);
+  copy->delivery_error = g_strdup (self->delivery_error);
   return copy;
 }
 
@@ -70,6 +71,7 @@ tc_message_free (TcMessage *self)
   g_free (self->body);
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
   g_free (self->delivered_via);
+  g_free (self->delivery_error);
   g_free (self);
 }
 
@@ -106,7 +108,8 @@ tc_message_equal (const TcMessage *a,
          g_strcmp0 (a->body, b->body) == 0 &&
          a->sent_at == b->sent_at &&
          !a->read == !b->read &&
-         g_strcmp0 (a->delivered_via, b->delivered_via) == 0;
+         g_strcmp0 (a->delivered_via, b->delivered_via) == 0 &&
+         g_strcmp0 (a->delivery_error, b->delivery_error) == 0;
 }
 
 /**
@@ -143,6 +146,9 @@ tc_message_to_json (const TcMessage *self)
   tc_json_set_string_or_null (object, "sent_at", sent_at);
   json_object_set_boolean_member (object, "read", self->read);
   tc_json_set_string_or_null (object, "delivered_via", self->delivered_via);
+  /* Extension: only there when offline delivery finally failed. */
+  if (self->delivery_error != NULL)
+    json_object_set_string_member (object, "delivery_error", self->delivery_error);
 
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (node, object);
@@ -188,7 +194,8 @@ read_attachments (JsonObject  *object,
  * "id", "from", "to", "body" and "sent_at" (an RFC 3339 date-time) are
  * required; "client_id" may be null (messages that came in by email or
  * text have none); "attachments" defaults to none, "read" to %FALSE;
- * "delivered_via" must be null, "email" or "sms".
+ * "delivered_via" must be null, "email" or "sms"; "delivery_error" (an
+ * extension) is an optional string.
  *
  * Returns: (transfer full): the message, or %NULL on error
  */
@@ -215,7 +222,8 @@ tc_message_from_json (JsonNode  *node,
       !read_attachments (object, self->attachments, error) ||
       !tc_json_get_string (object, "sent_at", TRUE, &sent_at, error) ||
       !tc_json_get_bool (object, "read", FALSE, &self->read, error) ||
-      !tc_json_get_string (object, "delivered_via", FALSE, &self->delivered_via, error))
+      !tc_json_get_string (object, "delivered_via", FALSE, &self->delivered_via, error) ||
+      !tc_json_get_string (object, "delivery_error", FALSE, &self->delivery_error, error))
     return NULL;
 
   if (!tc_time_parse_rfc3339 (sent_at, &self->sent_at))

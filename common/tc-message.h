@@ -25,6 +25,7 @@ typedef struct {
   gint64     sent_at;         /* microseconds since the Unix epoch, UTC */
   gboolean   read;            /* the recipient has read it */
   char      *delivered_via;   /* NULL, "email" or "sms" */
+  char      *delivery_error;  /* extension: why offline delivery failed, or NULL */
 } TcMessage;
 
 GType      tc_message_get_type  (void) G_GNUC_CONST;

@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "tc-config.h"
+#include "tc-delivery.h"
 #include "tc-hub.h"
 #include "tc-media-library.h"
 #include "tc-rate-limiter.h"
@@ -25,6 +26,7 @@ typedef struct {
   TcStore       *store;
   TcHub         *hub;
   TcConfig      *config;
+  TcDelivery    *delivery;      /* NULL until set: hooks answer 404 */
   GMutex         limiter_mutex;
   TcRateLimiter *login_by_name;
   TcRateLimiter *login_by_address;
@@ -41,6 +43,8 @@ struct _TcApiRequest
   GBytes        *body;
   SoupMessageHeaders *request_headers;
   char          *remote_address;
+  SoupMessageHeaders *headers;   /* the request's; read only */
+  char          *url;            /* the request URL as this server saw it */
   gboolean       has_token;
   guint8         token_hash[TC_TOKEN_HASH_LEN];
   char          *associate_id;   /* set once authenticated */
@@ -48,6 +52,8 @@ struct _TcApiRequest
   /* the answer */
   guint          status;
   JsonNode      *response;       /* NULL: no body */
+  char          *response_type;  /* with response_text: a body that is not JSON */
+  char          *response_text;
   GError        *error;          /* wins over status/response */
   guint          retry_after;    /* seconds, for 429 */
   gboolean       revoke_token;   /* close this token's WebSockets */
@@ -90,5 +96,9 @@ void tc_api_media_folder     (TcApiRequest *request);
 void tc_api_media_search     (TcApiRequest *request);
 void tc_api_media_content    (TcApiRequest *request);
 void tc_api_media_thumbnail  (TcApiRequest *request);
+
+/* tc-hooks.c: POST /hooks/email and POST /hooks/sms */
+void tc_api_hook_email     (TcApiRequest *request);
+void tc_api_hook_sms       (TcApiRequest *request);
 
 G_END_DECLS

@@ -9,10 +9,12 @@
 #include "tc-associates-csv.h"
 #include "tc-cli.h"
 #include "tc-config.h"
+#include "tc-delivery.h"
 #include "tc-demo-team.h"
 #include "tc-error.h"
 #include "tc-http-server.h"
 #include "tc-media-import.h"
+#include "tc-reply-parser.h"
 #include "tc-seed.h"
 #include "tc-sqlite-store.h"
 #include "tc-worker.h"
@@ -28,6 +30,8 @@ static const char usage[] =
   "  teamchat-server import-media --db PATH --media-dir DIR SOURCE_DIR\n"
   "  teamchat-server seed-demo --db PATH --media-dir DIR [--messages N]\n"
   "  teamchat-server purge --db PATH [--days N]\n"
+  "  teamchat-server parse-reply < message.eml\n"
+  "  teamchat-server revoke-replies --db PATH ASSOCIATE_ID\n"
   "  teamchat-server --version\n";
 
 static int
@@ -179,6 +183,7 @@ cmd_serve (int    argc,
   g_autoptr(TcSqliteStore) store = NULL;
   g_autoptr(TcHttpServer) server = NULL;
   g_autoptr(TcMediaLibrary) library = NULL;
+  g_autoptr(TcDelivery) delivery = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *url = NULL;
   ServeState state = { 0, };
@@ -232,6 +237,10 @@ cmd_serve (int    argc,
 
   server = tc_http_server_new (TC_STORE (store), config);
   tc_http_server_set_media_library (server, library);
+  delivery = tc_delivery_new (TC_STORE (store), config, tc_http_server_get_hub (server));
+  if (!tc_delivery_start (delivery, &error))
+    return die ("cannot start offline delivery: %s", error->message);
+  tc_http_server_set_delivery (server, delivery);
   if (!tc_http_server_listen (server, &url, &error))
     return die ("cannot listen: %s", error->message);
 
@@ -255,7 +264,9 @@ cmd_serve (int    argc,
   /* Let close frames go out before the process ends. */
   for (int i = 0; i < 10 && g_main_context_iteration (NULL, FALSE); i++)
     ;
+  tc_delivery_stop (delivery);
   g_clear_object (&server);
+  g_clear_object (&delivery);
   tc_sqlite_store_close (store);
   return 0;
 }
@@ -435,6 +446,75 @@ cmd_purge (int    argc,
   return 0;
 }
 
+/* --- parse-reply ----------------------------------------------------------------------- */
+
+#define PARSE_REPLY_MAX_BYTES (10 * 1024 * 1024)
+
+static int
+cmd_parse_reply (int    argc,
+                 char **argv)
+{
+  GOptionEntry entries[] = { { NULL } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) input = g_byte_array_new ();
+  g_autoptr(TcReply) reply = NULL;
+  guint8 buffer[65536];
+  size_t n;
+
+  if (!parse_options ("parse-reply < message.eml", entries, &argc, &argv, &error) ||
+      !check_no_extra_args (argc, argv, 0, &error))
+    return die ("%s", error->message);
+
+  while ((n = fread (buffer, 1, sizeof buffer, stdin)) > 0)
+    {
+      if (input->len + n > PARSE_REPLY_MAX_BYTES)
+        return die ("the message is larger than 10 MiB");
+      g_byte_array_append (input, buffer, (guint) n);
+    }
+  if (ferror (stdin))
+    return die ("cannot read the message from standard input: %s", g_strerror (errno));
+
+  reply = tc_reply_parse (input->data, input->len);
+  if (reply->verdict != TC_REPLY_POST)
+    return die ("dropped: %s", reply->reason);
+  /* Exactly the text that would be posted, and a newline. */
+  fputs (reply->text, stdout);
+  fputc ('\n', stdout);
+  return 0;
+}
+
+/* --- revoke-replies ---------------------------------------------------------------------- */
+
+static int
+cmd_revoke_replies (int    argc,
+                    char **argv)
+{
+  g_autofree char *db = NULL;
+  GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database file", "PATH" },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TcSqliteStore) store = NULL;
+  guint n;
+
+  if (!parse_options ("revoke-replies ASSOCIATE_ID", entries, &argc, &argv, &error))
+    return die ("%s", error->message);
+  if (argc < 3)
+    return die ("revoke-replies needs an associate id");
+  if (!check_no_extra_args (argc, argv, 1, &error))
+    return die ("%s", error->message);
+  store = open_store (db, &error);
+  if (store == NULL)
+    return die ("%s", error->message);
+  n = tc_store_revoke_reply_tokens (TC_STORE (store), argv[2], &error);
+  if (error != NULL)
+    return die ("%s", error->message);
+  tc_sqlite_store_close (store);
+  printf ("revoked %u reply %s\n", n, n == 1 ? "address" : "addresses");
+  return 0;
+}
+
 int
 tc_cli_main (int    argc,
              char **argv)
@@ -464,7 +544,8 @@ tc_cli_main (int    argc,
   if (g_str_equal (command, "import-media"))
     return cmd_import_media (argc, argv);
   if (g_str_equal (command, "parse-reply"))
-    return die ("“%s” is not in this version yet (see docs/api.md)", command);
-
+    return cmd_parse_reply (argc, argv);
+  if (g_str_equal (command, "revoke-replies"))
+    return cmd_revoke_replies (argc, argv);
   return die ("unknown command “%s” (see teamchat-server --help)", command);
 }

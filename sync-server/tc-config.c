@@ -31,6 +31,10 @@ typedef struct
   char  *sms_account_sid;
   char  *sms_auth_token;
   char  *sms_from;
+  /* [delivery] */
+  guint  delivery_max_tries;
+  guint  delivery_retry_seconds;
+  guint  delivery_max_retry_seconds;
   /* [limits] */
   guint  messages_per_minute;
   guint  login_failures_per_login;
@@ -98,6 +102,11 @@ static const KeyInfo keys[] = {
   STR_KEY ("sms", "auth_token", KEY_SECRET, sms_auth_token),
   STR_KEY ("sms", "from", KEY_FROM, sms_from),
 
+  UINT_KEY ("delivery", "max_tries", delivery_max_tries, 1, TC_CONFIG_MAX_DELIVERY_TRIES),
+  UINT_KEY ("delivery", "retry_seconds", delivery_retry_seconds, 1, TC_CONFIG_MAX_RETRY_SECONDS),
+  UINT_KEY ("delivery", "max_retry_seconds", delivery_max_retry_seconds, 1,
+            TC_CONFIG_MAX_RETRY_SECONDS),
+
   UINT_KEY ("limits", "messages_per_minute", messages_per_minute, 0, G_MAXINT),
   UINT_KEY ("limits", "login_failures_per_login", login_failures_per_login, 0, G_MAXINT),
   UINT_KEY ("limits", "login_failures_per_address", login_failures_per_address, 0, G_MAXINT),
@@ -108,7 +117,7 @@ static const KeyInfo keys[] = {
 #undef STR_KEY
 #undef UINT_KEY
 
-static const char * const groups[] = { "server", "retention", "email", "sms", "limits" };
+static const char * const groups[] = { "server", "retention", "email", "sms", "delivery", "limits" };
 
 static gboolean
 is_known_group (const char *group)
@@ -142,6 +151,9 @@ settings_init_defaults (Settings *s)
   s->port = TC_CONFIG_DEFAULT_PORT;
   s->bind = g_strdup (TC_CONFIG_DEFAULT_BIND);
   s->retention_days = TC_CONFIG_DEFAULT_RETENTION_DAYS;
+  s->delivery_max_tries = TC_CONFIG_DEFAULT_DELIVERY_MAX_TRIES;
+  s->delivery_retry_seconds = TC_CONFIG_DEFAULT_DELIVERY_RETRY_SECONDS;
+  s->delivery_max_retry_seconds = TC_CONFIG_DEFAULT_DELIVERY_MAX_RETRY_SECONDS;
   s->messages_per_minute = TC_CONFIG_DEFAULT_MESSAGES_PER_MINUTE;
   s->login_failures_per_login = TC_CONFIG_DEFAULT_LOGIN_FAILURES_PER_LOGIN;
   s->login_failures_per_address = TC_CONFIG_DEFAULT_LOGIN_FAILURES_PER_ADDRESS;
@@ -1444,4 +1456,45 @@ tc_config_set_login_window_seconds (TcConfig *self,
   g_return_if_fail (TC_IS_CONFIG (self));
   g_return_if_fail (seconds >= 1 && seconds <= TC_CONFIG_MAX_LOGIN_WINDOW_SECONDS);
   self->s.login_window_seconds = seconds;
+}
+
+/**
+ * tc_config_get_delivery_max_tries:
+ * @self: a configuration
+ *
+ * Returns: how many times one offline delivery is tried before it fails
+ *   for good (≥ 1)
+ */
+guint
+tc_config_get_delivery_max_tries (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_DELIVERY_MAX_TRIES);
+  return self->s.delivery_max_tries;
+}
+
+/**
+ * tc_config_get_delivery_retry_seconds:
+ * @self: a configuration
+ *
+ * Returns: the wait before the second try, in seconds; each later wait
+ *   doubles, up to tc_config_get_delivery_max_retry_seconds()
+ */
+guint
+tc_config_get_delivery_retry_seconds (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_DELIVERY_RETRY_SECONDS);
+  return self->s.delivery_retry_seconds;
+}
+
+/**
+ * tc_config_get_delivery_max_retry_seconds:
+ * @self: a configuration
+ *
+ * Returns: the longest wait between two tries, in seconds
+ */
+guint
+tc_config_get_delivery_max_retry_seconds (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_DELIVERY_MAX_RETRY_SECONDS);
+  return self->s.delivery_max_retry_seconds;
 }

@@ -15,6 +15,8 @@
  *   [email]     smtp_url (smtp:// or smtps://), username, password, from,
  *               reply_domain (host name), webhook_secret
  *   [sms]       api_url (https:// or http://), account_sid, auth_token, from
+ *   [delivery]  max_tries (1..100, 8), retry_seconds (1..604800, 30),
+ *               max_retry_seconds (1..604800, 3600): offline delivery retries
  *   [limits]    messages_per_minute (120), login_failures_per_login (10),
  *               login_failures_per_address (100): each 0 = unlimited;
  *               login_window_seconds (1..31536000, 300)
@@ -42,6 +44,11 @@ G_BEGIN_DECLS
 #define TC_CONFIG_DEFAULT_LOGIN_FAILURES_PER_LOGIN   10
 #define TC_CONFIG_DEFAULT_LOGIN_FAILURES_PER_ADDRESS 100
 #define TC_CONFIG_DEFAULT_LOGIN_WINDOW_SECONDS       300
+#define TC_CONFIG_DEFAULT_DELIVERY_MAX_TRIES         8
+#define TC_CONFIG_DEFAULT_DELIVERY_RETRY_SECONDS     30
+#define TC_CONFIG_DEFAULT_DELIVERY_MAX_RETRY_SECONDS 3600
+#define TC_CONFIG_MAX_DELIVERY_TRIES                 100
+#define TC_CONFIG_MAX_RETRY_SECONDS                  604800
 
 #define TC_CONFIG_MAX_RETENTION_DAYS                 3650
 #define TC_CONFIG_MAX_LOGIN_WINDOW_SECONDS           31536000
@@ -120,6 +127,11 @@ void        tc_config_set_sms_auth_token          (TcConfig    *self,
 const char *tc_config_get_sms_from                (TcConfig    *self);
 void        tc_config_set_sms_from                (TcConfig    *self,
                                                    const char  *from);
+
+/* [delivery] */
+guint       tc_config_get_delivery_max_tries      (TcConfig    *self);
+guint       tc_config_get_delivery_retry_seconds  (TcConfig    *self);
+guint       tc_config_get_delivery_max_retry_seconds (TcConfig *self);
 
 /* [limits] */
 guint       tc_config_get_messages_per_minute     (TcConfig    *self);

@@ -18,6 +18,9 @@
 #include "tc-worker.h"
 
 #define API_PREFIX          "/api/v1/"
+#define HOOKS_PREFIX        "/hooks/"
+/* A reply by email may carry a photo or two. */
+#define HOOK_MAX_BYTES      (10 * 1024 * 1024)
 #define WS_PATH             "/api/v1/ws"
 #define WORKER_THREADS      32
 /* Authenticated tokens are remembered this long; logout on this server
@@ -49,6 +52,12 @@ static const Route routes[] = {
   { "GET",    "media/search",               TRUE,  tc_api_media_search },
   { "GET",    "media/resources/*/content",  TRUE,  tc_api_media_content },
   { "GET",    "media/resources/*/thumbnail", TRUE, tc_api_media_thumbnail },
+};
+
+/* Under /hooks/: signed by the provider, not by a session. */
+static const Route hook_routes[] = {
+  { "POST",   "email",                    FALSE, tc_api_hook_email },
+  { "POST",   "sms",                      FALSE, tc_api_hook_sms },
 };
 
 typedef struct {
@@ -279,6 +288,10 @@ pending_free (Pending *pending)
   if (request->body_fd >= 0)
     close (request->body_fd);
   g_clear_pointer (&request->remote_address, g_free);
+  g_clear_pointer (&request->headers, soup_message_headers_unref);
+  g_clear_pointer (&request->url, g_free);
+  g_clear_pointer (&request->response_type, g_free);
+  g_clear_pointer (&request->response_text, g_free);
   g_clear_pointer (&request->associate_id, g_free);
   g_clear_pointer (&request->response, json_node_unref);
   g_clear_error (&request->error);
@@ -322,6 +335,13 @@ request_done (gpointer data)
         set_error_response (pending->msg, request->error, request->retry_after);
       else if (request->content_type != NULL)
         set_raw_response (pending->msg, request);
+      else if (request->response_text != NULL)
+        {
+          soup_server_message_set_status (pending->msg, request->status, NULL);
+          soup_server_message_set_response (pending->msg, request->response_type,
+                                            SOUP_MEMORY_COPY, request->response_text,
+                                            strlen (request->response_text));
+        }
       else
         set_json_response (pending->msg, request->status, request->response);
       if (request->response_headers != NULL)
@@ -375,16 +395,18 @@ route_matches (const Route  *route,
 
 /* "GET, POST" for the Allow header of a 405. */
 static char *
-allowed_methods (const char *rest)
+allowed_methods (const Route *table,
+                 guint        n_routes,
+                 const char  *rest)
 {
   g_autoptr(GString) allow = g_string_new (NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+  for (guint i = 0; i < n_routes; i++)
     {
       g_autofree char *arg = NULL;
 
-      if (route_matches (&routes[i], rest, &arg))
-        g_string_append_printf (allow, "%s%s", allow->len ? ", " : "", routes[i].method);
+      if (route_matches (&table[i], rest, &arg))
+        g_string_append_printf (allow, "%s%s", allow->len ? ", " : "", table[i].method);
     }
   return g_string_free (g_steal_pointer (&allow), FALSE);
 }
@@ -399,26 +421,39 @@ api_handler (SoupServer        *soup,
   TcHttpServer *self = user_data;
   const char *method = soup_server_message_get_method (msg);
   const Route *route = NULL;
+  const Route *table = routes;
+  guint n_routes = G_N_ELEMENTS (routes);
+  const char *rest;
   gboolean path_known = FALSE;
   g_autofree char *arg = NULL;
   SoupMessageBody *body;
   Pending *pending;
+  goffset max_bytes = TC_REQUEST_MAX_BYTES;
 
-  if (!g_str_has_prefix (path, API_PREFIX))
+  if (g_str_has_prefix (path, API_PREFIX))
+    rest = path + strlen (API_PREFIX);
+  else if (g_str_has_prefix (path, HOOKS_PREFIX))
+    {
+      rest = path + strlen (HOOKS_PREFIX);
+      table = hook_routes;
+      n_routes = G_N_ELEMENTS (hook_routes);
+      max_bytes = g_str_equal (rest, "email") ? HOOK_MAX_BYTES : TC_REQUEST_MAX_BYTES;
+    }
+  else
     {
       fail (msg, TC_ERROR_NOT_FOUND, "no such endpoint");
       return;
     }
-  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+  for (guint i = 0; i < n_routes; i++)
     {
       g_autofree char *candidate = NULL;
 
-      if (!route_matches (&routes[i], path + strlen (API_PREFIX), &candidate))
+      if (!route_matches (&table[i], rest, &candidate))
         continue;
       path_known = TRUE;
-      if (g_str_equal (routes[i].method, method))
+      if (g_str_equal (table[i].method, method))
         {
-          route = &routes[i];
+          route = &table[i];
           g_free (arg);
           arg = g_steal_pointer (&candidate);
           break;
@@ -428,7 +463,7 @@ api_handler (SoupServer        *soup,
     {
       if (path_known)
         {
-          g_autofree char *allow = allowed_methods (path + strlen (API_PREFIX));
+          g_autofree char *allow = allowed_methods (table, n_routes, rest);
 
           soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
                                         allow);
@@ -440,9 +475,11 @@ api_handler (SoupServer        *soup,
     }
 
   body = soup_server_message_get_request_body (msg);
-  if (body->length > TC_REQUEST_MAX_BYTES)
+  if (body->length > max_bytes)
     {
-      fail (msg, TC_ERROR_TOO_LARGE, "the request is larger than 64 KiB");
+      fail (msg, TC_ERROR_TOO_LARGE, max_bytes == TC_REQUEST_MAX_BYTES
+                                       ? "the request is larger than 64 KiB"
+                                       : "the request is larger than 10 MiB");
       return;
     }
 
@@ -460,6 +497,8 @@ api_handler (SoupServer        *soup,
     soup_message_headers_ref (soup_server_message_get_request_headers (msg));
   pending->request.body_fd = -1;
   pending->request.remote_address = g_strdup (soup_server_message_get_remote_host (msg));
+  pending->request.headers = soup_message_headers_ref (soup_server_message_get_request_headers (msg));
+  pending->request.url = g_uri_to_string (soup_server_message_get_uri (msg));
   pending->request.has_token = bearer_token_hash (msg, pending->request.token_hash);
 
   if (route->needs_auth && !pending->request.has_token)
@@ -485,11 +524,15 @@ early_handler (SoupServer        *soup,
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   goffset length = soup_message_headers_get_content_length (headers);
+  goffset max_bytes = g_str_has_prefix (path, HOOKS_PREFIX "email") ? HOOK_MAX_BYTES
+                                                                   : TC_REQUEST_MAX_BYTES;
 
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED)
     fail (msg, TC_ERROR_TOO_LARGE, "requests need a Content-Length");
-  else if (length > TC_REQUEST_MAX_BYTES)
-    fail (msg, TC_ERROR_TOO_LARGE, "the request is larger than 64 KiB");
+  else if (length > max_bytes)
+    fail (msg, TC_ERROR_TOO_LARGE, max_bytes == TC_REQUEST_MAX_BYTES
+                                     ? "the request is larger than 64 KiB"
+                                     : "the request is larger than 10 MiB");
 }
 
 /* --- WebSocket ------------------------------------------------------------------------ */
@@ -656,6 +699,16 @@ tc_http_server_set_media_library (TcHttpServer   *self,
   g_set_object (&self->ctx.media, library);
 }
 
+void
+tc_http_server_set_delivery (TcHttpServer *self,
+                             TcDelivery   *delivery)
+{
+  g_return_if_fail (TC_IS_HTTP_SERVER (self));
+  g_return_if_fail (TC_IS_DELIVERY (delivery));
+
+  g_set_object (&self->ctx.delivery, delivery);
+}
+
 TcHub *
 tc_http_server_get_hub (TcHttpServer *self)
 {
@@ -673,6 +726,7 @@ tc_http_server_finalize (GObject *object)
   g_clear_object (&self->ctx.hub);
   g_clear_object (&self->ctx.store);
   g_clear_object (&self->ctx.config);
+  g_clear_object (&self->ctx.delivery);
   g_clear_object (&self->ctx.login_by_name);
   g_clear_object (&self->ctx.login_by_address);
   g_clear_object (&self->ctx.messages);

@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "tc-config.h"
+#include "tc-delivery.h"
 #include "tc-hub.h"
 #include "tc-media-library.h"
 #include "tc-store.h"
@@ -26,5 +27,8 @@ void          tc_http_server_stop    (TcHttpServer  *self);
 void          tc_http_server_set_media_library (TcHttpServer   *self,
                                                 TcMediaLibrary *library);
 TcHub        *tc_http_server_get_hub (TcHttpServer  *self);
+/* Enables the /hooks/ endpoints, which need the reply-token secret. */
+void          tc_http_server_set_delivery (TcHttpServer *self,
+                                           TcDelivery   *delivery);
 
 G_END_DECLS

@@ -109,6 +109,41 @@ static const TcSqliteMigration migrations[] = {
     "CREATE UNIQUE INDEX resources_source ON resources (source_path);"
     "CREATE INDEX resources_folder ON resources (folder_id);"
     "CREATE INDEX message_attachments_resource ON message_attachments (resource_id);" },
+  /* 3: offline delivery by email or text, reply tokens, server secrets */
+  { "ALTER TABLE messages ADD COLUMN delivery_error TEXT;"
+    /* One job per message whose recipient was offline; the row is the
+     * durable state of the job: pending → sending (claimed, try counted)
+     * → sent | pending (retry at next_at) | failed | skipped. */
+    "CREATE TABLE deliveries ("
+    "  message_id INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,"
+    "  channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),"
+    "  state TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'skipped')),"
+    "  tries INTEGER NOT NULL DEFAULT 0,"
+    "  next_at INTEGER NOT NULL,"
+    "  reply_token_id INTEGER,"
+    "  last_error TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX deliveries_due ON deliveries (state, next_at);"
+    "CREATE INDEX deliveries_sms ON deliveries (channel, state, updated_at);"
+    "CREATE INDEX deliveries_created ON deliveries (created_at);"
+    /* The rows behind reply+TOKEN@ addresses: the token is the row id with
+     * an HMAC over it, the recipient and the peer (tc-reply-token.c). */
+    "CREATE TABLE reply_tokens ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  associate_id TEXT NOT NULL,"
+    "  peer_id TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  revoked_at INTEGER"
+    ");"
+    "CREATE INDEX reply_tokens_associate ON reply_tokens (associate_id);"
+    "CREATE INDEX reply_tokens_created ON reply_tokens (created_at);"
+    "CREATE TABLE secrets ("
+    "  name TEXT PRIMARY KEY,"
+    "  value BLOB NOT NULL"
+    ");" },
 };
 
 const TcSqliteMigration *

@@ -72,4 +72,34 @@ gboolean        tc_sqlite_store_import_media     (TcStore             *store,
                                                   TcMediaImportResult *result,
                                                   GError             **error);
 
+TcMessage    *tc_sqlite_store_load_message     (sqlite3           *db,
+                                                gint64             id,
+                                                GError           **error);
+TcAssociate  *tc_sqlite_store_load_associate   (sqlite3           *db,
+                                                const char        *id,
+                                                GError           **error);
+/* Appends a "message" event to the streams of sender and recipient. */
+gboolean      tc_sqlite_store_append_message_events (sqlite3      *db,
+                                                     TcMessage    *message,
+                                                     gint64        now,
+                                                     GPtrArray    *events,
+                                                     GError      **error);
+
+/* The delivery policy (writer thread only). */
+gboolean      tc_sqlite_store_wants_delivery   (TcSqliteStore     *self,
+                                                const char        *recipient_id,
+                                                const char        *channel);
+void          tc_sqlite_store_note_queued      (TcSqliteStore     *self);
+
+/* tc-sqlite-store-delivery.c */
+gboolean      tc_sqlite_store_queue_delivery   (TcSqliteStore     *self,
+                                                sqlite3           *db,
+                                                const TcMessage   *message,
+                                                gint64             now,
+                                                GError           **error);
+gboolean      tc_sqlite_store_purge_delivery   (TcSqliteStore     *self,
+                                                gint64             cutoff_usec,
+                                                GError           **error);
+void          tc_sqlite_store_delivery_iface_init (TcStoreInterface *iface);
+
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "tc-error.h"
 #include "tc-password.h"
 #include "tc-sqlite-schema.h"
+#include "tc-sqlite-store.h"
 #include "tc-sqlite-store-private.h"
 #include "tc-import-row.h"
 
@@ -53,6 +54,11 @@ struct _TcSqliteStore
   GMutex            sink_mutex;
   TcStoreEventSink  sink;
   gpointer          sink_data;
+
+  TcStoreOfflineFunc offline_func;  /* guarded by sink_mutex */
+  TcStoreQueuedFunc queued_func;
+  gpointer          delivery_data;
+  gboolean          batch_queued;  /* writer thread: this batch queued deliveries */
 
   sqlite3          *write_db;      /* touched only by the writer thread */
   gint              n_commits;     /* atomic */
@@ -197,7 +203,8 @@ load_associate (sqlite3     *db,
 #define MESSAGE_COLUMNS \
   "m.id, m.client_id, m.sender_id, m.recipient_id, m.body, m.sent_at, m.delivered_via, " \
   "COALESCE ((SELECT r.up_to FROM read_markers r " \
-  "           WHERE r.associate_id = m.recipient_id AND r.peer_id = m.sender_id), 0) >= m.id"
+  "           WHERE r.associate_id = m.recipient_id AND r.peer_id = m.sender_id), 0) >= m.id, " \
+  "m.delivery_error"
 
 static gboolean
 load_attachments (sqlite3    *db,
@@ -235,6 +242,7 @@ message_from_row (sqlite3_stmt  *stmt)
   message->sent_at = sqlite3_column_int64 (stmt, 5);
   message->delivered_via = column_dup (stmt, 6);
   message->read = sqlite3_column_int (stmt, 7) != 0;
+  message->delivery_error = column_dup (stmt, 8);
   return message;
 }
 
@@ -548,6 +556,7 @@ run_batch (TcSqliteStore *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) committed = NULL;
 
+  self->batch_queued = FALSE;
   if (!tc_sqlite_exec (db, "BEGIN IMMEDIATE", &error))
     {
       for (guint i = 0; i < batch->len; i++)
@@ -610,6 +619,8 @@ run_batch (TcSqliteStore *self,
   g_mutex_lock (&self->sink_mutex);
   if (self->sink != NULL && committed->len > 0)
     self->sink (committed, self->sink_data);
+  if (self->batch_queued && self->queued_func != NULL)
+    self->queued_func (self->delivery_data);
   g_mutex_unlock (&self->sink_mutex);
 
 out:
@@ -1461,6 +1472,8 @@ send_job (TcSqliteStore *self,
 
       if (!append_message_events (db, message, job->now, events, error))
         return FALSE;
+      if (!tc_sqlite_store_queue_delivery (self, db, message, job->now, error))
+        return FALSE;
     }
   job->created = TRUE;
   return TRUE;
@@ -1998,6 +2011,8 @@ tc_sqlite_store_purge (TcStore     *store,
   while (job.deleted == PURGE_CHUNK);
   if (!run_write (self, purge_markers_job, &job, error))
     return FALSE;
+  if (!tc_sqlite_store_purge_delivery (self, cutoff_usec, error))
+    return FALSE;
 
   if (out_messages != NULL)
     *out_messages = messages;
@@ -2016,6 +2031,21 @@ tc_sqlite_store_set_event_sink (TcStore          *store,
   g_mutex_lock (&self->sink_mutex);
   self->sink = sink;
   self->sink_data = user_data;
+  g_mutex_unlock (&self->sink_mutex);
+}
+
+static void
+tc_sqlite_store_set_delivery_policy (TcStore            *store,
+                                     TcStoreOfflineFunc  offline,
+                                     TcStoreQueuedFunc   queued,
+                                     gpointer            user_data)
+{
+  TcSqliteStore *self = TC_SQLITE_STORE (store);
+
+  g_mutex_lock (&self->sink_mutex);
+  self->offline_func = offline;
+  self->queued_func = queued;
+  self->delivery_data = user_data;
   g_mutex_unlock (&self->sink_mutex);
 }
 
@@ -2087,6 +2117,8 @@ tc_sqlite_store_iface_init (TcStoreInterface *iface)
   iface->media_search = tc_sqlite_store_media_search;
   iface->media_resource = tc_sqlite_store_media_resource;
   iface->import_media = tc_sqlite_store_import_media;
+  iface->set_delivery_policy = tc_sqlite_store_set_delivery_policy;
+  tc_sqlite_store_delivery_iface_init (iface);
 }
 
 static void
@@ -2201,4 +2233,51 @@ tc_sqlite_store_step_done (sqlite3       *db,
                            GError       **error)
 {
   return step_done (db, stmt, error);
+}
+
+TcMessage *
+tc_sqlite_store_load_message (sqlite3     *db,
+                              gint64       id,
+                              GError     **error)
+{
+  return load_message (db, id, error);
+}
+
+TcAssociate *
+tc_sqlite_store_load_associate (sqlite3     *db,
+                                const char  *id,
+                                GError     **error)
+{
+  return load_associate (db, id, error);
+}
+
+gboolean
+tc_sqlite_store_append_message_events (sqlite3    *db,
+                                       TcMessage  *message,
+                                       gint64      now,
+                                       GPtrArray  *events,
+                                       GError    **error)
+{
+  return append_message_events (db, message, now, events, error);
+}
+
+/* Writer thread, inside a send transaction. */
+gboolean
+tc_sqlite_store_wants_delivery (TcSqliteStore *self,
+                                const char    *recipient_id,
+                                const char    *channel)
+{
+  gboolean wanted = FALSE;
+
+  g_mutex_lock (&self->sink_mutex);
+  if (self->offline_func != NULL)
+    wanted = self->offline_func (recipient_id, channel, self->delivery_data);
+  g_mutex_unlock (&self->sink_mutex);
+  return wanted;
+}
+
+void
+tc_sqlite_store_note_queued (TcSqliteStore *self)
+{
+  self->batch_queued = TRUE;
 }

@@ -201,3 +201,92 @@ tc_store_import_media (TcStore *self, GPtrArray *entries, gint64 now_usec,
 {
   STORE_CALL (self, import_media, FALSE, entries, now_usec, result, error);
 }
+
+void
+tc_delivery_job_free (TcDeliveryJob *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->channel);
+  g_clear_pointer (&self->message, tc_message_free);
+  g_free (self->sender_name);
+  g_free (self->recipient_name);
+  g_free (self->recipient_email);
+  g_free (self->recipient_phone);
+  g_free (self);
+}
+
+void
+tc_reply_token_row_free (TcReplyTokenRow *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->associate_id);
+  g_free (self->peer_id);
+  g_free (self);
+}
+
+void
+tc_store_set_delivery_policy (TcStore            *self,
+                              TcStoreOfflineFunc  offline,
+                              TcStoreQueuedFunc   queued,
+                              gpointer            user_data)
+{
+  g_return_if_fail (TC_IS_STORE (self));
+  TC_STORE_GET_IFACE (self)->set_delivery_policy (self, offline, queued, user_data);
+}
+
+GPtrArray *
+tc_store_claim_deliveries (TcStore *self, gint64 now_usec, guint limit, GError **error)
+{
+  STORE_CALL (self, claim_deliveries, NULL, now_usec, limit, error);
+}
+
+gboolean
+tc_store_finish_delivery (TcStore *self, gint64 message_id, TcDeliveryOutcome outcome,
+                          const char *reason, gint64 retry_at_usec, GError **error)
+{
+  STORE_CALL (self, finish_delivery, FALSE, message_id, outcome, reason, retry_at_usec, error);
+}
+
+guint
+tc_store_requeue_deliveries (TcStore *self, GError **error)
+{
+  STORE_CALL (self, requeue_deliveries, 0, error);
+}
+
+gint64
+tc_store_next_delivery_at (TcStore *self, GError **error)
+{
+  STORE_CALL (self, next_delivery_at, -1, error);
+}
+
+GBytes *
+tc_store_get_secret (TcStore *self, const char *name, gsize size, GError **error)
+{
+  STORE_CALL (self, get_secret, NULL, name, size, error);
+}
+
+TcReplyTokenRow *
+tc_store_get_reply_token (TcStore *self, gint64 id, GError **error)
+{
+  STORE_CALL (self, get_reply_token, NULL, id, error);
+}
+
+guint
+tc_store_revoke_reply_tokens (TcStore *self, const char *associate_id, GError **error)
+{
+  STORE_CALL (self, revoke_reply_tokens, 0, associate_id, error);
+}
+
+char *
+tc_store_last_sms_peer (TcStore *self, const char *associate_id, GError **error)
+{
+  STORE_CALL (self, last_sms_peer, NULL, associate_id, error);
+}
+
+char *
+tc_store_find_by_phone (TcStore *self, const char *e164, GError **error)
+{
+  STORE_CALL (self, find_by_phone, NULL, e164, error);
+}

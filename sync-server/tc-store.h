@@ -69,6 +69,50 @@ typedef struct {
   guint updated;
   guint unchanged;
 } TcMediaImportResult;
+/* --- offline delivery ---------------------------------------------------- */
+
+/* Asked on the store's writer thread, inside the transaction that stores a
+ * new message, once per recipient: TRUE queues a delivery job by @channel
+ * (the recipient's offline_channel) in that same transaction. Must be quick
+ * and must not call the store. */
+typedef gboolean (*TcStoreOfflineFunc) (const char *recipient_id,
+                                        const char *channel,
+                                        gpointer    user_data);
+/* Called on the writer thread after a commit that queued delivery jobs. */
+typedef void     (*TcStoreQueuedFunc)  (gpointer    user_data);
+
+/* One claimed delivery job: everything a sender needs. */
+typedef struct {
+  char      *channel;          /* "email" or "sms" */
+  guint      tries;            /* counting this one */
+  TcMessage *message;          /* with its attachments */
+  char      *sender_name;
+  char      *recipient_name;
+  char      *recipient_email;  /* may be NULL */
+  char      *recipient_phone;  /* may be NULL */
+  gint64     reply_token_id;   /* email: the reply token of this job; 0 otherwise */
+} TcDeliveryJob;
+
+void tc_delivery_job_free (TcDeliveryJob *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcDeliveryJob, tc_delivery_job_free)
+
+typedef enum {
+  TC_DELIVERY_SENT,     /* the provider took it: set delivered_via */
+  TC_DELIVERY_RETRY,    /* failed for now: try again at retry_at */
+  TC_DELIVERY_FAILED,   /* failed for good: set delivery_error */
+} TcDeliveryOutcome;
+
+/* A reply token's row, for checking a reply+TOKEN@ address. */
+typedef struct {
+  gint64  id;
+  char   *associate_id;    /* who the email went to, who may reply */
+  char   *peer_id;         /* the other side of the conversation */
+  gint64  created_at;
+  gboolean revoked;
+} TcReplyTokenRow;
+
+void tc_reply_token_row_free (TcReplyTokenRow *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcReplyTokenRow, tc_reply_token_row_free)
 
 struct _TcStoreInterface
 {
@@ -182,6 +226,41 @@ struct _TcStoreInterface
                                        gint64               now_usec,
                                        TcMediaImportResult *result,
                                        GError             **error);
+  /* offline delivery */
+  void          (*set_delivery_policy) (TcStore            *self,
+                                        TcStoreOfflineFunc  offline,
+                                        TcStoreQueuedFunc   queued,
+                                        gpointer            user_data);
+  GPtrArray    *(*claim_deliveries)  (TcStore     *self,
+                                      gint64       now_usec,
+                                      guint        limit,
+                                      GError     **error);
+  gboolean      (*finish_delivery)   (TcStore            *self,
+                                      gint64              message_id,
+                                      TcDeliveryOutcome   outcome,
+                                      const char         *reason,
+                                      gint64              retry_at_usec,
+                                      GError            **error);
+  guint         (*requeue_deliveries) (TcStore    *self,
+                                       GError    **error);
+  gint64        (*next_delivery_at)  (TcStore     *self,
+                                      GError     **error);
+  GBytes       *(*get_secret)        (TcStore     *self,
+                                      const char  *name,
+                                      gsize        size,
+                                      GError     **error);
+  TcReplyTokenRow *(*get_reply_token) (TcStore    *self,
+                                       gint64      id,
+                                       GError    **error);
+  guint         (*revoke_reply_tokens) (TcStore   *self,
+                                        const char *associate_id,
+                                        GError   **error);
+  char         *(*last_sms_peer)     (TcStore     *self,
+                                      const char  *associate_id,
+                                      GError     **error);
+  char         *(*find_by_phone)     (TcStore     *self,
+                                      const char  *e164,
+                                      GError     **error);
 };
 
 void          tc_store_set_event_sink    (TcStore          *self,
@@ -281,8 +360,8 @@ GPtrArray    *tc_store_sync              (TcStore     *self,
 /* The newest seq of any stream: a cursor that covers everything committed. */
 gint64        tc_store_head_cursor       (TcStore     *self,
                                           GError     **error);
-/* Deletes messages, read markers, events (and later delivery records)
- * older than @cutoff_usec. */
+/* Deletes messages, read markers, events, delivery records and reply
+ * tokens older than @cutoff_usec. */
 gboolean      tc_store_purge             (TcStore     *self,
                                           gint64       cutoff_usec,
                                           guint       *out_messages,
@@ -314,5 +393,62 @@ gboolean        tc_store_import_media     (TcStore             *self,
                                            gint64               now_usec,
                                            TcMediaImportResult *result,
                                            GError             **error);
+/* Offline delivery (tc-delivery.c drives these). Without a policy, no job
+ * is ever queued (command line tools, seed-demo). */
+void          tc_store_set_delivery_policy (TcStore            *self,
+                                            TcStoreOfflineFunc  offline,
+                                            TcStoreQueuedFunc   queued,
+                                            gpointer            user_data);
+/* Claims up to @limit jobs that are due (pending, next_at <= @now_usec):
+ * each becomes "sending" with its try counted, durably, before it is
+ * returned (TcDeliveryJob). Jobs of messages the recipient has read
+ * meanwhile are skipped instead. An email job gets its reply token here,
+ * once. */
+GPtrArray    *tc_store_claim_deliveries  (TcStore     *self,
+                                          gint64       now_usec,
+                                          guint        limit,
+                                          GError     **error);
+/* Records the outcome of a claimed job. SENT sets the message's
+ * delivered_via, FAILED its delivery_error (@reason); both append a
+ * "message" event to the streams of sender and recipient. RETRY makes the
+ * job pending again at @retry_at_usec, keeping @reason as its last error. */
+gboolean      tc_store_finish_delivery   (TcStore            *self,
+                                          gint64              message_id,
+                                          TcDeliveryOutcome   outcome,
+                                          const char         *reason,
+                                          gint64              retry_at_usec,
+                                          GError            **error);
+/* At start: jobs left "sending" by a process that ended before it knew the
+ * outcome become pending again. Returns how many (0 on error). */
+guint         tc_store_requeue_deliveries (TcStore    *self,
+                                           GError    **error);
+/* When the earliest pending job is due (µs), 0 when none is pending, -1 on
+ * error. */
+gint64        tc_store_next_delivery_at  (TcStore     *self,
+                                          GError     **error);
+/* A random secret of @size bytes kept in the database under @name,
+ * created on first use. */
+GBytes       *tc_store_get_secret        (TcStore     *self,
+                                          const char  *name,
+                                          gsize        size,
+                                          GError     **error);
+/* TC_ERROR_NOT_FOUND when there is no such token (never made, or purged). */
+TcReplyTokenRow *tc_store_get_reply_token (TcStore    *self,
+                                           gint64      id,
+                                           GError    **error);
+/* Revokes every reply token of @associate_id; returns how many. */
+guint         tc_store_revoke_reply_tokens (TcStore   *self,
+                                            const char *associate_id,
+                                            GError   **error);
+/* The sender of the newest message that reached @associate_id by text, or
+ * NULL (with no error) when none did within the retention period. */
+char         *tc_store_last_sms_peer     (TcStore     *self,
+                                          const char  *associate_id,
+                                          GError     **error);
+/* The associate whose phone number, normalised (tc_phone_normalize), is
+ * @e164; NULL (no error) when nobody has it. */
+char         *tc_store_find_by_phone     (TcStore     *self,
+                                          const char  *e164,
+                                          GError     **error);
 
 G_END_DECLS

@@ -853,6 +853,21 @@ test_message_round_trip (void)
 }
 
 static void
+test_message_delivery_error (void)
+{
+  g_autoptr(TcMessage) m = make_message (NULL);
+  g_autoptr(TcMessage) back = NULL;
+  g_autoptr(JsonNode) plain = tc_message_to_json (m);
+
+  /* Only there when set: the contract's message object stays as it was. */
+  g_assert_false (json_object_has_member (json_node_get_object (plain), "delivery_error"));
+  m->delivery_error = g_strdup ("email not accepted: no such mailbox (SMTP 550)");
+  back = message_round_trip (m);
+  g_assert_true (tc_message_equal (m, back));
+  g_assert_cmpstr (back->delivery_error, ==, m->delivery_error);
+}
+
+static void
 test_message_wire_form (void)
 {
   g_autoptr(TcMessage) m = make_message (NULL);
@@ -1455,6 +1470,7 @@ main (int   argc,
   g_test_add_func ("/media-listing/round-trip", test_media_listing);
   g_test_add_func ("/message/round-trip", test_message_round_trip);
   g_test_add_func ("/message/wire-form", test_message_wire_form);
+  g_test_add_func ("/message/delivery-error", test_message_delivery_error);
   g_test_add_func ("/message/sent-at-precision", test_message_sent_at_precision);
   g_test_add_func ("/message/rejects", test_message_rejects);
   g_test_add_func ("/message/copy", test_message_copy);

@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""A local HTTP receiver standing in for the SMS provider's Messages API.
+
+Usage: sms-sink.py PORT OUTDIR ACCOUNT_SID AUTH_TOKEN [REJECTED_NUMBER...]
+
+POSTs with the right HTTP Basic auth are written to OUTDIR/<time>.json as
+{"path", "fields"} and answered 201 {"sid": ...}; a To in REJECTED_NUMBER
+gets 400 with a Twilio-like error; a wrong or missing auth gets 401 and is
+not recorded. Prints "ready" once it listens; runs until killed.
+"""
+import base64
+import json
+import os
+import sys
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+
+def main():
+    port = int(sys.argv[1])
+    outdir = sys.argv[2]
+    expected = "Basic " + base64.b64encode(
+        ("%s:%s" % (sys.argv[3], sys.argv[4])).encode()).decode()
+    rejected = set(sys.argv[5:])
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self, status, obj):
+            body = json.dumps(obj).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length).decode("utf-8")
+            if self.headers.get("Authorization") != expected:
+                self.answer(401, {"code": 20003, "message": "Authenticate"})
+                return
+            fields = {k: v[0] for k, v in
+                      urllib.parse.parse_qs(body, keep_blank_values=True).items()}
+            if fields.get("To") in rejected:
+                self.answer(400, {"code": 21211,
+                                  "message": "The 'To' number is not a valid phone number."})
+                return
+            name = os.path.join(outdir, "%020d.json" % time.time_ns())
+            with open(name + ".tmp", "w", encoding="utf-8") as f:
+                json.dump({"path": self.path, "fields": fields}, f)
+            os.rename(name + ".tmp", name)
+            self.answer(201, {"sid": "SM%032x" % time.time_ns(), "status": "queued"})
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", port), Handler)
+    print("ready", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

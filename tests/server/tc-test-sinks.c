@@ -1,0 +1,195 @@
+/* tc-test-sinks.c: the real outside parts offline delivery talks to */
+#include <signal.h>
+#include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "tc-test-sinks.h"
+
+#define PYTHON                 "/usr/bin/python3"
+#define START_TIMEOUT_SECONDS  30
+#define WAIT_LIMIT_SECONDS     120
+
+struct _TcTestSink
+{
+  GSubprocess *process;
+};
+
+guint16
+tc_test_free_port (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, address, TRUE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+child_setup (gpointer data)
+{
+#ifdef __linux__
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+#endif
+}
+
+static char *
+script_path (const char *name)
+{
+#ifdef TC_IT_SCRIPTS_DIR
+  return g_build_filename (TC_IT_SCRIPTS_DIR, name, NULL);
+#else
+  return g_test_build_filename (G_TEST_DIST, "server", name, NULL);
+#endif
+}
+
+static TcTestSink *
+sink_start (GPtrArray *argv)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  TcTestSink *self = g_new0 (TcTestSink, 1);
+
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "ready");
+  return self;
+}
+
+TcTestSink *
+tc_test_smtp_sink_new (guint16     port,
+                       const char *dir,
+                       const char *auth)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_ptr_array_add (argv, g_strdup (PYTHON));
+  g_ptr_array_add (argv, script_path ("smtp-sink.py"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", port));
+  g_ptr_array_add (argv, g_strdup (dir));
+  if (auth != NULL)
+    g_ptr_array_add (argv, g_strdup (auth));
+  return sink_start (argv);
+}
+
+TcTestSink *
+tc_test_sms_sink_new (guint16              port,
+                      const char          *dir,
+                      const char * const  *rejected)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_ptr_array_add (argv, g_strdup (PYTHON));
+  g_ptr_array_add (argv, script_path ("sms-sink.py"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", port));
+  g_ptr_array_add (argv, g_strdup (dir));
+  g_ptr_array_add (argv, g_strdup (TC_TEST_SMS_SID));
+  g_ptr_array_add (argv, g_strdup (TC_TEST_SMS_TOKEN));
+  for (guint i = 0; rejected != NULL && rejected[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (rejected[i]));
+  return sink_start (argv);
+}
+
+void
+tc_test_sink_free (TcTestSink *self)
+{
+  if (self == NULL)
+    return;
+  g_subprocess_force_exit (self->process);
+  g_subprocess_wait (self->process, NULL, NULL);
+  g_object_unref (self->process);
+  g_free (self);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char **) a, *(char **) b);
+}
+
+GPtrArray *
+tc_test_sink_received (const char *dir)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *contents = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (!g_str_has_suffix (name, ".tmp"))
+      g_ptr_array_add (names, g_build_filename (dir, name, NULL));
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      char *data = NULL;
+      gsize len = 0;
+
+      g_file_get_contents (g_ptr_array_index (names, i), &data, &len, &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (contents, g_bytes_new_take (data, len));
+    }
+  return contents;
+}
+
+typedef struct {
+  const char *dir;
+  guint       n;
+} WaitFiles;
+
+static gboolean
+enough_files (gpointer data)
+{
+  WaitFiles *wait = data;
+  g_autoptr(GPtrArray) received = tc_test_sink_received (wait->dir);
+
+  return received->len >= wait->n;
+}
+
+GPtrArray *
+tc_test_sink_wait (const char *dir,
+                   guint       n)
+{
+  WaitFiles wait = { dir, n };
+  g_autofree char *what = g_strdup_printf ("%u messages in %s", n, dir);
+
+  tc_test_wait_until (enough_files, &wait, what);
+  return tc_test_sink_received (dir);
+}
+
+void
+tc_test_wait_until (gboolean   (*func) (gpointer data),
+                    gpointer     data,
+                    const char  *what)
+{
+  gint64 limit = g_get_monotonic_time () + WAIT_LIMIT_SECONDS * G_USEC_PER_SEC;
+
+  while (!func (data))
+    {
+      if (g_get_monotonic_time () > limit)
+        g_error ("gave up waiting for %s", what);
+      g_usleep (50 * 1000);
+    }
+}
