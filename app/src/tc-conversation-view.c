@@ -21,7 +21,6 @@
 #include "tc-replica-history.h"
 
 /* Show how many characters are left once fewer than this remain. */
-#define COUNTER_THRESHOLD 300
 
 /* Closer than this to the end is at the bottom. */
 #define BOTTOM_SLACK 24
@@ -43,14 +42,11 @@ struct _TcConversationView
   GtkWidget         *presence_dot;
   GtkLabel          *name_label;
   GtkLabel          *presence_label;
-  GtkLabel          *offline_note;
   GtkScrolledWindow *scrolled_window;
   GtkListView       *message_list;
   GtkWidget         *empty_label;
   GtkWidget         *jump_button;
-  GtkTextView       *text_view;
-  GtkLabel          *placeholder_label;
-  GtkLabel          *counter_label;
+  TcComposer        *composer;
 
   /* borrowed */
   GtkAdjustment     *vadjustment;
@@ -85,7 +81,6 @@ struct _TcConversationView
   guint              highlight_id;
 
   gboolean           folded;
-  gboolean           preedit;          /* an input method is composing */
 };
 
 G_DEFINE_FINAL_TYPE (TcConversationView, tc_conversation_view, ADW_TYPE_BIN)
@@ -482,11 +477,9 @@ members_cb (GObject      *source,
   /* Someone offline gets what is written here by text or email. */
   {
     const char *names[2] = { self->peer_name, NULL };
-    g_autofree char *note = peer != NULL && !peer->online ? tc_composer_offline_note_text (names)
-                                                          : NULL;
 
-    gtk_label_set_text (self->offline_note, note ? note : "");
-    gtk_widget_set_visible (GTK_WIDGET (self->offline_note), note != NULL);
+    tc_composer_set_offline_names (self->composer,
+                                   peer != NULL && !peer->online ? names : NULL);
   }
   adw_avatar_set_text (self->avatar, self->peer_name);
   gtk_widget_set_visible (self->presence_dot, peer != NULL && peer->online);
@@ -530,69 +523,10 @@ on_replica_changed_cb (TcConversationView  *self,
 
 /* --- composer ------------------------------------------------------------------- */
 
-static char *
-get_composer_text (TcConversationView *self)
-{
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
-  GtkTextIter start, end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-}
-
-static gboolean
-is_blank (const char *text)
-{
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    if (!g_unichar_isspace (g_utf8_get_char (p)))
-      return FALSE;
-  return TRUE;
-}
-
 static void
 update_composer (TcConversationView *self)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
-  int n_chars = gtk_text_buffer_get_char_count (buffer);
-  int remaining = TC_MESSAGE_MAX_BODY_CHARS - n_chars;
-  g_autofree char *text = get_composer_text (self);
-  gboolean can_send;
-
-  gtk_widget_set_visible (GTK_WIDGET (self->placeholder_label), n_chars == 0);
-
-  /* The limit of API.md, in characters as the server counts them; only
-   * shown when it gets close. */
-  gtk_widget_set_visible (GTK_WIDGET (self->counter_label), remaining < COUNTER_THRESHOLD);
-  if (remaining < COUNTER_THRESHOLD)
-    {
-      g_autofree char *count = g_strdup_printf ("%d", remaining);
-      g_autofree char *sentence = NULL;
-
-      if (remaining >= 0)
-        sentence = g_strdup_printf (ngettext ("%d character left", "%d characters left", remaining),
-                                    remaining);
-      else
-        sentence = g_strdup_printf (ngettext ("%d character too many", "%d characters too many",
-                                              -remaining),
-                                    -remaining);
-      gtk_label_set_text (self->counter_label, count);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->counter_label), sentence);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->counter_label),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, sentence, -1);
-      if (remaining < 0)
-        {
-          gtk_widget_add_css_class (GTK_WIDGET (self->counter_label), "error");
-          gtk_widget_remove_css_class (GTK_WIDGET (self->counter_label), "dim-label");
-        }
-      else
-        {
-          gtk_widget_remove_css_class (GTK_WIDGET (self->counter_label), "error");
-          gtk_widget_add_css_class (GTK_WIDGET (self->counter_label), "dim-label");
-        }
-    }
-
-  can_send = self->replica != NULL && self->peer_id != NULL && remaining >= 0 && !is_blank (text);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "conversation.send", can_send);
+  tc_composer_set_can_send (self->composer, self->replica != NULL && self->peer_id != NULL);
 }
 
 typedef struct {
@@ -618,7 +552,6 @@ enqueue_cb (GObject      *source,
   g_autoptr(SendData) data = user_data;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) client_ids = NULL;
-  GtkTextBuffer *buffer;
 
   client_ids = tc_replica_enqueue_message_finish (TC_REPLICA (source), result, &error);
   if (client_ids != NULL)
@@ -627,65 +560,32 @@ enqueue_cb (GObject      *source,
   /* TRANSLATORS: %s is a technical error message */
   show_error (data->self, _("Could not keep the message to send it: %s"), error->message);
   /* Give the text back rather than lose it. */
-  buffer = gtk_text_view_get_buffer (data->self->text_view);
-  if (gtk_text_buffer_get_char_count (buffer) == 0)
-    gtk_text_buffer_set_text (buffer, data->body, -1);
+  if (!tc_composer_has_message (data->self->composer))
+    tc_composer_set_text (data->self->composer, data->body);
 }
 
 static gboolean
-send_message (TcConversationView *self)
+on_send_cb (TcConversationView *self,
+            const char         *text)
 {
-  g_autofree char *text = get_composer_text (self);
   const char *recipients[2] = { NULL, NULL };
   SendData *data;
 
-  if (self->replica == NULL || self->peer_id == NULL || is_blank (text) ||
-      g_utf8_strlen (text, -1) > TC_MESSAGE_MAX_BODY_CHARS)
-    {
-      gtk_widget_error_bell (GTK_WIDGET (self->text_view));
-      return FALSE;
-    }
+  if (self->replica == NULL || self->peer_id == NULL)
+    return FALSE;
 
   recipients[0] = self->peer_id;
   data = g_new0 (SendData, 1);
   data->self = g_object_ref (self);
-  data->body = g_strdup (g_strstrip (text));
+  data->body = g_strdup (text);
   /* Not cancellable: once Send is pressed the message must be kept, even
    * if the view goes away right after. */
   tc_replica_enqueue_message_async (self->replica, recipients, data->body, NULL, NULL,
                                     enqueue_cb, data);
 
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", 0);
+  tc_composer_set_text (self->composer, NULL);
   scroll_to_bottom (self);
   return TRUE;
-}
-
-static gboolean
-on_key_pressed_cb (TcConversationView    *self,
-                   guint                  keyval,
-                   guint                  keycode,
-                   GdkModifierType        state,
-                   GtkEventControllerKey *controller)
-{
-  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
-    return GDK_EVENT_PROPAGATE;
-  /* While an input method composes, Enter is for it. */
-  if (self->preedit)
-    return GDK_EVENT_PROPAGATE;
-
-  state &= gtk_accelerator_get_default_mod_mask ();
-  /* Shift+Enter: a new line. Enter or Ctrl+Enter: send. */
-  if (state != 0 && state != GDK_CONTROL_MASK)
-    return GDK_EVENT_PROPAGATE;
-  send_message (self);
-  return GDK_EVENT_STOP;
-}
-
-static void
-on_preedit_changed_cb (TcConversationView *self,
-                       const char         *preedit)
-{
-  self->preedit = preedit != NULL && *preedit != '\0';
 }
 
 static void
@@ -695,7 +595,7 @@ save_draft (TcConversationView *self)
 
   if (self->peer_id == NULL)
     return;
-  text = get_composer_text (self);
+  text = tc_composer_get_text (self->composer);
   if (*text != '\0')
     g_hash_table_insert (self->drafts, g_strdup (self->peer_id), g_steal_pointer (&text));
   else
@@ -703,14 +603,6 @@ save_draft (TcConversationView *self)
 }
 
 /* --- actions -------------------------------------------------------------------- */
-
-static void
-send_activated (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  send_message (TC_CONVERSATION_VIEW (widget));
-}
 
 static void
 scroll_to_bottom_activated (GtkWidget  *widget,
@@ -787,10 +679,10 @@ close_conversation (TcConversationView *self)
   g_clear_pointer (&self->peer_name, g_free);
   gtk_label_set_text (self->name_label, "");
   gtk_label_set_text (self->presence_label, "");
-  gtk_widget_set_visible (GTK_WIDGET (self->offline_note), FALSE);
+  tc_composer_set_offline_names (self->composer, NULL);
   adw_avatar_set_text (self->avatar, NULL);
   gtk_widget_set_visible (self->presence_dot, FALSE);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", 0);
+  tc_composer_set_text (self->composer, NULL);
 }
 
 /**
@@ -876,7 +768,7 @@ tc_conversation_view_set_peer_id (TcConversationView *self,
       self->stick_to_bottom = TRUE;
       draft = g_hash_table_lookup (self->drafts, peer_id);
       if (draft != NULL)
-        gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), draft, -1);
+        tc_composer_set_text (self->composer, draft);
       load_peer (self);
       if (self->replica != NULL)
         {
@@ -1009,7 +901,8 @@ tc_conversation_view_grab_focus (GtkWidget *widget)
   TcConversationView *self = TC_CONVERSATION_VIEW (widget);
 
   /* Opening a conversation is for writing in it. */
-  return gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
+  tc_composer_focus (self->composer);
+  return TRUE;
 }
 
 static void
@@ -1153,6 +1046,7 @@ tc_conversation_view_class_init (TcConversationViewClass *klass)
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (TC_TYPE_COMPOSER);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/teamchat/TeamChat/tc-conversation-view.ui");
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, header_bar);
@@ -1161,17 +1055,13 @@ tc_conversation_view_class_init (TcConversationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, presence_dot);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, name_label);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, presence_label);
-  gtk_widget_class_bind_template_child (widget_class, TcConversationView, offline_note);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, message_list);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, empty_label);
   gtk_widget_class_bind_template_child (widget_class, TcConversationView, jump_button);
-  gtk_widget_class_bind_template_child (widget_class, TcConversationView, text_view);
-  gtk_widget_class_bind_template_child (widget_class, TcConversationView, placeholder_label);
-  gtk_widget_class_bind_template_child (widget_class, TcConversationView, counter_label);
-  gtk_widget_class_bind_template_callback (widget_class, on_preedit_changed_cb);
+  gtk_widget_class_bind_template_child (widget_class, TcConversationView, composer);
+  gtk_widget_class_bind_template_callback (widget_class, on_send_cb);
 
-  gtk_widget_class_install_action (widget_class, "conversation.send", NULL, send_activated);
   gtk_widget_class_install_action (widget_class, "conversation.scroll-to-bottom", NULL,
                                    scroll_to_bottom_activated);
   gtk_widget_class_install_action (widget_class, "conversation.retry", "s", retry_activated);
@@ -1181,7 +1071,6 @@ tc_conversation_view_class_init (TcConversationViewClass *klass)
 static void
 tc_conversation_view_init (TcConversationView *self)
 {
-  GtkEventController *keys;
   GtkEventController *controller;
   GtkGesture *press;
   GtkListItemFactory *factory;
@@ -1235,14 +1124,6 @@ tc_conversation_view_init (TcConversationView *self)
                            G_CONNECT_SWAPPED);
   gtk_widget_add_controller (GTK_WIDGET (self->message_list), controller);
 
-  /* Before the text view sees it: Enter sends, Shift+Enter is a new line. */
-  keys = gtk_event_controller_key_new ();
-  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
-  g_signal_connect_object (keys, "key-pressed", G_CALLBACK (on_key_pressed_cb), self,
-                           G_CONNECT_SWAPPED);
-  gtk_widget_add_controller (GTK_WIDGET (self->text_view), keys);
-  g_signal_connect_object (gtk_text_view_get_buffer (self->text_view), "changed",
-                           G_CALLBACK (update_composer), self, G_CONNECT_SWAPPED);
 
   update_composer (self);
 }
