@@ -5,6 +5,7 @@
 # target crashes, leaks or trips a sanitizer; prints each target's figures.
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (TARGET: json, client-frame, …)
+# TEAMCHAT_FUZZ_BUILD names another build directory (default _build-fuzz).
 #
 # What a run finds stays in _build-fuzz/fuzz/: corpus/NAME/ (the inputs that
 # reached new code, reused by the next run) and artifacts/NAME/ (crashing
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${1:-60}
 shift || true
-build=_build-fuzz
+build=${TEAMCHAT_FUZZ_BUILD:-_build-fuzz}
 out=$build/fuzz
 
 scripts/deps.sh build fuzz
