@@ -62,7 +62,7 @@ for name in "${targets[@]}"; do
   rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1 || true)
   files=$(find "$corpus" -type f | wc -l)
-  bytes=$(du -sb "$corpus" | cut -f1)
+  bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }')
   printf 'fuzz-%s: %s execs (%s/s), %s, corpus %s files (%s bytes), peak RSS %s MB\n' \
     "$name" "${execs:-?}" "${rate:-?}" "${cov:-cov ?}" "$files" "$bytes" "${rss:-?}"
   if [ $status -ne 0 ]; then
