@@ -1,6 +1,7 @@
 /* tc-json.c: strict helpers for reading and writing protocol JSON */
 #include "tc-json.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "tc-error.h"
@@ -159,6 +160,26 @@ integer_fits (const char *p,
   return TRUE;
 }
 
+/* A JSON number with a fraction or exponent becomes a double that json-glib
+ * must be able to write back: the server echoes a frame's "ref". json-glib
+ * 1.6 reads 1e400 as infinity and writes "inf", and writes 5e21 as
+ * "5e+21.0" (it appends ".0" to g_ascii_dtostr() text without a point):
+ * neither is JSON. Such numbers are refused; the protocol has no use for
+ * them. */
+static gboolean
+double_fits (const char *p,
+             const char *end)
+{
+  g_autofree char *text = g_strndup (p, end - p);
+  char written[G_ASCII_DTOSTR_BUF_SIZE];
+  double value = g_ascii_strtod (text, NULL);
+
+  if (!isfinite (value))
+    return FALSE;
+  g_ascii_dtostr (written, sizeof written, value);
+  return strchr (written, 'e') == NULL || strchr (written, '.') != NULL;
+}
+
 static gboolean
 check_number (Checker *c)
 {
@@ -202,6 +223,8 @@ check_number (Checker *c)
 
   if (integer && !integer_fits (begin, c->p))
     return fail_at (c, begin, "integer out of the 64-bit range");
+  if (!integer && !double_fits (begin, c->p))
+    return fail_at (c, begin, "number out of the supported range");
   return TRUE;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Team Chat needs to build, test or run.
-# Usage: scripts/deps.sh [build|test|demo]...   (root, or sudo available)
+# Usage: scripts/deps.sh [build|test|demo|fuzz]...   (root, or sudo available)
 # Only what is missing is installed; nothing comes from outside Debian's archive.
 set -euo pipefail
 
@@ -20,6 +20,8 @@ test_pkgs=(
   python3-aiosmtpd
 )
 demo_pkgs=(curl fonts-noto-color-emoji)
+# scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes.
+fuzz_pkgs=(clang libclang-rt-dev)
 
 want=("${build_pkgs[@]}")
 for what in "$@"; do
@@ -27,7 +29,8 @@ for what in "$@"; do
     build) ;;
     test) want+=("${test_pkgs[@]}") ;;
     demo) want+=("${demo_pkgs[@]}") ;;
-    *) echo "deps.sh: unknown group '$what' (build, test or demo)" >&2; exit 2 ;;
+    fuzz) want+=("${fuzz_pkgs[@]}") ;;
+    *) echo "deps.sh: unknown group '$what' (build, test, demo or fuzz)" >&2; exit 2 ;;
   esac
 done
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds Team Chat and runs every test: once with warnings as errors, once
-# under AddressSanitizer + UndefinedBehaviorSanitizer (leaks are failures).
+# under AddressSanitizer + UndefinedBehaviorSanitizer (leaks are failures),
+# then runs each fuzz target for a short while (scripts/fuzz.sh; set
+# TEAMCHAT_SKIP_FUZZ=1 to skip, TEAMCHAT_FUZZ_SECONDS to change the 20 s).
 # Headless: UI tests run under xvfb-run and dbus-run-session. Xvfb runs with
 # -noreset: otherwise it resets whenever its last client leaves (the a11y
 # bus launcher does, right before the app connects) and the app's
@@ -28,4 +30,9 @@ run_suite _build-test
 if [ "${TEAMCHAT_SKIP_ASAN:-0}" != 1 ]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build =="
   TIMEOUT_MULTIPLIER=3 run_suite _build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+fi
+
+if [ "${TEAMCHAT_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzz targets (libFuzzer, clang) =="
+  scripts/fuzz.sh "${TEAMCHAT_FUZZ_SECONDS:-20}"
 fi

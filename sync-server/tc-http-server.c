@@ -12,6 +12,7 @@
 #include "tc-api-private.h"
 #include "tc-error.h"
 #include "tc-file-response.h"
+#include "tc-http-refusal.h"
 #include "tc-http-server.h"
 #include "tc-json.h"
 #include "tc-password.h"
@@ -411,6 +412,21 @@ allowed_methods (const Route *table,
   return g_string_free (g_steal_pointer (&allow), FALSE);
 }
 
+/* Percent-decoding can make any bytes; handlers and the store take text. */
+static gboolean
+query_is_utf8 (GHashTable *query)
+{
+  GHashTableIter iter;
+  const char *key;
+  const char *value;
+
+  g_hash_table_iter_init (&iter, query);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, (gpointer *) &value))
+    if (!g_utf8_validate (key, -1, NULL) || (value != NULL && !g_utf8_validate (value, -1, NULL)))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 api_handler (SoupServer        *soup,
              SoupServerMessage *msg,
@@ -474,6 +490,12 @@ api_handler (SoupServer        *soup,
       return;
     }
 
+  if (query != NULL && !query_is_utf8 (query))
+    {
+      fail (msg, TC_ERROR_INVALID, "the query string is not valid UTF-8");
+      return;
+    }
+
   body = soup_server_message_get_request_body (msg);
   if (body->length > max_bytes)
     {
@@ -514,7 +536,10 @@ api_handler (SoupServer        *soup,
   tc_worker_run (request_work, request_done, pending);
 }
 
-/* Refuses what must not be read at all, before the body arrives. */
+/* Refuses what must not be read at all, before the body arrives: bodies
+ * over the limit, and bodies whose end is unknown or disputed (RFC 9112
+ * §6.1, request smuggling). Only one plain decimal Content-Length up to the
+ * limit is let through; tc_http_refuse() closes the connection. */
 static void
 early_handler (SoupServer        *soup,
                SoupServerMessage *msg,
@@ -523,16 +548,25 @@ early_handler (SoupServer        *soup,
                gpointer           user_data)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  goffset length = soup_message_headers_get_content_length (headers);
-  goffset max_bytes = g_str_has_prefix (path, HOOKS_PREFIX "email") ? HOOK_MAX_BYTES
+  const char *length_text = soup_message_headers_get_list (headers, "Content-Length");
+  guint64 max_bytes = g_str_has_prefix (path, HOOKS_PREFIX "email") ? HOOK_MAX_BYTES
                                                                    : TC_REQUEST_MAX_BYTES;
+  g_autoptr(GError) error = NULL;
+  guint64 length = 0;
 
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED)
-    fail (msg, TC_ERROR_TOO_LARGE, "requests need a Content-Length");
+  if (soup_message_headers_get_list (headers, "Transfer-Encoding") != NULL)
+    error = g_error_new (TC_ERROR, TC_ERROR_TOO_LARGE, "requests need a Content-Length");
+  else if (length_text != NULL &&
+           !g_ascii_string_to_unsigned (length_text, 10, 0, G_MAXINT64, &length, NULL))
+    error = g_error_new (TC_ERROR, TC_ERROR_INVALID,
+                         "the Content-Length header is not one decimal number");
   else if (length > max_bytes)
-    fail (msg, TC_ERROR_TOO_LARGE, max_bytes == TC_REQUEST_MAX_BYTES
-                                     ? "the request is larger than 64 KiB"
-                                     : "the request is larger than 10 MiB");
+    error = g_error_new (TC_ERROR, TC_ERROR_TOO_LARGE,
+                         max_bytes == TC_REQUEST_MAX_BYTES
+                           ? "the request is larger than 64 KiB"
+                           : "the request is larger than 10 MiB");
+  if (error != NULL)
+    tc_http_refuse (msg, error);
 }
 
 /* --- WebSocket ------------------------------------------------------------------------ */

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "tc-client-frame.h"
 #include "tc-error.h"
 #include "tc-hub.h"
 #include "tc-json.h"
@@ -464,10 +465,8 @@ handle_frame (Connection *conn,
               GBytes     *bytes)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
   g_autoptr(JsonNode) ref = NULL;
-  g_autofree char *type = NULL;
-  JsonObject *object;
+  g_autoptr(TcClientFrame) decoded = NULL;
   gsize len;
   const char *data = g_bytes_get_data (bytes, &len);
   Frame *frame;
@@ -479,58 +478,36 @@ handle_frame (Connection *conn,
       return;
     }
 
-  node = tc_json_parse (data, (gssize) len, &error);
-  if (node == NULL)
-    {
-      connection_send_error (conn, NULL, error);
-      return;
-    }
-  object = tc_json_require_object (node, "frame", &error);
-  if (object == NULL)
-    {
-      connection_send_error (conn, NULL, error);
-      return;
-    }
-  if (json_object_has_member (object, "ref"))
-    ref = json_node_copy (json_object_get_member (object, "ref"));
-  if (!tc_json_get_string (object, "type", TRUE, &type, &error))
+  decoded = tc_client_frame_decode (data, len, &ref, &error);
+  if (decoded == NULL)
     {
       connection_send_error (conn, ref, error);
       return;
     }
-
-  if (g_str_equal (type, "ping"))
+  if (decoded->type == TC_CLIENT_FRAME_PING)
     {
-      connection_send_object (conn, reply_new ("ack", ref));
+      connection_send_object (conn, reply_new ("ack", decoded->ref));
       return;
     }
 
   frame = g_new0 (Frame, 1);
   frame->conn = connection_ref (conn);
-  frame->ref = g_steal_pointer (&ref);
+  frame->ref = g_steal_pointer (&decoded->ref);
+  frame->send = g_steal_pointer (&decoded->send);
+  frame->peer = g_steal_pointer (&decoded->peer);
+  frame->up_to = decoded->up_to;
 
-  if (g_str_equal (type, "send"))
+  if (frame->send != NULL && conn->hub->allow_func != NULL)
     {
       guint retry_after = 0;
 
-      frame->send = tc_send_request_from_json (node, &frame->error);
-      if (frame->send != NULL && frame->ref == NULL)
-        frame->ref = json_node_init_string (json_node_alloc (), frame->send->client_id);
-      if (frame->send != NULL && conn->hub->allow_func != NULL &&
-          !conn->hub->allow_func (conn->associate_id, &retry_after, conn->hub->allow_data))
+      if (!conn->hub->allow_func (conn->associate_id, &retry_after, conn->hub->allow_data))
         {
           g_set_error (&frame->error, TC_ERROR, TC_ERROR_RATE_LIMITED,
                        "too many messages; try again in %u seconds", retry_after);
           frame->retry_after = MAX (retry_after, 1);
         }
     }
-  else if (g_str_equal (type, "read"))
-    {
-      if (tc_json_get_string (object, "peer", TRUE, &frame->peer, &frame->error))
-        tc_json_get_int (object, "up_to", TRUE, &frame->up_to, &frame->error);
-    }
-  else
-    g_set_error (&frame->error, TC_ERROR, TC_ERROR_INVALID, "unknown frame type “%s”", type);
 
   if (frame->error != NULL)
     frame_done (frame);

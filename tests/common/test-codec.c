@@ -101,6 +101,17 @@ test_json_parse_valid (void)
   g_assert_cmpint (json_object_get_int_member (object, "min"), ==, G_MININT64);
   g_assert_cmpint (json_object_get_int_member (object, "max"), ==, G_MAXINT64);
 
+  /* The edges of double precision, what rounds to zero, and doubles that
+   * json-glib writes as JSON are numbers. */
+  {
+    g_autoptr(JsonNode) edges = parse_ok ("[1.7976931348623157e308,-1.7976931348623157e308,"
+                                          "4.9e-324,1e-400,1.5e300,1e16,1e-7]");
+    JsonArray *doubles = json_node_get_array (edges);
+
+    g_assert_cmpfloat (json_array_get_double_element (doubles, 0), ==, G_MAXDOUBLE);
+    g_assert_cmpfloat (json_array_get_double_element (doubles, 3), ==, 0.0);
+  }
+
   /* An explicit length that stops before a trailing NUL-free remainder. */
   {
     g_autoptr(GError) error = NULL;
@@ -141,6 +152,15 @@ test_json_parse_malformed (void)
   assert_parse_fails ("{\"a\":1.}", -1, "invalid number");
   assert_parse_fails ("{\"a\":1e}", -1, "invalid number");
   assert_parse_fails ("{\"a\":tru}", -1, "malformed JSON");
+  /* Found by fuzzing: json-glib 1.6 reads these as ±infinity and writes
+   * "inf", or writes them as "5e+21.0"; so a WebSocket ack echoing such a
+   * "ref" was not JSON. */
+  assert_parse_fails ("{\"a\":201e4002}", -1, "supported range");
+  assert_parse_fails ("[-1e309]", -1, "supported range");
+  assert_parse_fails ("[1.0e400]", -1, "supported range");
+  assert_parse_fails ("[5e21]", -1, "supported range");
+  assert_parse_fails ("[1e17]", -1, "supported range");
+  assert_parse_fails ("[-1.0E+22]", -1, "supported range");
   /* The position helps people find the mistake. */
   assert_parse_fails ("{\n  \"a\": 1,\n  \"b\" 2\n}", -1, "line 3, column 7");
 }

@@ -696,6 +696,11 @@ post_email (Fixture    *f,
                                     "X-TeamChat-Signature", signature);
     }
   soup_message_set_request_body_from_bytes (msg, "message/rfc822", body);
+  /* A refused body is not read (tc-http-refusal.c): a big one waits for
+   * "100 Continue" first, as a careful client does, to hear why. */
+  if (strlen (raw) > 1024 * 1024)
+    soup_message_headers_set_expectations (soup_message_get_request_headers (msg),
+                                           SOUP_EXPECTATION_CONTINUE);
   response->body = soup_session_send_and_read (tc_test_server_get_session (f->server), msg, NULL,
                                                &error);
   g_assert_no_error (error);
