@@ -402,6 +402,29 @@ tc_test_server_get_db_path (TcTestServer *self)
   return self->db_path;
 }
 
+/* The process id of the running server (0 while stopped). */
+GPid
+tc_test_server_get_pid (TcTestServer *self)
+{
+  const char *id = self->process != NULL ? g_subprocess_get_identifier (self->process) : NULL;
+
+  return id != NULL ? (GPid) g_ascii_strtoll (id, NULL, 10) : 0;
+}
+
+/* The server's resident memory (VmRSS) in KiB. */
+guint64
+tc_test_server_get_rss_kib (TcTestServer *self)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) tc_test_server_get_pid (self));
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+  line = strstr (status, "VmRSS:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10);
+}
+
 const char *
 tc_test_server_get_tmpdir (TcTestServer *self)
 {
