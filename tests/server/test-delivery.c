@@ -521,6 +521,58 @@ test_email_retried_until_smtp_is_back (Fixture       *f,
   seen = wait_message_member (f, alice, "B", id, "delivered_via");
   g_assert_cmpstr (json_object_get_string_member (seen, "delivered_via"), ==, "email");
   g_assert_false (json_object_has_member (seen, "delivery_error"));
+
+  /* Once: the next message is the only other email. */
+  send_text (f, alice, "B", "Second one");
+  g_clear_pointer (&mails, g_ptr_array_unref);
+  mails = tc_test_sink_wait (dir, 2);
+  g_assert_cmpuint (mails->len, ==, 2);
+  {
+    g_autoptr(GMimeMessage) second = parse_mail (g_ptr_array_index (mails, 1));
+    g_autofree char *text = mail_text (second);
+
+    g_assert_nonnull (strstr (text, "Second one"));
+  }
+}
+
+/* The SMS API down (nothing listens), then in trouble (503 twice), then
+ * back: the text goes out once, and only once. */
+static void
+test_sms_retried_until_api_is_back (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autofree char *alice = NULL;
+  g_autofree char *dir = sms_dir (f);
+  g_autoptr(GPtrArray) posts = NULL;
+  g_autoptr(JsonObject) seen = NULL;
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) second = NULL;
+  gint64 id;
+
+  start_server (f, 100, NULL);
+  alice = tc_test_login_as (f->server, "A");
+  id = send_text (f, alice, "D", "Are you there, Dan?");
+  wait_tried_and_failed (f, id);
+  seen = find_message (f, alice, "D", id);
+  g_assert_true (json_object_get_null_member (seen, "delivered_via"));
+
+  f->sms = tc_test_sms_sink_new_failing (f->sms_port, dir, NULL, 2);
+  g_clear_pointer (&seen, json_object_unref);
+  seen = wait_message_member (f, alice, "D", id, "delivered_via");
+  g_assert_cmpstr (json_object_get_string_member (seen, "delivered_via"), ==, "sms");
+  g_assert_false (json_object_has_member (seen, "delivery_error"));
+  /* The refused tries were counted: one without a listener, two 503s. */
+  g_assert_cmpint (db_int (f, "SELECT tries FROM deliveries WHERE message_id = ?1", id), >=, 4);
+
+  /* Once: the next text is the only other post. */
+  send_text (f, alice, "D", "Second one");
+  posts = tc_test_sink_wait (dir, 2);
+  g_assert_cmpuint (posts->len, ==, 2);
+  first = sms_fields (g_ptr_array_index (posts, 0));
+  second = sms_fields (g_ptr_array_index (posts, 1));
+  g_assert_nonnull (strstr (json_object_get_string_member (first, "Body"), "Are you there, Dan?"));
+  g_assert_nonnull (strstr (json_object_get_string_member (second, "Body"), "Second one"));
+  g_assert_cmpint (db_int (f, "SELECT COUNT(*) FROM deliveries WHERE state != 'sent'", 0), ==, 0);
 }
 
 static void
@@ -1068,6 +1120,7 @@ main (int    argc,
   ADD ("/delivery/email/restart-sends-once", test_restart_sends_once);
   ADD ("/delivery/email/smtp-auth", test_smtp_auth);
   ADD ("/delivery/sms/offline-recipient", test_sms_offline_recipient);
+  ADD ("/delivery/sms/retried-until-api-is-back", test_sms_retried_until_api_is_back);
   ADD ("/delivery/final-failures", test_final_failures);
   ADD ("/hooks/email/reply", test_email_reply);
   ADD ("/hooks/sms/reply", test_sms_reply);
