@@ -30,6 +30,33 @@ code_for_sqlite (int rc)
     }
 }
 
+/* What an unavailable database means, in words for whoever reads the
+ * error (an HTTP client, the app's user, an administrator's log). */
+static const char *
+reason_for_sqlite (int rc)
+{
+  switch (rc & 0xff)
+    {
+    case SQLITE_FULL:
+      return "the disk is full";
+    case SQLITE_READONLY:
+      return "the database is read-only";
+    case SQLITE_IOERR:
+      return "the disk cannot be read or written";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "the database is busy";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return "the database is damaged";
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+      return "the database cannot be opened";
+    default:
+      return NULL;
+    }
+}
+
 /**
  * tc_sqlite_set_error:
  * @db: (nullable): a connection
@@ -38,13 +65,17 @@ code_for_sqlite (int rc)
  *
  * Sets @error from the last error of @db as "WHAT: SQLITE MESSAGE", with
  * %TC_ERROR_UNAVAILABLE for locked, full, read-only or damaged databases
- * and %TC_ERROR_INTERNAL for everything else.
+ * and %TC_ERROR_INTERNAL for everything else. The former start with what
+ * happened in plain words: "the disk is full (WHAT: SQLITE MESSAGE)".
  */
 void
 tc_sqlite_set_error (sqlite3     *db,
                      const char  *what,
                      GError     **error)
 {
+  const char *reason;
+  int rc;
+
   g_return_if_fail (what != NULL);
 
   if (db == NULL)
@@ -52,8 +83,13 @@ tc_sqlite_set_error (sqlite3     *db,
       g_set_error (error, TC_ERROR, TC_ERROR_UNAVAILABLE, "%s: out of memory", what);
       return;
     }
-  g_set_error (error, TC_ERROR, code_for_sqlite (sqlite3_extended_errcode (db)), "%s: %s", what,
-               sqlite3_errmsg (db));
+  rc = sqlite3_extended_errcode (db);
+  reason = reason_for_sqlite (rc);
+  if (reason != NULL)
+    g_set_error (error, TC_ERROR, code_for_sqlite (rc), "%s (%s: %s)", reason, what,
+                 sqlite3_errmsg (db));
+  else
+    g_set_error (error, TC_ERROR, code_for_sqlite (rc), "%s: %s", what, sqlite3_errmsg (db));
 }
 
 /**
