@@ -1544,6 +1544,25 @@ tc_api_client_media_search_finish (TcApiClient   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/**
+ * tc_api_client_set_timeout:
+ * @self: a client
+ * @seconds: how long an HTTP request may wait for the server's answer
+ *   (default 30; 0 = forever)
+ *
+ * A request whose connection went silent (a dead route, a stuck proxy)
+ * fails with TC_ERROR_UNAVAILABLE after this long. The WebSocket is not
+ * concerned: the sync engine checks it with pings.
+ */
+void
+tc_api_client_set_timeout (TcApiClient *self,
+                           guint        seconds)
+{
+  g_return_if_fail (TC_IS_API_CLIENT (self));
+
+  soup_session_set_timeout (self->session, seconds);
+}
+
 /* --- for tc-api-client-download.c (tc-api-client-private.h) ----------------------------- */
 
 SoupSession *

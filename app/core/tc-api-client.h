@@ -39,6 +39,9 @@ const char  *tc_api_client_get_base_url    (TcApiClient          *self);
 const char  *tc_api_client_get_token       (TcApiClient          *self);
 void         tc_api_client_set_token       (TcApiClient          *self,
                                             const char           *token);
+/* How long an HTTP request may wait for its answer (30 s by default). */
+void         tc_api_client_set_timeout     (TcApiClient          *self,
+                                            guint                 seconds);
 /* "ws://…/api/v1/ws" (or wss://) for this server. */
 char        *tc_api_client_get_websocket_url (TcApiClient        *self);
 

@@ -425,6 +425,13 @@ tc_test_server_get_rss_kib (TcTestServer *self)
   return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10);
 }
 
+/* The --config file, or NULL. */
+const char *
+tc_test_server_get_config_path (TcTestServer *self)
+{
+  return self->config_path;
+}
+
 const char *
 tc_test_server_get_tmpdir (TcTestServer *self)
 {

@@ -52,6 +52,7 @@ void          tc_test_server_free         (TcTestServer  *self);
 const char   *tc_test_server_get_base_url (TcTestServer  *self);
 const char   *tc_test_server_get_db_path  (TcTestServer  *self);
 const char   *tc_test_server_get_tmpdir   (TcTestServer  *self);
+const char   *tc_test_server_get_config_path (TcTestServer *self);
 GPid          tc_test_server_get_pid      (TcTestServer  *self);
 /* VmRSS of the running server, in KiB (Linux). */
 guint64       tc_test_server_get_rss_kib  (TcTestServer  *self);
