@@ -2,6 +2,11 @@
  * app replica */
 #include "tc-sqlite.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
 #include "tc-error.h"
 
 /* Long enough to ride out a checkpoint or another writer's commit. */
@@ -148,7 +153,8 @@ query_text (sqlite3     *db,
  * off; give each thread its own connection). Writable connections switch
  * the database to WAL mode, so that readers never block the writer; all
  * connections get synchronous=FULL (a commit survives a power cut),
- * foreign keys and a busy timeout of 10 s.
+ * foreign keys and a busy timeout of 10 s. A database file that does not
+ * exist yet is created with mode 0600.
  *
  * Returns: (transfer full): the connection, or %NULL on error
  */
@@ -167,6 +173,17 @@ tc_sqlite_open (const char  *path,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   flags |= read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  /* A new database holds password hashes, sessions and secrets (or a
+   * person's messages): only its owner may read it. SQLite gives the -wal
+   * and -shm files the mode of the database. */
+  if (!read_only && *path != '\0' && !g_str_equal (path, ":memory:") &&
+      !g_str_has_prefix (path, "file:"))
+    {
+      int fd = g_open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+      if (fd >= 0)
+        close (fd);
+    }
   rc = sqlite3_open_v2 (path, &db, flags, NULL);
   if (rc != SQLITE_OK)
     {

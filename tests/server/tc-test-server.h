@@ -42,6 +42,10 @@ typedef struct _TcTestServer TcTestServer;
 TcTestServer *tc_test_server_start        (const char    *db_path,
                                            const char    *config_text,
                                            GError       **error);
+TcTestServer *tc_test_server_start_logged (const char    *db_path,
+                                           const char    *config_text,
+                                           const char    *log_path,
+                                           GError       **error);
 TcTestServer *tc_test_server_new_or_fail  (const char    *config_text);
 gboolean      tc_test_server_stop         (TcTestServer  *self);
 void          tc_test_server_kill         (TcTestServer  *self);
