@@ -617,7 +617,8 @@ storm_pump (Storm *storm)
 {
   Run *run = storm->run;
 
-  if (run->kill_scheduled)
+  /* Up to the kill itself, so that sends are in flight when it comes. */
+  if (run->killed)
     return;
   for (guint i = 0; i < storm->senders->len; i++)
     {
