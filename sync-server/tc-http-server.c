@@ -635,8 +635,9 @@ ws_handler (SoupServer        *soup,
    * (cross-site WebSocket hijacking); the desktop app sends no Origin. */
   if (origin != NULL && !tc_config_origin_is_allowed (self->ctx.config, origin))
     {
-      g_message ("WebSocket from origin %s refused", g_utf8_validate (origin, -1, NULL)
-                                                       ? origin : "(not UTF-8)");
+      g_autofree char *shown = g_strescape (origin, NULL);   /* no control characters in the log */
+
+      g_message ("WebSocket from origin “%.200s” refused", shown);
       fail (msg, TC_ERROR_FORBIDDEN, "WebSockets from this origin are not allowed");
       return;
     }
