@@ -52,7 +52,8 @@ tc_replica_message_equal (const TcReplicaMessage *a,
          g_strcmp0 (a->message->from, b->message->from) == 0 &&
          g_strcmp0 (a->message->client_id, b->message->client_id) == 0 &&
          g_strcmp0 (a->message->body, b->message->body) == 0 &&
-         g_strcmp0 (a->message->delivered_via, b->message->delivered_via) == 0;
+         g_strcmp0 (a->message->delivered_via, b->message->delivered_via) == 0 &&
+         g_strcmp0 (a->message->delivery_error, b->message->delivery_error) == 0;
 }
 
 TcMessageItem *

@@ -56,8 +56,8 @@ G_GNUC_INTERNAL gboolean return_if_closed (Db                  *db,
 /* Columns read by message_from_row(), with messages aliased as m. */
 #define MESSAGE_COLUMNS \
   "m.local_id, m.id, m.client_id, m.sender, m.recipient, m.body, m.attachments, m.sent_at, " \
-  "m.is_read, m.delivered_via, m.state, m.error_text"
-#define N_MESSAGE_COLUMNS 12
+  "m.is_read, m.delivered_via, m.state, m.error_text, m.delivery_error"
+#define N_MESSAGE_COLUMNS 13
 
 /* Common checks of every _finish(). */
 #define CHECK_RESULT(self, result, tag, val) \

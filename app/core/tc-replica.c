@@ -119,6 +119,10 @@ static const TcSqliteMigration migrations[] = {
     "CREATE INDEX messages_read_out ON messages (peer, sort_key, local_id) "
     "  WHERE incoming = 0 AND is_read = 1;"
   },
+  { /* 6: why offline delivery (email or text) failed for good, as the
+     * server says it (the message's delivery_error) */
+    "ALTER TABLE messages ADD COLUMN delivery_error TEXT;"
+  },
 };
 
 /* The version a replica has once opened: the number of schema steps. */
@@ -959,6 +963,7 @@ message_from_row (sqlite3_stmt *stmt,
   if (!tc_message_state_from_string (state, &row->state))
     row->state = TC_MESSAGE_STATE_SENT;
   row->error = column_dup (stmt, first + 11);
+  message->delivery_error = column_dup (stmt, first + 12);
   return row;
 }
 
@@ -1014,7 +1019,7 @@ apply_message (Db               *db,
       update = db_prepare (db,
                            "UPDATE messages SET id = ?1, body = ?2, attachments = ?3, "
                            "  sent_at = ?4, is_read = MAX (is_read, ?5), delivered_via = ?6, "
-                           "  state = 'sent', error_text = NULL, sort_key = ?1 "
+                           "  delivery_error = ?10, state = 'sent', error_text = NULL, sort_key = ?1 "
                            "WHERE sender = ?7 AND client_id = ?8 AND recipient = ?9 "
                            "  AND id IS NULL",
                            error);
@@ -1029,6 +1034,7 @@ apply_message (Db               *db,
       bind_text (update, 7, message->from);
       bind_text (update, 8, message->client_id);
       bind_text (update, 9, message->to);
+      bind_text (update, 10, message->delivery_error);
       if (!step_done (db, update, "cannot store a message", error))
         return FALSE;
 
@@ -1055,17 +1061,20 @@ apply_message (Db               *db,
     /* A local read marker may be ahead of the server's flag. */
     upsert = db_prepare (db,
                          "INSERT INTO messages (id, client_id, sender, recipient, peer, incoming, "
-                         "  body, attachments, sent_at, is_read, delivered_via, state, sort_key) "
+                         "  body, attachments, sent_at, is_read, delivered_via, delivery_error, "
+                         "  state, sort_key) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
                          "  ?10 OR COALESCE ((SELECT up_to FROM read_markers "
                          "                    WHERE reader = ?4 AND peer = ?3), 0) >= ?1, "
-                         "  ?11, 'sent', ?1) "
+                         "  ?11, ?12, 'sent', ?1) "
                          "ON CONFLICT (id) DO UPDATE SET "
                          "  is_read = MAX (is_read, excluded.is_read), "
                          "  delivered_via = excluded.delivered_via, "
+                         "  delivery_error = excluded.delivery_error, "
                          "  body = excluded.body, attachments = excluded.attachments "
                          "WHERE is_read < excluded.is_read "
                          "  OR delivered_via IS NOT excluded.delivered_via "
+                         "  OR delivery_error IS NOT excluded.delivery_error "
                          "  OR body IS NOT excluded.body "
                          "  OR attachments IS NOT excluded.attachments",
                          error);
@@ -1082,6 +1091,7 @@ apply_message (Db               *db,
     sqlite3_bind_int64 (upsert, 9, message->sent_at);
     sqlite3_bind_int (upsert, 10, message->read);
     bind_text (upsert, 11, message->delivered_via);
+    bind_text (upsert, 12, message->delivery_error);
     if (!step_done (db, upsert, "cannot store a message", error))
       return FALSE;
     if (sqlite3_changes (db->db) > 0)

@@ -61,7 +61,7 @@ format_time (gint64 usec)
 }
 
 /* The line under an outgoing bubble, or NULL for none. */
-static const char *
+static char *
 status_text (TcMessageRow *self)
 {
   const TcMessage *message = self->message->message;
@@ -71,7 +71,7 @@ status_text (TcMessageRow *self)
   switch (self->message->state)
     {
     case TC_MESSAGE_STATE_PENDING:
-      return _("Sending…");
+      return g_strdup (_("Sending…"));
     case TC_MESSAGE_STATE_FAILED:
       return NULL;   /* the failure box says it */
     case TC_MESSAGE_STATE_SENT:
@@ -80,11 +80,15 @@ status_text (TcMessageRow *self)
     }
   if (self->show_receipt)
     /* TRANSLATORS: read receipt under the last message the other person has read */
-    return _("Read");
+    return g_strdup (_("Read"));
   if (g_strcmp0 (message->delivered_via, "email") == 0)
-    return _("Delivered by email");
+    return g_strdup (_("Delivered by email"));
   if (g_strcmp0 (message->delivered_via, "sms") == 0)
-    return _("Delivered by text message");
+    return g_strdup (_("Delivered by text message"));
+  if (message->delivery_error != NULL)
+    /* TRANSLATORS: under a message sent while its recipient was offline;
+     * %s is the server's reason, in English, e.g. "no email address on file" */
+    return g_strdup_printf (_("Not delivered by email or text: %s"), message->delivery_error);
   return NULL;
 }
 
@@ -93,7 +97,7 @@ update_accessible_label (TcMessageRow *self,
                          const char   *when)
 {
   const char *who = self->outgoing ? _("You") : self->sender_name;
-  const char *state = status_text (self);
+  g_autofree char *state = status_text (self);
   g_autofree char *text = NULL;
 
   /* TRANSLATORS: how a screen reader reads a message: who wrote it, the
@@ -157,7 +161,7 @@ show_message (TcMessageRow *self)
   const TcMessage *message = self->message->message;
   GtkAlign side = self->outgoing ? GTK_ALIGN_END : GTK_ALIGN_START;
   TcMessageState state = self->message->state;
-  const char *status = status_text (self);
+  g_autofree char *status = status_text (self);
   g_autofree char *when = format_time (message->sent_at);
 
   /* The spacer pushes the bubble to its side. */
