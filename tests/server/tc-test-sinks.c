@@ -93,6 +93,52 @@ tc_test_smtp_sink_new (guint16     port,
 }
 
 TcTestSink *
+tc_test_smtp_sink_new_tls (guint16        port,
+                           const char    *dir,
+                           TcTestSmtpTls  tls,
+                           const char    *cert,
+                           const char    *key)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_ptr_array_add (argv, g_strdup (PYTHON));
+  g_ptr_array_add (argv, script_path ("smtp-sink.py"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", port));
+  g_ptr_array_add (argv, g_strdup (dir));
+  g_ptr_array_add (argv, g_strdup (tls == TC_TEST_SMTP_STARTTLS ? "--starttls" : "--smtps"));
+  g_ptr_array_add (argv, g_strdup (cert));
+  g_ptr_array_add (argv, g_strdup (key));
+  return sink_start (argv);
+}
+
+void
+tc_test_make_certificate (const char  *dir,
+                          char       **cert,
+                          char       **key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert_path = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key_path = g_build_filename (dir, "key.pem", NULL);
+  const char *argv[] = {
+    "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+    "-nodes", "-days", "2", "-subj", "/CN=Team Chat test",
+    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    "-keyout", key_path, "-out", cert_path, NULL,
+  };
+  int status = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+  *cert = g_steal_pointer (&cert_path);
+  *key = g_steal_pointer (&key_path);
+}
+
+TcTestSink *
 tc_test_sms_sink_new (guint16              port,
                       const char          *dir,
                       const char * const  *rejected)
