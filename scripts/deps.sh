@@ -19,6 +19,7 @@ test_pkgs=(
   flatpak-builder systemd
   python3-aiosmtpd
   locales gsettings-desktop-schemas
+  groff-base curl
 )
 # Locales the i18n tests format dates and numbers in (tests/i18n).
 test_locales=(de_DE.UTF-8 en_US.UTF-8 es_ES.UTF-8 fr_FR.UTF-8 pt_BR.UTF-8)
