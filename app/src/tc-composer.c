@@ -91,14 +91,14 @@ update (TcComposer *self)
                           remaining < TC_COMPOSER_COUNTER_THRESHOLD);
   if (remaining < TC_COMPOSER_COUNTER_THRESHOLD)
     {
-      g_autofree char *count = g_strdup_printf ("%d", remaining);
+      g_autofree char *count = g_strdup_printf ("%'d", remaining);
       g_autofree char *sentence = NULL;
 
       if (remaining >= 0)
-        sentence = g_strdup_printf (ngettext ("%d character left", "%d characters left", remaining),
+        sentence = g_strdup_printf (ngettext ("%'d character left", "%'d characters left", remaining),
                                     remaining);
       else
-        sentence = g_strdup_printf (ngettext ("%d character too many", "%d characters too many",
+        sentence = g_strdup_printf (ngettext ("%'d character too many", "%'d characters too many",
                                               -remaining),
                                     -remaining);
       gtk_label_set_text (self->counter_label, count);

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tc-locale-format.h"
 #include "tc-message-row.h"
 
 struct _TcMessageRow
@@ -56,8 +57,7 @@ format_time (gint64 usec)
   if (when == NULL)
     return g_strdup ("");
   /* The day is in the separator above. */
-  /* TRANSLATORS: time of a message sent today, see g_date_time_format() */
-  return g_date_time_format (when, _("%H:%M"));
+  return tc_format_time_of_day (when);
 }
 
 /* The line under an outgoing bubble, or NULL for none. */

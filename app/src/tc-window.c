@@ -143,8 +143,8 @@ unread_count_cb (GObject      *source,
   /* The badge is drawing only: the toggle says it. */
   if (unread > 0)
     /* TRANSLATORS: the accessible name of the Team Chat button in the header */
-    label = g_strdup_printf (ngettext ("Team Chat, %u unread message",
-                                       "Team Chat, %u unread messages", unread), unread);
+    label = g_strdup_printf (ngettext ("Team Chat, %'u unread message",
+                                       "Team Chat, %'u unread messages", unread), unread);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->chat_toggle),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   label != NULL ? label : _("Team Chat"), -1);
