@@ -543,6 +543,8 @@ test_migrate (Fixture       *f,
                                  "DROP TRIGGER messages_fts_update;"
                                  "DROP TABLE messages_fts;"
                                  "DROP INDEX messages_read_out;"
+                                 "DROP TABLE media_folders;"
+                                 "DROP TABLE media_resources;"
                                  "PRAGMA user_version=3",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);

@@ -240,6 +240,8 @@ test_open_migrate (Fixture       *f,
                                    "DROP TABLE person_names;"
                                    "DROP INDEX messages_unread_out;"
                                    "DROP INDEX messages_read_out;"
+                                   "DROP TABLE media_folders;"
+                                   "DROP TABLE media_resources;"
                                    "PRAGMA user_version=1",
                                    NULL, NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
