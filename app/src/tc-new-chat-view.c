@@ -243,6 +243,7 @@ on_search_activate_cb (TcNewChatView *self)
 typedef struct {
   TcNewChatView *self;
   char          *body;
+  GPtrArray     *attachments;   /* of TcResource */
   GStrv          recipients;
 } SendData;
 
@@ -251,6 +252,7 @@ send_data_free (SendData *data)
 {
   g_object_unref (data->self);
   g_free (data->body);
+  g_ptr_array_unref (data->attachments);
   g_strfreev (data->recipients);
   g_free (data);
 }
@@ -274,9 +276,12 @@ enqueue_cb (GObject      *source,
                                                error->message);
 
       gtk_widget_activate_action (GTK_WIDGET (data->self), "win.show-toast", "s", text);
-      /* Give the text back rather than lose it. */
+      /* Give the text and files back rather than lose them. */
       if (!tc_composer_has_message (data->self->composer))
-        tc_composer_set_text (data->self->composer, data->body);
+        {
+          tc_composer_set_text (data->self->composer, data->body);
+          tc_composer_set_attachments (data->self->composer, data->attachments);
+        }
       return;
     }
   g_signal_emit (data->self, signals[SENT], 0, data->recipients);
@@ -298,10 +303,16 @@ on_send_cb (TcNewChatView *self,
   data->self = g_object_ref (self);
   data->body = g_strdup (text);
   data->recipients = g_strv_builder_end (ids);
-  /* Not cancellable: once Send is pressed the message must be kept. */
+  data->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_resource_free);
+  for (guint i = 0; i < tc_composer_get_attachments (self->composer)->len; i++)
+    g_ptr_array_add (data->attachments,
+                     tc_resource_copy (g_ptr_array_index (tc_composer_get_attachments (self->composer),
+                                                          i)));
+  /* Not cancellable: once Send is pressed the message must be kept. Each
+   * recipient's own message carries the same files. */
   tc_replica_enqueue_message_async (self->replica, (const char * const *) data->recipients,
-                                    data->body, NULL, NULL, enqueue_cb, data);
-  tc_composer_set_text (self->composer, NULL);
+                                    data->body, data->attachments, NULL, enqueue_cb, data);
+  tc_composer_clear (self->composer);
   return TRUE;
 }
 
@@ -324,6 +335,9 @@ tc_new_chat_view_set_account (TcNewChatView *self,
   if (self->replica != NULL)
     g_signal_handlers_disconnect_by_func (self->replica, on_replica_changed_cb, self);
   g_clear_object (&self->replica);
+  tc_composer_set_account (self->composer,
+                           account != NULL && tc_account_get_replica (account) != NULL ? account
+                                                                                      : NULL);
   if (account != NULL && tc_account_get_replica (account) != NULL)
     {
       self->replica = g_object_ref (tc_account_get_replica (account));
@@ -341,6 +355,7 @@ tc_new_chat_view_reset (TcNewChatView *self,
 
   g_ptr_array_set_size (self->recipients, 0);
   show_recipients (self);
+  tc_composer_set_attachments (self->composer, NULL);
   tc_composer_set_text (self->composer, text);
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   search (self);
