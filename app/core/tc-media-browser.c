@@ -184,6 +184,51 @@ show_categories (TcMediaBrowser *self,
     set_state (self, TC_MEDIA_BROWSER_READY, NULL);   /* an empty library */
 }
 
+/* The breadcrumbs of @folder_id as far as what is shown tells them: a
+ * folder of the path, a subfolder shown, or a category; else none. So a
+ * folder loading, or that cannot be had, still says where it is. */
+static GPtrArray *
+known_path (TcMediaBrowser *self,
+            const char     *folder_id)
+{
+  GListModel *path = G_LIST_MODEL (self->path);
+  GListModel *items = G_LIST_MODEL (self->items);
+  GListModel *categories = G_LIST_MODEL (self->categories);
+  GPtrArray *known = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (path); i++)
+    {
+      TcMediaEntry *entry = g_list_model_get_item (path, i);
+
+      g_ptr_array_add (known, entry);
+      if (g_strcmp0 (tc_media_entry_get_id (entry), folder_id) == 0)
+        return known;
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(TcMediaEntry) entry = g_list_model_get_item (items, i);
+
+      if (tc_media_entry_is_folder (entry) &&
+          g_strcmp0 (tc_media_entry_get_id (entry), folder_id) == 0)
+        {
+          g_ptr_array_add (known, g_steal_pointer (&entry));
+          return known;
+        }
+    }
+  g_ptr_array_set_size (known, 0);
+  for (guint i = 0; i < g_list_model_get_n_items (categories); i++)
+    {
+      g_autoptr(TcMediaEntry) entry = g_list_model_get_item (categories, i);
+
+      if (g_strcmp0 (tc_media_entry_get_id (entry), folder_id) == 0)
+        {
+          g_ptr_array_add (known, g_steal_pointer (&entry));
+          break;
+        }
+    }
+  return known;
+}
+
 /* --- requests --------------------------------------------------------------------------- */
 
 typedef enum {
@@ -663,9 +708,12 @@ tc_media_browser_open_folder (TcMediaBrowser *self,
   g_clear_pointer (&self->query, g_free);
   if (g_strcmp0 (self->folder_id, folder_id) != 0)
     {
+      g_autoptr(GPtrArray) path = known_path (self, folder_id);
+
       g_free (self->folder_id);
       self->folder_id = g_strdup (folder_id);
       /* Another folder: what was shown is not what is loading. */
+      replace_entries (self->path, path);
       clear_store (self->items);
     }
   else if (had_query)

@@ -37,27 +37,13 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static gboolean
-attachments_equal (GPtrArray *a,
-                   GPtrArray *b)
-{
-  guint n = a != NULL ? a->len : 0;
-
-  if (n != (b != NULL ? b->len : 0))
-    return FALSE;
-  for (guint i = 0; i < n; i++)
-    if (!tc_resource_equal (g_ptr_array_index (a, i), g_ptr_array_index (b, i)))
-      return FALSE;
-  return TRUE;
-}
-
 gboolean
 tc_replica_message_equal (const TcReplicaMessage *a,
                           const TcReplicaMessage *b)
 {
   if (a == NULL || b == NULL)
     return a == b;
-  return attachments_equal (a->message->attachments, b->message->attachments) &&
+  return tc_resources_equal (a->message->attachments, b->message->attachments) &&
          a->local_id == b->local_id &&
          a->state == b->state &&
          g_strcmp0 (a->error, b->error) == 0 &&

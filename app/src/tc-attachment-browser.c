@@ -217,6 +217,8 @@ update_page (TcAttachmentBrowser *self)
       break;
     }
   gtk_stack_set_visible_child_name (self->stack, page);
+  /* "Select files…" means nothing over an error or an empty folder. */
+  gtk_widget_set_visible (GTK_WIDGET (self->selection_label), g_str_equal (page, "grid"));
   gtk_spinner_set_spinning (self->spinner, g_str_equal (page, "loading"));
 
   gtk_widget_set_visible (GTK_WIDGET (self->offline_note),

@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "tc-attachment-browser.h"
+#include "tc-chip.h"
 #include "tc-composer.h"
 #include "tc-media-preview.h"
 #include "tc-message.h"
@@ -141,7 +142,7 @@ static void
 on_remove_attachment_cb (GtkButton  *button,
                          TcComposer *self)
 {
-  const char *id = g_object_get_data (G_OBJECT (button), "resource-id");
+  const char *id = tc_chip_get_id (button);
 
   for (guint i = 0; i < self->attachments->len; i++)
     if (g_strcmp0 (((TcResource *) g_ptr_array_index (self->attachments, i))->id, id) == 0)
@@ -154,35 +155,6 @@ on_remove_attachment_cb (GtkButton  *button,
   show_attachments (self);
 }
 
-static GtkWidget *
-chip_new (TcComposer       *self,
-          const TcResource *resource)
-{
-  GtkWidget *chip = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *preview = tc_media_preview_new (16);
-  GtkWidget *label = gtk_label_new (resource->title);
-  GtkWidget *remove = gtk_button_new_from_icon_name ("window-close-symbolic");
-  /* TRANSLATORS: the button on an attachment chip; %s is the file's title */
-  g_autofree char *remove_label = g_strdup_printf (_("Remove %s"), resource->title);
-
-  gtk_widget_add_css_class (chip, "attachment-chip");
-  tc_media_preview_set_resource (TC_MEDIA_PREVIEW (preview), NULL, resource);
-  gtk_box_append (GTK_BOX (chip), preview);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 28);
-  gtk_widget_set_tooltip_text (label, resource->title);
-  gtk_box_append (GTK_BOX (chip), label);
-  gtk_widget_add_css_class (remove, "flat");
-  gtk_widget_add_css_class (remove, "circular");
-  gtk_widget_set_tooltip_text (remove, remove_label);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  remove_label, -1);
-  g_object_set_data_full (G_OBJECT (remove), "resource-id", g_strdup (resource->id), g_free);
-  g_signal_connect_object (remove, "clicked", G_CALLBACK (on_remove_attachment_cb), self, 0);
-  gtk_box_append (GTK_BOX (chip), remove);
-  return chip;
-}
-
 static void
 show_attachments (TcComposer *self)
 {
@@ -193,8 +165,15 @@ show_attachments (TcComposer *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->attachments_box))) != NULL)
     gtk_flow_box_remove (self->attachments_box, child);
   for (guint i = 0; i < n; i++)
-    gtk_flow_box_append (self->attachments_box,
-                         chip_new (self, g_ptr_array_index (self->attachments, i)));
+    {
+      const TcResource *resource = g_ptr_array_index (self->attachments, i);
+      GtkWidget *icon = tc_media_preview_new (16);
+
+      tc_media_preview_set_resource (TC_MEDIA_PREVIEW (icon), NULL, resource);
+      gtk_flow_box_append (self->attachments_box,
+                           tc_chip_new (icon, resource->title, resource->id,
+                                        G_CALLBACK (on_remove_attachment_cb), self));
+    }
   gtk_widget_set_visible (GTK_WIDGET (self->attachments_box), n > 0);
 
   /* At the limit, say why Attach does nothing more (a tooltip is not

@@ -177,20 +177,6 @@ format_day (gint64 usec)
   return g_date_time_format (day, _("%B %-d, %Y"));
 }
 
-static gboolean
-same_resources (GPtrArray *a,
-                GPtrArray *b)
-{
-  guint n = a != NULL ? a->len : 0;
-
-  if (n != (b != NULL ? b->len : 0))
-    return FALSE;
-  for (guint i = 0; i < n; i++)
-    if (!tc_resource_equal (g_ptr_array_index (a, i), g_ptr_array_index (b, i)))
-      return FALSE;
-  return TRUE;
-}
-
 /* Cards for @attachments; the same ones kept when nothing changed, so a
  * download's progress or a focused card survives a state change. */
 static void
@@ -199,7 +185,8 @@ show_attachments (TcMessageRow *self,
 {
   GtkWidget *child;
 
-  if (same_resources (self->shown_attachments, attachments))
+  if (self->shown_attachments != NULL &&
+      tc_resources_equal (self->shown_attachments, attachments))
     return;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->attachments_box))) != NULL)
     gtk_box_remove (self->attachments_box, child);

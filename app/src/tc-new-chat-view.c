@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tc-chip.h"
 #include "tc-composer.h"
 #include "tc-member-row.h"
 #include "tc-new-chat-view.h"
@@ -60,7 +61,7 @@ static void
 remove_chip_clicked_cb (GtkButton     *button,
                         TcNewChatView *self)
 {
-  const char *id = g_object_get_data (G_OBJECT (button), "member-id");
+  const char *id = tc_chip_get_id (button);
 
   for (guint i = 0; i < self->recipients->len; i++)
     if (g_strcmp0 (((TcAssociate *) g_ptr_array_index (self->recipients, i))->id, id) == 0)
@@ -72,31 +73,6 @@ remove_chip_clicked_cb (GtkButton     *button,
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
   show_recipients (self);
   search (self);
-}
-
-static GtkWidget *
-chip_new (TcNewChatView     *self,
-          const TcAssociate *member)
-{
-  GtkWidget *chip = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *label = gtk_label_new (member->name);
-  GtkWidget *remove = gtk_button_new_from_icon_name ("window-close-symbolic");
-  /* TRANSLATORS: the button on a recipient chip; %s is a name */
-  g_autofree char *remove_label = g_strdup_printf (_("Remove %s"), member->name);
-
-  gtk_widget_add_css_class (chip, "recipient-chip");
-  gtk_box_append (GTK_BOX (chip), tc_presence_avatar_new (20, member->name, member->online));
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_box_append (GTK_BOX (chip), label);
-  gtk_widget_add_css_class (remove, "flat");
-  gtk_widget_add_css_class (remove, "circular");
-  gtk_widget_set_tooltip_text (remove, remove_label);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  remove_label, -1);
-  g_object_set_data_full (G_OBJECT (remove), "member-id", g_strdup (member->id), g_free);
-  g_signal_connect (remove, "clicked", G_CALLBACK (remove_chip_clicked_cb), self);
-  gtk_box_append (GTK_BOX (chip), remove);
-  return chip;
 }
 
 static void
@@ -112,7 +88,10 @@ show_recipients (TcNewChatView *self)
     {
       const TcAssociate *member = g_ptr_array_index (self->recipients, i);
 
-      gtk_flow_box_append (self->chips, chip_new (self, member));
+      gtk_flow_box_append (self->chips,
+                           tc_chip_new (tc_presence_avatar_new (20, member->name, member->online),
+                                        member->name, member->id,
+                                        G_CALLBACK (remove_chip_clicked_cb), self));
       if (!member->online)
         g_strv_builder_add (offline, member->name);
     }

@@ -189,13 +189,23 @@ test_browser_online (Fixture       *f,
   training = entry_id (categories, 2);
   tc_media_browser_open_folder (browser, training);
   g_assert_cmpint (tc_media_browser_get_state (browser), ==, TC_MEDIA_BROWSER_LOADING);
+  /* While it loads, the breadcrumbs are known already. */
+  assert_titles (path, "Training videos/");
   wait_state (browser, TC_MEDIA_BROWSER_READY);
   assert_titles (items, "Getting started/");
   started = entry_id (items, 0);
   tc_media_browser_open_folder (browser, started);
+  assert_titles (path, "Training videos/,Getting started/");
   wait_state (browser, TC_MEDIA_BROWSER_READY);
   assert_titles (path, "Training videos/,Getting started/");
   assert_titles (items, "Welcome");
+
+  /* Up through the breadcrumbs. */
+  tc_media_browser_open_folder (browser, training);
+  assert_titles (path, "Training videos/");
+  wait_state (browser, TC_MEDIA_BROWSER_READY);
+  tc_media_browser_open_folder (browser, started);
+  wait_state (browser, TC_MEDIA_BROWSER_READY);
   g_assert_cmpstr (tc_media_browser_get_category_id (browser), ==, training);
   {
     g_autoptr(TcMediaEntry) video = g_list_model_get_item (items, 0);
@@ -276,6 +286,8 @@ test_browser_offline (Fixture       *f,
   wait_state (offline, TC_MEDIA_BROWSER_FAILED);
   g_assert_nonnull (strstr (tc_media_browser_get_error (offline), "never opened"));
   assert_titles (items, "");
+  /* It still says where it is. */
+  assert_titles (tc_media_browser_get_path (offline), "Images/");
 
   /* Search finds what was kept. */
   tc_media_browser_search (offline, "début");

@@ -11,8 +11,10 @@ Amara's message carries exactly the remaining resource. Opening its card
 downloads the file into the app's cache (XDG_CACHE_HOME/teamchat/…), and
 its bytes are the server's (SHA-256 compared). The app runs with
 TEAMCHAT_TEST_NO_LAUNCH=1: it logs the path instead of starting a PDF
-viewer. Screenshots of the browser and of the conversation go to the
-build dir.
+viewer. Then the server stops: the browser shows what was opened before,
+marked offline, and a clear error for a folder never opened. Screenshots
+of the browser, the chips, the conversation and the offline browser go to
+the build dir.
 
 Needs DISPLAY (xvfb-run) and a session bus (dbus-run-session). Prints TAP.
 """
@@ -37,6 +39,10 @@ KEPT = 'Spring catalog 2026'
 REMOVED = 'Skin care routine'
 BODY = 'The new catalog, as promised.'
 ESCAPE = 0xff1b
+OFFLINE_NOTE = ('The server cannot be reached: this is the library as it was when last '
+                'opened on this computer.')
+NEVER_OPENED = ('The server cannot be reached, and this folder was never opened on this '
+                'computer. Check your connection, then try again.')
 
 
 def row_of(root, list_name, who):
@@ -61,7 +67,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix='tc-ui-attach-')
     cache = os.path.join(tmp, 'cache')
     server = app = bus = None
-    print('1..8')
+    print('1..10')
     try:
         server, url, db, media = start_demo_server(tmp, SERVER)
         kwame = login(url, 'kwame', 'teamchat-demo')
@@ -190,6 +196,27 @@ def main():
         wait_for('Escape to close the browser', lambda: find_window(root, BROWSER_TITLE) is None)
         tap(find(root, role='push button', contains='Remove ') is None,
             'Escape closes the browser, attaching nothing')
+
+        # The server goes away: what was opened before is still there,
+        # marked; what never was says so, with a way to try again.
+        stop(server)
+        press(composer, 'Attach')
+        browser = wait_for('the attachment browser, offline',
+                           lambda: find_window(root, BROWSER_TITLE))
+        note = wait_for('the offline note', lambda: find_text(browser, OFFLINE_NOTE))
+        kept_tile = wait_for('Brochures from the replica',
+                             lambda: tile(browser, 'Product catalogs'))
+        tap(note is not None and kept_tile is not None,
+            'offline, the library opened before is shown from the replica, and says so')
+        activate(wait_for('the Price lists category',
+                          lambda: row_of(browser, 'Categories', 'Price lists')), 'row.activate')
+        error = wait_for('the error for a folder never opened',
+                         lambda: find_text(browser, NEVER_OPENED))
+        retry = find(browser, role='push button', name='Try Again')
+        time.sleep(0.5)
+        screenshot('ui-attach-offline.png')
+        tap(error is not None and retry is not None,
+            'offline, a folder never opened shows a clear error with Try Again')
     except Exception:  # noqa: BLE001 — report, then fail the run
         import traceback
         tap(False, 'ui test raised', traceback.format_exc())
