@@ -43,7 +43,8 @@ tc_replica_message_equal (const TcReplicaMessage *a,
 {
   if (a == NULL || b == NULL)
     return a == b;
-  return a->local_id == b->local_id &&
+  return tc_resources_equal (a->message->attachments, b->message->attachments) &&
+         a->local_id == b->local_id &&
          a->state == b->state &&
          g_strcmp0 (a->error, b->error) == 0 &&
          a->message->id == b->message->id &&

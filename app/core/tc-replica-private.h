@@ -34,6 +34,31 @@ G_GNUC_INTERNAL void          bind_text   (sqlite3_stmt  *stmt,
                                            const char    *text);
 G_GNUC_INTERNAL char         *column_dup  (sqlite3_stmt  *stmt,
                                            int            column);
+/* Steps a statement that returns no rows; @what names it in the error. */
+G_GNUC_INTERNAL gboolean      step_done   (Db            *db,
+                                           sqlite3_stmt  *stmt,
+                                           const char    *what,
+                                           GError       **error);
+
+/* Transactions of a write job (BEGIN IMMEDIATE … COMMIT). */
+G_GNUC_INTERNAL gboolean      db_begin    (Db            *db,
+                                           GError       **error);
+G_GNUC_INTERNAL gboolean      db_commit   (Db            *db,
+                                           GError       **error);
+/* Rolls back the transaction open, if any. */
+G_GNUC_INTERNAL void          db_rollback (Db            *db);
+
+/* The meta table: replica state by key (NULL when not set). */
+G_GNUC_INTERNAL char         *meta_get    (Db            *db,
+                                           const char    *key,
+                                           GError       **error);
+G_GNUC_INTERNAL gboolean      meta_set    (Db            *db,
+                                           const char    *key,
+                                           const char    *value,
+                                           GError       **error);
+
+/* Case- and accent-insensitive form of @text for matching and sorting. */
+G_GNUC_INTERNAL char         *search_key  (const char    *text);
 
 /* Runs on the worker thread, in the order the jobs were queued. */
 typedef void (*JobFunc) (TcReplica *self,

@@ -123,6 +123,37 @@ static const TcSqliteMigration migrations[] = {
      * server says it (the message's delivery_error) */
     "ALTER TABLE messages ADD COLUMN delivery_error TEXT;"
   },
+  { /* 7: the Documents and Media library as last seen, so the attachment
+     * browser works offline (tc-replica-media.c). position keeps the
+     * server's order among siblings; stamp is the time of the store that
+     * last saw a row, so one store can drop what it no longer lists;
+     * listed_at is when a folder's own listing was stored (NULL: only
+     * seen in the tree or a path). */
+    "CREATE TABLE media_folders ("
+    "  id             TEXT PRIMARY KEY NOT NULL,"
+    "  parent_id      TEXT,"
+    "  title          TEXT NOT NULL,"
+    "  resource_count INTEGER NOT NULL DEFAULT 0,"
+    "  position       INTEGER NOT NULL DEFAULT 0,"
+    "  stamp          INTEGER NOT NULL,"
+    "  listed_at      INTEGER"
+    ");"
+    "CREATE INDEX media_folders_by_parent ON media_folders (parent_id, position);"
+    "CREATE TABLE media_resources ("
+    "  id          TEXT PRIMARY KEY NOT NULL,"
+    "  folder_id   TEXT NOT NULL,"
+    "  position    INTEGER NOT NULL DEFAULT 0,"
+    "  title       TEXT NOT NULL,"
+    "  mime_type   TEXT NOT NULL,"
+    "  size        INTEGER NOT NULL,"
+    "  description TEXT,"
+    "  sha256      TEXT,"
+    "  updated_at  INTEGER NOT NULL DEFAULT 0,"
+    "  search_text TEXT NOT NULL,"
+    "  stamp       INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX media_resources_by_folder ON media_resources (folder_id, position);"
+  },
 };
 
 /* The version a replica has once opened: the number of schema steps. */
@@ -192,7 +223,7 @@ column_dup (sqlite3_stmt *stmt,
 }
 
 /* Steps a statement that returns no rows. */
-static gboolean
+gboolean
 step_done (Db            *db,
            sqlite3_stmt  *stmt,
            const char    *what,
@@ -206,28 +237,28 @@ step_done (Db            *db,
   return TRUE;
 }
 
-static gboolean
+gboolean
 db_begin (Db      *db,
           GError **error)
 {
   return tc_sqlite_exec (db->db, "BEGIN IMMEDIATE", error);
 }
 
-static gboolean
+gboolean
 db_commit (Db      *db,
            GError **error)
 {
   return tc_sqlite_exec (db->db, "COMMIT", error);
 }
 
-static void
+void
 db_rollback (Db *db)
 {
   if (!sqlite3_get_autocommit (db->db))
     sqlite3_exec (db->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static char *
+char *
 meta_get (Db          *db,
           const char  *key,
           GError     **error)
@@ -246,7 +277,7 @@ meta_get (Db          *db,
   return NULL;
 }
 
-static gboolean
+gboolean
 meta_set (Db          *db,
           const char  *key,
           const char  *value,
@@ -3362,7 +3393,7 @@ tc_replica_get_unread_count_finish (TcReplica     *self,
 /* Case- and accent-insensitive form for matching and sorting names:
  * casefolded, compatibility-decomposed, without combining marks. Letters
  * without an ASCII form (Cyrillic, Greek, CJK) stay what they are. */
-static char *
+char *
 search_key (const char *text)
 {
   g_autofree char *folded = g_utf8_casefold (text != NULL ? text : "", -1);

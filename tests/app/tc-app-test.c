@@ -396,6 +396,8 @@ static const char *const undo_steps[] = {
         "DROP TABLE messages_fts;",
   [4] = "DROP INDEX messages_read_out;",
   [5] = "ALTER TABLE messages DROP COLUMN delivery_error;",
+  [6] = "DROP TABLE media_folders;"
+        "DROP TABLE media_resources;",
 };
 
 void

@@ -21,19 +21,26 @@ struct _TcTestSink
 guint16
 tc_test_free_port (void)
 {
-  g_autoptr(GSocket) socket = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
 
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  g_socket_bind (socket, address, TRUE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  /* Below Linux's ephemeral range (32768–60999): a port taken from it
+   * could be handed to some client's outgoing connection before the sink
+   * listens on it, which happens when a test starts its SMTP server only
+   * after a while (an outage). */
+  for (guint attempt = 0; attempt < 1000; attempt++)
+    {
+      guint16 port = (guint16) g_random_int_range (20000, 32768);
+      g_autoptr(GSocket) socket = NULL;
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+      g_autoptr(GError) error = NULL;
+
+      socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                             &error);
+      g_assert_no_error (error);
+      if (g_socket_bind (socket, address, FALSE, NULL))
+        return port;
+    }
+  g_error ("no free TCP port between 20000 and 32767");
 }
 
 static void

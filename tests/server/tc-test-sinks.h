@@ -16,7 +16,8 @@ typedef struct _TcTestSink TcTestSink;
 #define TC_TEST_SMS_SID   "AC123"
 #define TC_TEST_SMS_TOKEN "sms-auth-token-for-tests"
 
-/* A free TCP port on 127.0.0.1 (nothing listens on it yet). */
+/* A free TCP port on 127.0.0.1 (nothing listens on it yet), outside the
+ * range the kernel hands to outgoing connections. */
 guint16      tc_test_free_port      (void);
 /* Starts the SMTP server on @port, writing into @dir (made if missing);
  * @auth is "user:password" to require AUTH, or NULL. */
