@@ -2,6 +2,11 @@
  * app replica */
 #include "tc-sqlite.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
 #include "tc-error.h"
 
 /* Long enough to ride out a checkpoint or another writer's commit. */
@@ -30,6 +35,33 @@ code_for_sqlite (int rc)
     }
 }
 
+/* What an unavailable database means, in words for whoever reads the
+ * error (an HTTP client, the app's user, an administrator's log). */
+static const char *
+reason_for_sqlite (int rc)
+{
+  switch (rc & 0xff)
+    {
+    case SQLITE_FULL:
+      return "the disk is full";
+    case SQLITE_READONLY:
+      return "the database is read-only";
+    case SQLITE_IOERR:
+      return "the disk cannot be read or written";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "the database is busy";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return "the database is damaged";
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+      return "the database cannot be opened";
+    default:
+      return NULL;
+    }
+}
+
 /**
  * tc_sqlite_set_error:
  * @db: (nullable): a connection
@@ -38,13 +70,17 @@ code_for_sqlite (int rc)
  *
  * Sets @error from the last error of @db as "WHAT: SQLITE MESSAGE", with
  * %TC_ERROR_UNAVAILABLE for locked, full, read-only or damaged databases
- * and %TC_ERROR_INTERNAL for everything else.
+ * and %TC_ERROR_INTERNAL for everything else. The former start with what
+ * happened in plain words: "the disk is full (WHAT: SQLITE MESSAGE)".
  */
 void
 tc_sqlite_set_error (sqlite3     *db,
                      const char  *what,
                      GError     **error)
 {
+  const char *reason;
+  int rc;
+
   g_return_if_fail (what != NULL);
 
   if (db == NULL)
@@ -52,8 +88,13 @@ tc_sqlite_set_error (sqlite3     *db,
       g_set_error (error, TC_ERROR, TC_ERROR_UNAVAILABLE, "%s: out of memory", what);
       return;
     }
-  g_set_error (error, TC_ERROR, code_for_sqlite (sqlite3_extended_errcode (db)), "%s: %s", what,
-               sqlite3_errmsg (db));
+  rc = sqlite3_extended_errcode (db);
+  reason = reason_for_sqlite (rc);
+  if (reason != NULL)
+    g_set_error (error, TC_ERROR, code_for_sqlite (rc), "%s (%s: %s)", reason, what,
+                 sqlite3_errmsg (db));
+  else
+    g_set_error (error, TC_ERROR, code_for_sqlite (rc), "%s: %s", what, sqlite3_errmsg (db));
 }
 
 /**
@@ -112,7 +153,8 @@ query_text (sqlite3     *db,
  * off; give each thread its own connection). Writable connections switch
  * the database to WAL mode, so that readers never block the writer; all
  * connections get synchronous=FULL (a commit survives a power cut),
- * foreign keys and a busy timeout of 10 s.
+ * foreign keys and a busy timeout of 10 s. A database file that does not
+ * exist yet is created with mode 0600.
  *
  * Returns: (transfer full): the connection, or %NULL on error
  */
@@ -131,6 +173,17 @@ tc_sqlite_open (const char  *path,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   flags |= read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  /* A new database holds password hashes, sessions and secrets (or a
+   * person's messages): only its owner may read it. SQLite gives the -wal
+   * and -shm files the mode of the database. */
+  if (!read_only && *path != '\0' && !g_str_equal (path, ":memory:") &&
+      !g_str_has_prefix (path, "file:"))
+    {
+      int fd = g_open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+      if (fd >= 0)
+        close (fd);
+    }
   rc = sqlite3_open_v2 (path, &db, flags, NULL);
   if (rc != SQLITE_OK)
     {

@@ -157,6 +157,19 @@ quit_cb (gpointer data)
   return G_SOURCE_CONTINUE;   /* removed with the others after the loop */
 }
 
+/* Secrets in files others may read: said once at start, not refused (the
+ * file may be protected by other means, such as a private directory). */
+static void
+warn_if_readable_by_others (const char *path,
+                            const char *what)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+    fprintf (stderr, "teamchat-server: warning: %s %s and other users may read it "
+             "(mode %03o); chmod 600 it\n", path, what, (unsigned) (st.st_mode & 0777));
+}
+
 static int
 cmd_serve (int    argc,
            char **argv)
@@ -196,6 +209,11 @@ cmd_serve (int    argc,
   /* Command line over environment over file. */
   if (config_file != NULL && !tc_config_load_file (config, config_file, &error))
     return die ("%s", error->message);
+  if (config_file != NULL &&
+      (tc_config_get_email_password (config) != NULL ||
+       tc_config_get_email_webhook_secret (config) != NULL ||
+       tc_config_get_sms_auth_token (config) != NULL))
+    warn_if_readable_by_others (config_file, "holds secrets");
   tc_config_load_environment (config);
   if (port != -1)
     {
@@ -220,6 +238,8 @@ cmd_serve (int    argc,
     tc_config_set_db (config, db);
   if (!tc_config_validate (config, &error))
     return die ("%s", error->message);
+  if (tc_config_get_tls_key (config) != NULL)
+    warn_if_readable_by_others (tc_config_get_tls_key (config), "is a private key");
   if (tc_config_get_media_dir (config) != NULL)
     {
       library = tc_media_library_new (tc_config_get_media_dir (config), &error);

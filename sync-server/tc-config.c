@@ -41,6 +41,13 @@ typedef struct
   guint  login_failures_per_login;
   guint  login_failures_per_address;
   guint  login_window_seconds;
+  /* [websocket] */
+  char  *ws_allowed_origins;       /* normalized, separated by "," */
+  guint  ws_max_connections_per_associate;
+  guint  ws_frames_per_minute;
+  guint  ws_ping_interval_seconds;
+  guint  ws_idle_timeout_seconds;
+  guint  ws_max_queued_bytes;
 } Settings;
 
 struct _TcConfig
@@ -65,6 +72,7 @@ typedef enum
   KEY_SMTP_URL,   /* smtp(s)://..., never shown (may carry a password) */
   KEY_API_URL,    /* http(s)://..., never shown (may carry a password) */
   KEY_HOSTNAME,   /* a DNS host name */
+  KEY_ORIGINS,    /* web origins (scheme://host[:port]), separated by commas or blanks */
 } KeyType;
 
 typedef struct
@@ -114,12 +122,24 @@ static const KeyInfo keys[] = {
   UINT_KEY ("limits", "login_failures_per_address", login_failures_per_address, 0, G_MAXINT),
   UINT_KEY ("limits", "login_window_seconds", login_window_seconds, 1,
             TC_CONFIG_MAX_LOGIN_WINDOW_SECONDS),
+
+  STR_KEY ("websocket", "allowed_origins", KEY_ORIGINS, ws_allowed_origins),
+  UINT_KEY ("websocket", "max_connections_per_associate", ws_max_connections_per_associate, 0,
+            G_MAXINT),
+  UINT_KEY ("websocket", "frames_per_minute", ws_frames_per_minute, 0, G_MAXINT),
+  UINT_KEY ("websocket", "ping_interval_seconds", ws_ping_interval_seconds, 1,
+            TC_CONFIG_MAX_WS_SECONDS),
+  UINT_KEY ("websocket", "idle_timeout_seconds", ws_idle_timeout_seconds, 2,
+            TC_CONFIG_MAX_WS_SECONDS),
+  UINT_KEY ("websocket", "max_queued_bytes", ws_max_queued_bytes, TC_CONFIG_MIN_WS_QUEUED_BYTES,
+            G_MAXINT),
 };
 
 #undef STR_KEY
 #undef UINT_KEY
 
-static const char * const groups[] = { "server", "retention", "email", "sms", "delivery", "limits" };
+static const char * const groups[] = { "server", "retention", "email", "sms", "delivery", "limits",
+                                       "websocket" };
 
 static gboolean
 is_known_group (const char *group)
@@ -160,6 +180,11 @@ settings_init_defaults (Settings *s)
   s->login_failures_per_login = TC_CONFIG_DEFAULT_LOGIN_FAILURES_PER_LOGIN;
   s->login_failures_per_address = TC_CONFIG_DEFAULT_LOGIN_FAILURES_PER_ADDRESS;
   s->login_window_seconds = TC_CONFIG_DEFAULT_LOGIN_WINDOW_SECONDS;
+  s->ws_max_connections_per_associate = TC_CONFIG_DEFAULT_WS_MAX_CONNECTIONS_PER_ASSOCIATE;
+  s->ws_frames_per_minute = TC_CONFIG_DEFAULT_WS_FRAMES_PER_MINUTE;
+  s->ws_ping_interval_seconds = TC_CONFIG_DEFAULT_WS_PING_INTERVAL_SECONDS;
+  s->ws_idle_timeout_seconds = TC_CONFIG_DEFAULT_WS_IDLE_TIMEOUT_SECONDS;
+  s->ws_max_queued_bytes = TC_CONFIG_DEFAULT_WS_MAX_QUEUED_BYTES;
 }
 
 static char **
@@ -342,6 +367,64 @@ is_bind_address (const char *value)
   return address != NULL || strcmp (value, "localhost") == 0;
 }
 
+/* "https://Chat.Example.com:443" → "https://chat.example.com": scheme and
+ * host in lower case, the default port dropped; NULL when @value is not an
+ * http(s) origin (a path, a query or a user name are not allowed). */
+static char *
+normalize_origin (const char *value)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *scheme = NULL;
+  g_autofree char *host = NULL;
+  const char *path;
+  int port;
+
+  if (!is_url_with_scheme (value, http_schemes, &uri))
+    return NULL;
+  path = g_uri_get_path (uri);
+  if ((path != NULL && *path != '\0' && strcmp (path, "/") != 0) ||
+      g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL ||
+      g_uri_get_userinfo (uri) != NULL)
+    return NULL;
+  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
+  host = g_ascii_strdown (g_uri_get_host (uri), -1);
+  port = g_uri_get_port (uri);
+  if (port == (g_str_equal (scheme, "https") ? 443 : 80))
+    port = -1;
+  if (strchr (host, ':') != NULL)   /* an IPv6 address */
+    return port > 0 ? g_strdup_printf ("%s://[%s]:%d", scheme, host, port)
+                    : g_strdup_printf ("%s://[%s]", scheme, host);
+  return port > 0 ? g_strdup_printf ("%s://%s:%d", scheme, host, port)
+                  : g_strdup_printf ("%s://%s", scheme, host);
+}
+
+/* A list of origins, separated by commas or blanks, normalized and joined
+ * by ","; NULL (with *out_bad set to the first bad one) on error. */
+static char *
+normalize_origin_list (const char  *value,
+                       char       **out_bad)
+{
+  g_auto(GStrv) items = g_strsplit_set (value, ", \t", -1);
+  g_autoptr(GPtrArray) origins = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      char *origin;
+
+      if (*items[i] == '\0')
+        continue;
+      origin = normalize_origin (items[i]);
+      if (origin == NULL)
+        {
+          *out_bad = g_strdup (items[i]);
+          return NULL;
+        }
+      g_ptr_array_add (origins, origin);
+    }
+  g_ptr_array_add (origins, NULL);
+  return g_strjoinv (",", (char **) origins->pdata);
+}
+
 /* --- loading the file ----------------------------------------------------- */
 
 /* Printable form of a value for one-line messages. */
@@ -470,6 +553,23 @@ parse_value (Settings       *s,
                        where, info->group, info->key, shown);
           return FALSE;
         }
+      break;
+
+    case KEY_ORIGINS:
+      {
+        g_autofree char *bad = NULL;
+
+        normalized = normalize_origin_list (value, &bad);
+        if (normalized == NULL)
+          {
+            g_autofree char *shown_bad = displayable (bad);
+            g_set_error (error, TC_ERROR, TC_ERROR_INVALID,
+                         "%s: [%s] %s: “%s” is not an origin such as https://chat.example.com "
+                         "(scheme, host and port only)",
+                         where, info->group, info->key, shown_bad);
+            return FALSE;
+          }
+      }
       break;
 
     case KEY_UINT:
@@ -728,6 +828,15 @@ tc_config_validate (TcConfig  *self,
                    "TLS needs both a certificate and its key (--tls-cert and --tls-key, "
                    "or [server] tls_cert and tls_key); only the %s is given",
                    s->tls_cert != NULL ? "certificate" : "key");
+      return FALSE;
+    }
+
+  if (s->ws_idle_timeout_seconds <= s->ws_ping_interval_seconds)
+    {
+      g_set_error (error, TC_ERROR, TC_ERROR_INVALID,
+                   "[websocket] idle_timeout_seconds (%u) must be longer than "
+                   "ping_interval_seconds (%u), or every client would be dropped",
+                   s->ws_idle_timeout_seconds, s->ws_ping_interval_seconds);
       return FALSE;
     }
 
@@ -1513,4 +1622,123 @@ tc_config_get_delivery_max_retry_seconds (TcConfig *self)
 {
   g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_DELIVERY_MAX_RETRY_SECONDS);
   return self->s.delivery_max_retry_seconds;
+}
+
+/* --- [websocket] ---------------------------------------------------------- */
+
+/**
+ * tc_config_origin_is_allowed:
+ * @self: a configuration
+ * @origin: the Origin header of a request
+ *
+ * Browsers send the origin of the page that opens a WebSocket; the desktop
+ * app sends none. An origin is allowed when it is the origin of
+ * [server] public_url or one of [websocket] allowed_origins, compared
+ * without case and default ports.
+ *
+ * Returns: %TRUE when a WebSocket with this Origin may be opened
+ */
+gboolean
+tc_config_origin_is_allowed (TcConfig   *self,
+                             const char *origin)
+{
+  g_autofree char *normalized = NULL;
+  g_autofree char *own = NULL;
+
+  g_return_val_if_fail (TC_IS_CONFIG (self), FALSE);
+  g_return_val_if_fail (origin != NULL, FALSE);
+
+  normalized = normalize_origin (origin);
+  if (normalized == NULL)
+    return FALSE;
+  if (self->s.public_url != NULL)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (self->s.public_url, G_URI_FLAGS_NONE, NULL);
+
+      if (uri != NULL)
+        {
+          g_autofree char *base = g_uri_join (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL,
+                                              g_uri_get_host (uri), g_uri_get_port (uri), "",
+                                              NULL, NULL);
+          own = normalize_origin (base);
+        }
+    }
+  if (own != NULL && g_str_equal (own, normalized))
+    return TRUE;
+  if (self->s.ws_allowed_origins != NULL)
+    {
+      g_auto(GStrv) allowed = g_strsplit (self->s.ws_allowed_origins, ",", -1);
+
+      return g_strv_contains ((const char * const *) allowed, normalized);
+    }
+  return FALSE;
+}
+
+/**
+ * tc_config_get_ws_max_connections_per_associate:
+ * @self: a configuration
+ *
+ * Returns: how many WebSockets one associate may have open at once;
+ *   0 = unlimited
+ */
+guint
+tc_config_get_ws_max_connections_per_associate (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_WS_MAX_CONNECTIONS_PER_ASSOCIATE);
+  return self->s.ws_max_connections_per_associate;
+}
+
+/**
+ * tc_config_get_ws_frames_per_minute:
+ * @self: a configuration
+ *
+ * Returns: how many frames one WebSocket may send per minute (beyond
+ *   that each is answered with rate_limited); 0 = unlimited
+ */
+guint
+tc_config_get_ws_frames_per_minute (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_WS_FRAMES_PER_MINUTE);
+  return self->s.ws_frames_per_minute;
+}
+
+/**
+ * tc_config_get_ws_ping_interval_seconds:
+ * @self: a configuration
+ *
+ * Returns: how often the server pings each WebSocket, in seconds
+ */
+guint
+tc_config_get_ws_ping_interval_seconds (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_WS_PING_INTERVAL_SECONDS);
+  return self->s.ws_ping_interval_seconds;
+}
+
+/**
+ * tc_config_get_ws_idle_timeout_seconds:
+ * @self: a configuration
+ *
+ * Returns: after how many seconds without a byte from the client (not even
+ *   the answer to a ping) a WebSocket is closed
+ */
+guint
+tc_config_get_ws_idle_timeout_seconds (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_WS_IDLE_TIMEOUT_SECONDS);
+  return self->s.ws_idle_timeout_seconds;
+}
+
+/**
+ * tc_config_get_ws_max_queued_bytes:
+ * @self: a configuration
+ *
+ * Returns: how many bytes may wait to be sent to one WebSocket client
+ *   before it is closed as too slow
+ */
+guint
+tc_config_get_ws_max_queued_bytes (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_WS_MAX_QUEUED_BYTES);
+  return self->s.ws_max_queued_bytes;
 }

@@ -20,6 +20,13 @@
  *   [limits]    messages_per_minute (120), login_failures_per_login (10),
  *               login_failures_per_address (100): each 0 = unlimited;
  *               login_window_seconds (1..31536000, 300)
+ *   [websocket] allowed_origins (origins besides public_url's that a
+ *               browser page may open WebSockets from; none),
+ *               max_connections_per_associate (10; 0 = unlimited),
+ *               frames_per_minute (600 per connection; 0 = unlimited),
+ *               ping_interval_seconds (1..86400, 30),
+ *               idle_timeout_seconds (2..86400, 75; longer than the ping
+ *               interval), max_queued_bytes (4096 or more, 1 MiB)
  *
  * Values are trimmed. As in the example of the API contract, a "#" after a
  * space or tab starts a comment that runs to the end of the line, so a
@@ -49,6 +56,14 @@ G_BEGIN_DECLS
 #define TC_CONFIG_DEFAULT_DELIVERY_MAX_RETRY_SECONDS 3600
 #define TC_CONFIG_MAX_DELIVERY_TRIES                 100
 #define TC_CONFIG_MAX_RETRY_SECONDS                  604800
+
+#define TC_CONFIG_DEFAULT_WS_MAX_CONNECTIONS_PER_ASSOCIATE 10
+#define TC_CONFIG_DEFAULT_WS_FRAMES_PER_MINUTE       600
+#define TC_CONFIG_DEFAULT_WS_PING_INTERVAL_SECONDS   30
+#define TC_CONFIG_DEFAULT_WS_IDLE_TIMEOUT_SECONDS    75
+#define TC_CONFIG_DEFAULT_WS_MAX_QUEUED_BYTES        (1024 * 1024)
+#define TC_CONFIG_MAX_WS_SECONDS                     86400
+#define TC_CONFIG_MIN_WS_QUEUED_BYTES                4096
 
 #define TC_CONFIG_MAX_RETENTION_DAYS                 3650
 #define TC_CONFIG_MAX_LOGIN_WINDOW_SECONDS           31536000
@@ -147,5 +162,14 @@ void        tc_config_set_login_failures_per_address (TcConfig *self,
 guint       tc_config_get_login_window_seconds    (TcConfig    *self);
 void        tc_config_set_login_window_seconds    (TcConfig    *self,
                                                    guint        seconds);
+
+/* [websocket] */
+gboolean    tc_config_origin_is_allowed           (TcConfig    *self,
+                                                   const char  *origin);
+guint       tc_config_get_ws_max_connections_per_associate (TcConfig *self);
+guint       tc_config_get_ws_frames_per_minute    (TcConfig    *self);
+guint       tc_config_get_ws_ping_interval_seconds (TcConfig   *self);
+guint       tc_config_get_ws_idle_timeout_seconds (TcConfig    *self);
+guint       tc_config_get_ws_max_queued_bytes     (TcConfig    *self);
 
 G_END_DECLS

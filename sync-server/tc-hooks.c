@@ -391,12 +391,14 @@ tc_api_hook_sms (TcApiRequest *request)
       return;
     }
 
+  /* The same MessageSid posts once (the provider retries); without one,
+   * the same signed fields do (a replayed request). */
   if (sid != NULL && *sid != '\0')
     name = g_strconcat ("sms:", sid, NULL);
   else
     {
-      g_autofree char *random = g_uuid_string_random ();
-      name = g_strconcat ("sms-random:", random, NULL);
+      g_autofree char *digest = tc_sms_form_digest (form);
+      name = g_strconcat ("sms-form:", digest, NULL);
     }
   if (post_reply (request, "text", associate_id, peer_id, body, name))
     {

@@ -8,6 +8,7 @@
 
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "tc-api-private.h"
 #include "tc-error.h"
@@ -23,6 +24,11 @@
 /* A reply by email may carry a photo or two. */
 #define HOOK_MAX_BYTES      (10 * 1024 * 1024)
 #define WS_PATH             "/api/v1/ws"
+/* The kernel's send buffer of each WebSocket (it doubles the value):
+ * without it, Linux grows it up to net.ipv4.tcp_wmem's maximum (4 MiB),
+ * all held for a client that does not read, beyond [websocket]
+ * max_queued_bytes. Events are small; this is plenty. */
+#define WS_SEND_BUFFER      (64 * 1024)
 #define WORKER_THREADS      32
 /* Authenticated tokens are remembered this long; logout on this server
  * forgets them at once. */
@@ -571,18 +577,69 @@ early_handler (SoupServer        *soup,
 
 /* --- WebSocket ------------------------------------------------------------------------ */
 
+/* After the 101 answer is written: the connection becomes a WebSocket on a
+ * TcWsStream, which limits what the client sends and measures what waits
+ * for it. */
 static void
-ws_auth_handler (SoupServer        *soup,
-                 SoupServerMessage *msg,
-                 const char        *path,
-                 GHashTable        *query,
-                 gpointer           user_data)
+ws_upgraded_cb (SoupServerMessage *msg,
+                gpointer           user_data)
 {
   TcHttpServer *self = user_data;
+  const char *associate_id = g_object_get_data (G_OBJECT (msg), "tc-associate-id");
+  const guint8 *hash = g_object_get_data (G_OBJECT (msg), "tc-token-hash");
+  const char *origin = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Origin");
+  g_autoptr(GIOStream) base = NULL;
+  g_autoptr(TcWsStream) stream = NULL;
+  g_autoptr(SoupWebsocketConnection) ws = NULL;
+
+  g_signal_handlers_disconnect_by_func (msg, ws_upgraded_cb, user_data);
+  if (soup_server_message_get_socket (msg) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!g_socket_set_option (soup_server_message_get_socket (msg), SOL_SOCKET, SO_SNDBUF,
+                                WS_SEND_BUFFER, &error))
+        g_debug ("Could not set a WebSocket's send buffer: %s", error->message);
+    }
+  base = soup_server_message_steal_connection (msg);
+  if (base == NULL)
+    return;
+  stream = tc_ws_stream_new (base, TC_HUB_MAX_MESSAGE_BYTES);
+  ws = soup_websocket_connection_new (G_IO_STREAM (stream), soup_server_message_get_uri (msg),
+                                      SOUP_WEBSOCKET_CONNECTION_SERVER, origin, NULL, NULL);
+  g_debug ("WebSocket of %s opened", associate_id);
+  tc_hub_add_connection (self->ctx.hub, ws, stream, associate_id, hash);
+}
+
+/* GET /api/v1/ws: checks the Origin, the token and the per-associate cap,
+ * then answers the handshake itself (without permessage-deflate: frames
+ * are small, and a compressed frame could inflate a thousandfold past the
+ * size limit). */
+static void
+ws_handler (SoupServer        *soup,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  TcHttpServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *origin = soup_message_headers_get_one (headers, "Origin");
+  guint max_connections = tc_config_get_ws_max_connections_per_associate (self->ctx.config);
   guint8 hash[TC_TOKEN_HASH_LEN];
   g_autoptr(GError) error = NULL;
-  char *associate_id;
+  g_autofree char *associate_id = NULL;
 
+  /* A browser page of another site must not use a visitor's session
+   * (cross-site WebSocket hijacking); the desktop app sends no Origin. */
+  if (origin != NULL && !tc_config_origin_is_allowed (self->ctx.config, origin))
+    {
+      g_message ("WebSocket from origin %s refused", g_utf8_validate (origin, -1, NULL)
+                                                       ? origin : "(not UTF-8)");
+      fail (msg, TC_ERROR_FORBIDDEN, "WebSockets from this origin are not allowed");
+      return;
+    }
   if (!bearer_token_hash (msg, hash))
     {
       fail (msg, TC_ERROR_UNAUTHORIZED, "the WebSocket needs “Authorization: Bearer TOKEN”");
@@ -597,29 +654,23 @@ ws_auth_handler (SoupServer        *soup,
       set_error_response (msg, error, 0);
       return;
     }
-  g_object_set_data_full (G_OBJECT (msg), "tc-associate-id", associate_id, g_free);
-  g_object_set_data_full (G_OBJECT (msg), "tc-token-hash", g_memdup2 (hash, sizeof hash), g_free);
-}
-
-static void
-ws_handler (SoupServer              *soup,
-            SoupServerMessage       *msg,
-            const char              *path,
-            SoupWebsocketConnection *connection,
-            gpointer                 user_data)
-{
-  TcHttpServer *self = user_data;
-  const char *associate_id = g_object_get_data (G_OBJECT (msg), "tc-associate-id");
-  const guint8 *hash = g_object_get_data (G_OBJECT (msg), "tc-token-hash");
-
-  if (associate_id == NULL || hash == NULL)
+  if (max_connections > 0 && tc_hub_count_connections (self->ctx.hub, associate_id) >= max_connections)
     {
-      soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
-                                       "not authenticated");
+      g_autoptr(GError) busy = g_error_new (TC_ERROR, TC_ERROR_RATE_LIMITED,
+                                            "too many live connections for this associate "
+                                            "(at most %u); close one first", max_connections);
+
+      g_message ("WebSocket of %s refused: %u already open", associate_id, max_connections);
+      set_error_response (msg, busy, 30);
       return;
     }
-  g_debug ("WebSocket of %s opened", associate_id);
-  tc_hub_add_connection (self->ctx.hub, connection, associate_id, hash);
+  if (!soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL))
+    return;   /* libsoup has set the error answer */
+
+  g_object_set_data_full (G_OBJECT (msg), "tc-associate-id", g_steal_pointer (&associate_id),
+                          g_free);
+  g_object_set_data_full (G_OBJECT (msg), "tc-token-hash", g_memdup2 (hash, sizeof hash), g_free);
+  g_signal_connect_object (msg, "wrote-informational", G_CALLBACK (ws_upgraded_cb), self, 0);
 }
 
 static gboolean
@@ -811,13 +862,22 @@ tc_http_server_new (TcStore  *store,
                                                     window);
   self->ctx.messages = tc_rate_limiter_new (tc_config_get_messages_per_minute (config), 60);
   tc_hub_set_allow_func (self->ctx.hub, allow_message_cb, self);
+  {
+    TcHubLimits limits = {
+      .frames_per_minute = tc_config_get_ws_frames_per_minute (config),
+      .ping_interval_seconds = tc_config_get_ws_ping_interval_seconds (config),
+      .idle_timeout_seconds = tc_config_get_ws_idle_timeout_seconds (config),
+      .max_queued_bytes = tc_config_get_ws_max_queued_bytes (config),
+    };
+
+    tc_hub_set_limits (self->ctx.hub, &limits);
+  }
 
   tc_worker_set_max_threads (WORKER_THREADS);
   self->soup = soup_server_new ("server-header", "teamchat-server/" PACKAGE_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, "/", early_handler, self, NULL);
   soup_server_add_handler (self->soup, "/", api_handler, self, NULL);
-  soup_server_add_handler (self->soup, WS_PATH, ws_auth_handler, self, NULL);
-  soup_server_add_websocket_handler (self->soup, WS_PATH, NULL, NULL, ws_handler, self, NULL);
+  soup_server_add_handler (self->soup, WS_PATH, ws_handler, self, NULL);
   self->expire_source = g_timeout_add_seconds (60, expire_cb, self);
   return self;
 }

@@ -8,15 +8,18 @@
 #include "tc-hub.h"
 #include "tc-json.h"
 #include "tc-worker.h"
+#include "tc-ws-frame-meter.h"
 
-#define MAX_FRAME_BYTES      (64 * 1024)
-#define KEEPALIVE_SECONDS    30
-/* Frames of any kind a connection may send per minute, garbage included. */
-#define FRAMES_PER_MINUTE    600
+#define MAX_FRAME_BYTES      TC_HUB_MAX_MESSAGE_BYTES
+/* Events that may wait for a connection's hello (a worker job) before the
+ * connection is given up as stuck. */
+#define MAX_PENDING_EVENTS   2000
 
 typedef struct {
   TcHub                   *hub;           /* unowned; outlives connections */
   SoupWebsocketConnection *ws;
+  TcWsStream              *stream;
+  guint64                  bytes_queued;  /* data frames given to libsoup, headers included */
   char                    *associate_id;
   guint8                   token_hash[TC_TOKEN_HASH_LEN];
   gboolean                 ready;         /* hello sent */
@@ -41,6 +44,8 @@ struct _TcHub
   TcStore        *store;
   TcHubAllowFunc  allow_func;
   gpointer        allow_data;
+  TcHubLimits     limits;
+  guint           sweep_source;
 
   GHashTable     *connections;   /* associate id → GPtrArray of Connection */
   GHashTable     *presence;      /* associate id → Presence */
@@ -66,6 +71,7 @@ static void
 connection_clear (Connection *conn)
 {
   g_clear_object (&conn->ws);
+  g_clear_object (&conn->stream);
   g_free (conn->associate_id);
   g_ptr_array_unref (conn->pending);
 }
@@ -78,15 +84,56 @@ connection_unref (Connection *conn)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Connection, connection_unref)
 
+static gboolean
+connection_is_open (Connection *conn)
+{
+  return !conn->closed && soup_websocket_connection_get_state (conn->ws) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+/* What libsoup still holds for this client: sent by the hub, not yet
+ * written to the network. */
+static guint64
+connection_backlog (Connection *conn)
+{
+  guint64 written = tc_ws_stream_get_data_bytes_written (conn->stream);
+
+  return conn->bytes_queued > written ? conn->bytes_queued - written : 0;
+}
+
+/* Closes without waiting for the client's half of the close handshake:
+ * for clients that do not read or answer, which would not finish it. */
+static void
+connection_drop (Connection *conn,
+                 gushort     code,
+                 const char *reason)
+{
+  soup_websocket_connection_close (conn->ws, code, reason);
+  tc_ws_stream_end_input (conn->stream);
+}
+
 static void
 connection_send (Connection *conn,
                  JsonNode   *node)
 {
   g_autofree char *text = NULL;
+  guint64 frame;
+  guint64 max = conn->hub->limits.max_queued_bytes;
 
-  if (conn->closed || soup_websocket_connection_get_state (conn->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (!connection_is_open (conn))
     return;
   text = tc_json_to_string (node);
+  frame = tc_ws_frame_size (strlen (text));
+  /* A client that does not read must not make the server hold its frames
+   * without end: past the bound it is dropped (it syncs when it comes back). */
+  if (max > 0 && connection_backlog (conn) + frame > max)
+    {
+      g_message ("WebSocket of %s closed: it does not read (%" G_GUINT64_FORMAT
+                 " bytes waiting)", conn->associate_id, connection_backlog (conn));
+      connection_drop (conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                       "too slow: the server will not queue more for this client");
+      return;
+    }
+  conn->bytes_queued += frame;
   soup_websocket_connection_send_text (conn->ws, text);
 }
 
@@ -449,10 +496,13 @@ static gboolean
 frame_allowed (Connection *conn)
 {
   gint64 now = g_get_monotonic_time ();
+  double per_minute = conn->hub->limits.frames_per_minute;
 
-  conn->frame_tokens = MIN ((double) FRAMES_PER_MINUTE,
+  if (per_minute == 0)
+    return TRUE;
+  conn->frame_tokens = MIN (per_minute,
                             conn->frame_tokens + (now - conn->frame_refill_at) *
-                                                   (FRAMES_PER_MINUTE / 60.0) / G_USEC_PER_SEC);
+                                                   (per_minute / 60.0) / G_USEC_PER_SEC);
   conn->frame_refill_at = now;
   if (conn->frame_tokens < 1.0)
     return FALSE;
@@ -561,12 +611,68 @@ on_closed_cb (SoupWebsocketConnection *ws,
     }
   presence_disconnected (self, conn->associate_id);
   g_signal_handlers_disconnect_by_data (ws, conn);
+  tc_ws_stream_set_too_big_func (conn->stream, NULL, NULL);
   connection_unref (conn);
+}
+
+static void
+on_too_big_cb (TcWsStream *stream,
+               gpointer    user_data)
+{
+  Connection *conn = user_data;
+
+  if (!connection_is_open (conn))
+    return;
+  g_message ("WebSocket of %s closed: it sent a message over %u bytes", conn->associate_id,
+             MAX_FRAME_BYTES);
+  soup_websocket_connection_close (conn->ws, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message over 64 KiB");
+}
+
+/* Closes the connections whose client has sent nothing, not even the answer
+ * to a ping, for longer than the idle timeout. */
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  TcHub *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 limit = (gint64) self->limits.idle_timeout_seconds * G_USEC_PER_SEC;
+  GHashTableIter iter;
+  GPtrArray *conns;
+  g_autoptr(GPtrArray) idle = g_ptr_array_new ();
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conns))
+    for (guint i = 0; i < conns->len; i++)
+      {
+        Connection *conn = g_ptr_array_index (conns, i);
+
+        if (connection_is_open (conn) &&
+            now - tc_ws_stream_get_last_read_time (conn->stream) > limit)
+          g_ptr_array_add (idle, conn);
+      }
+  for (guint i = 0; i < idle->len; i++)
+    {
+      Connection *conn = g_ptr_array_index (idle, i);
+
+      g_message ("WebSocket of %s closed: nothing received for %u s", conn->associate_id,
+                 self->limits.idle_timeout_seconds);
+      connection_drop (conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "idle: no answer to pings");
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+restart_sweep (TcHub *self)
+{
+  g_clear_handle_id (&self->sweep_source, g_source_remove);
+  self->sweep_source = g_timeout_add_seconds (MAX (1, self->limits.idle_timeout_seconds / 5),
+                                              sweep_cb, self);
 }
 
 void
 tc_hub_add_connection (TcHub                   *self,
                        SoupWebsocketConnection *ws,
+                       TcWsStream              *stream,
                        const char              *associate_id,
                        const guint8            *token_hash)
 {
@@ -576,18 +682,22 @@ tc_hub_add_connection (TcHub                   *self,
 
   g_return_if_fail (TC_IS_HUB (self));
   g_return_if_fail (SOUP_IS_WEBSOCKET_CONNECTION (ws));
+  g_return_if_fail (TC_IS_WS_STREAM (stream));
 
   conn = g_atomic_rc_box_new0 (Connection);
   conn->hub = self;
   conn->ws = g_object_ref (ws);
+  conn->stream = g_object_ref (stream);
   conn->associate_id = g_strdup (associate_id);
   memcpy (conn->token_hash, token_hash, TC_TOKEN_HASH_LEN);
   conn->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_event_free);
-  conn->frame_tokens = FRAMES_PER_MINUTE;
+  conn->frame_tokens = self->limits.frames_per_minute;
   conn->frame_refill_at = g_get_monotonic_time ();
 
+  /* The stream stops larger messages first; this is the second line. */
   soup_websocket_connection_set_max_incoming_payload_size (ws, MAX_FRAME_BYTES);
-  soup_websocket_connection_set_keepalive_interval (ws, KEEPALIVE_SECONDS);
+  soup_websocket_connection_set_keepalive_interval (ws, self->limits.ping_interval_seconds);
+  tc_ws_stream_set_too_big_func (stream, on_too_big_cb, conn);
   g_signal_connect (ws, "message", G_CALLBACK (on_message_cb), conn);
   g_signal_connect (ws, "closed", G_CALLBACK (on_closed_cb), conn);
 
@@ -621,12 +731,25 @@ tc_hub_close_token (TcHub        *self,
     for (guint i = 0; i < conns->len; i++)
       {
         Connection *conn = g_ptr_array_index (conns, i);
-        if (memcmp (conn->token_hash, token_hash, TC_TOKEN_HASH_LEN) == 0)
+        if (memcmp (conn->token_hash, token_hash, TC_TOKEN_HASH_LEN) == 0 &&
+            connection_is_open (conn))
           g_ptr_array_add (doomed, conn->ws);
       }
   for (guint i = 0; i < doomed->len; i++)
     soup_websocket_connection_close (g_ptr_array_index (doomed, i),
                                      SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "logged out");
+}
+
+guint
+tc_hub_count_connections (TcHub      *self,
+                          const char *associate_id)
+{
+  GPtrArray *conns;
+
+  g_return_val_if_fail (TC_IS_HUB (self), 0);
+
+  conns = g_hash_table_lookup (self->connections, associate_id);
+  return conns != NULL ? conns->len : 0;
 }
 
 guint
@@ -656,13 +779,33 @@ tc_hub_shutdown (TcHub *self)
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conns))
     for (guint i = 0; i < conns->len; i++)
-      g_ptr_array_add (all, g_object_ref (((Connection *) g_ptr_array_index (conns, i))->ws));
+      if (connection_is_open (g_ptr_array_index (conns, i)))
+        g_ptr_array_add (all, g_object_ref (((Connection *) g_ptr_array_index (conns, i))->ws));
   for (guint i = 0; i < all->len; i++)
     soup_websocket_connection_close (g_ptr_array_index (all, i), SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
                                      "server shutting down");
 }
 
 /* --- events from the store ------------------------------------------------------ */
+
+void
+tc_hub_set_limits (TcHub             *self,
+                   const TcHubLimits *limits)
+{
+  g_return_if_fail (TC_IS_HUB (self));
+  g_return_if_fail (limits != NULL);
+  g_return_if_fail (limits->idle_timeout_seconds > limits->ping_interval_seconds);
+
+  self->limits = *limits;
+  restart_sweep (self);
+}
+
+const TcHubLimits *
+tc_hub_get_limits (TcHub *self)
+{
+  g_return_val_if_fail (TC_IS_HUB (self), NULL);
+  return &self->limits;
+}
 
 void
 tc_hub_set_allow_func (TcHub          *self,
@@ -684,7 +827,17 @@ dispatch_event (TcHub         *self,
     {
       Connection *conn = g_ptr_array_index (conns, i);
 
-      if (!conn->ready)
+      if (!conn->ready && conn->pending->len >= MAX_PENDING_EVENTS)
+        {
+          if (connection_is_open (conn))
+            {
+              g_warning ("WebSocket of %s closed: %u events arrived before its hello",
+                         conn->associate_id, conn->pending->len);
+              soup_websocket_connection_close (conn->ws, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR,
+                                               "the server is too busy; reconnect later");
+            }
+        }
+      else if (!conn->ready)
         g_ptr_array_add (conn->pending, tc_event_copy (stream_event->event));
       else if (stream_event->event->seq > conn->last_seq)
         connection_send_event (conn, stream_event->event);
@@ -734,6 +887,7 @@ tc_hub_dispose (GObject *object)
   if (self->store != NULL)
     tc_store_set_event_sink (self->store, NULL, NULL);
   g_clear_object (&self->store);
+  g_clear_handle_id (&self->sweep_source, g_source_remove);
 
   G_OBJECT_CLASS (tc_hub_parent_class)->dispose (object);
 }
@@ -773,6 +927,13 @@ tc_hub_init (TcHub *self)
   g_mutex_init (&self->online_mutex);
   self->incoming = g_async_queue_new_full ((GDestroyNotify) tc_stream_event_free);
   self->context = g_main_context_ref_thread_default ();
+  self->limits = (TcHubLimits) {
+    .frames_per_minute = TC_HUB_DEFAULT_FRAMES_PER_MINUTE,
+    .ping_interval_seconds = TC_HUB_DEFAULT_PING_INTERVAL_SECONDS,
+    .idle_timeout_seconds = TC_HUB_DEFAULT_IDLE_TIMEOUT_SECONDS,
+    .max_queued_bytes = TC_HUB_DEFAULT_MAX_QUEUED_BYTES,
+  };
+  restart_sweep (self);
 }
 
 TcHub *

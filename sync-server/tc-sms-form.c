@@ -138,18 +138,14 @@ pair_compare (gconstpointer a,
   return r != 0 ? r : strcmp (pa->value, pb->value);
 }
 
-char *
-tc_sms_form_signature (const TcSmsForm *self,
-                       const char      *url,
-                       const char      *auth_token)
+/* Every field's name and value, sorted by name (then value), after
+ * @prefix: what Twilio signs. */
+static GString *
+sorted_fields (const TcSmsForm *self,
+               const char      *prefix)
 {
   g_autoptr(GArray) pairs = g_array_new (FALSE, FALSE, sizeof (Pair));
-  g_autoptr(GString) data = g_string_new (url);
-  g_autoptr(GHmac) hmac = NULL;
-  guint8 digest[20];
-  gsize digest_len = sizeof digest;
-
-  g_return_val_if_fail (self != NULL && url != NULL && auth_token != NULL, NULL);
+  GString *data = g_string_new (prefix);
 
   for (guint i = 0; i < self->names->len; i++)
     {
@@ -163,11 +159,37 @@ tc_sms_form_signature (const TcSmsForm *self,
       g_string_append (data, pair->name);
       g_string_append (data, pair->value);
     }
+  return data;
+}
 
+char *
+tc_sms_form_signature (const TcSmsForm *self,
+                       const char      *url,
+                       const char      *auth_token)
+{
+  g_autoptr(GString) data = NULL;
+  g_autoptr(GHmac) hmac = NULL;
+  guint8 digest[20];
+  gsize digest_len = sizeof digest;
+
+  g_return_val_if_fail (self != NULL && url != NULL && auth_token != NULL, NULL);
+
+  data = sorted_fields (self, url);
   hmac = g_hmac_new (G_CHECKSUM_SHA1, (const guchar *) auth_token, strlen (auth_token));
   g_hmac_update (hmac, (const guchar *) data->str, (gssize) data->len);
   g_hmac_get_digest (hmac, digest, &digest_len);
   return g_base64_encode (digest, digest_len);
+}
+
+char *
+tc_sms_form_digest (const TcSmsForm *self)
+{
+  g_autoptr(GString) data = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  data = sorted_fields (self, "");
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data->str, data->len);
 }
 
 /* @url with its default port written out, or left out, whichever it is

@@ -32,6 +32,9 @@ const char *tc_sms_form_get              (const TcSmsForm  *self,
 char       *tc_sms_form_signature        (const TcSmsForm  *self,
                                           const char       *url,
                                           const char       *auth_token);
+/* SHA-256 (hex) of the fields as they are signed: the same for any
+ * replay of one signed form, whatever the order of its fields. */
+char       *tc_sms_form_digest           (const TcSmsForm  *self);
 /* Checks @signature against @url as given and with its default port added
  * or removed (providers sign either form), in constant time. */
 gboolean    tc_sms_form_check_signature  (const TcSmsForm  *self,

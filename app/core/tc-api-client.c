@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "tc-api-client-private.h"
 #include "tc-error.h"
@@ -51,21 +52,24 @@ tc_sync_page_free (TcSyncPage *page)
 
 /* --- errors ------------------------------------------------------------------ */
 
+/* Why the server's certificate was refused, for the user (translated). */
 static const char *
 describe_certificate_errors (GTlsCertificateFlags flags)
 {
   if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
-    return "its certificate is not signed by an authority this computer trusts";
+    return _("it is not signed by an authority this computer trusts");
   if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
-    return "its certificate belongs to another address";
+    return _("it belongs to another address");
   if (flags & G_TLS_CERTIFICATE_EXPIRED)
-    return "its certificate has expired";
+    return _("it has expired");
   if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
-    return "its certificate is not valid yet (check this computer's clock)";
+    return _("it is not valid yet (check this computer’s clock)");
   if (flags & G_TLS_CERTIFICATE_REVOKED)
-    return "its certificate was revoked";
+    return _("it was revoked");
   if (flags & G_TLS_CERTIFICATE_INSECURE)
-    return "its certificate uses insecure cryptography";
+    return _("it uses insecure cryptography");
+  if (flags != 0)
+    return _("it is not valid");
   return NULL;
 }
 
@@ -83,11 +87,17 @@ transport_error (SoupMessage *msg,
         ? describe_certificate_errors (soup_message_get_tls_peer_certificate_errors (msg))
         : NULL;
 
-      if (reason == NULL && g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS))
-        reason = "it does not speak TLS (try an http:// address)";
-      return g_error_new (G_TLS_ERROR, error->code,
-                          "cannot connect securely to the server: %s",
-                          reason != NULL ? reason : error->message);
+      /* The user sees these: they must say what is wrong in words. */
+      if (reason != NULL)
+        /* TRANSLATORS: %s says why, such as "it has expired" */
+        return g_error_new (G_TLS_ERROR, error->code, _("The server’s certificate is not trusted: %s"),
+                            reason);
+      if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS))
+        return g_error_new_literal (G_TLS_ERROR, error->code,
+                                    _("The server does not speak TLS (try an http:// address)"));
+      /* TRANSLATORS: %s is the TLS library's explanation */
+      return g_error_new (G_TLS_ERROR, error->code, _("Cannot connect securely to the server: %s"),
+                          error->message);
     }
 
   if (error->domain == SOUP_SESSION_ERROR)
@@ -1542,6 +1552,51 @@ tc_api_client_media_search_finish (TcApiClient   *self,
   CHECK_RESULT (self, result, tc_api_client_media_search_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * tc_api_client_set_tls_database:
+ * @self: a client
+ * @database: (nullable): the certificate authorities to trust, or %NULL
+ *   for the system's
+ *
+ * For a server whose certificate comes from a private authority (and for
+ * tests): HTTP requests and the WebSocket trust @database instead of the
+ * system's authorities.
+ */
+void
+tc_api_client_set_tls_database (TcApiClient  *self,
+                                GTlsDatabase *database)
+{
+  g_return_if_fail (TC_IS_API_CLIENT (self));
+  g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
+
+  if (database == NULL)
+    database = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+  else
+    g_object_ref (database);
+  soup_session_set_tls_database (self->session, database);
+  soup_session_set_tls_database (self->ws_session, database);
+  g_clear_object (&database);
+}
+
+/**
+ * tc_api_client_set_timeout:
+ * @self: a client
+ * @seconds: how long an HTTP request may wait for the server's answer
+ *   (default 30; 0 = forever)
+ *
+ * A request whose connection went silent (a dead route, a stuck proxy)
+ * fails with TC_ERROR_UNAVAILABLE after this long. The WebSocket is not
+ * concerned: the sync engine checks it with pings.
+ */
+void
+tc_api_client_set_timeout (TcApiClient *self,
+                           guint        seconds)
+{
+  g_return_if_fail (TC_IS_API_CLIENT (self));
+
+  soup_session_set_timeout (self->session, seconds);
 }
 
 /* --- for tc-api-client-download.c (tc-api-client-private.h) ----------------------------- */

@@ -5,7 +5,8 @@
  * (TC_ERROR_UNAUTHORIZED for a wrong password or an expired session,
  * TC_ERROR_RATE_LIMITED with the wait in the message, …),
  * TC_ERROR_UNAVAILABLE "cannot reach the server: …" when it cannot be
- * reached, %G_TLS_ERROR with an explanation for certificate problems, and
+ * reached, %G_TLS_ERROR with a translated explanation for certificate
+ * problems ("The server’s certificate is not trusted: it has expired"), and
  * %G_IO_ERROR_CANCELLED when cancelled.
  */
 #pragma once
@@ -39,6 +40,12 @@ const char  *tc_api_client_get_base_url    (TcApiClient          *self);
 const char  *tc_api_client_get_token       (TcApiClient          *self);
 void         tc_api_client_set_token       (TcApiClient          *self,
                                             const char           *token);
+/* Trust these authorities instead of the system's (NULL: the system's). */
+void         tc_api_client_set_tls_database (TcApiClient         *self,
+                                            GTlsDatabase         *database);
+/* How long an HTTP request may wait for its answer (30 s by default). */
+void         tc_api_client_set_timeout     (TcApiClient          *self,
+                                            guint                 seconds);
 /* "ws://…/api/v1/ws" (or wss://) for this server. */
 char        *tc_api_client_get_websocket_url (TcApiClient        *self);
 

@@ -30,6 +30,9 @@
 /* A frame the server does not answer within this long means a dead link. */
 #define REPLY_TIMEOUT_SECONDS    60
 #define PING_TIMEOUT_SECONDS     15
+/* While live, a ping frame this often proves the link (a connection that
+ * died without a reset, behind a NAT or a stuck proxy, says nothing). */
+#define DEFAULT_LIVENESS_SECONDS 45
 /* Events are far smaller (a message is at most 64 KiB on the way in). */
 #define MAX_FRAME_BYTES          (1024 * 1024)
 /* More resets in a row than this is a server bug, not a stale cursor. */
@@ -71,6 +74,7 @@ typedef struct {
   guint                    reads_retry_source;
 
   guint                    ping_timeout_source;
+  guint                    liveness_source;
   guint                    hello_timeout_source;
   GStrv                    hello_online;  /* the hello's presence snapshot, if it had one */
 } Session;
@@ -91,6 +95,7 @@ struct _TcSyncEngine
 
   guint            page_size;
   guint            retention_days;
+  guint            liveness_interval;   /* seconds; 0 = no liveness pings */
   TcBackoff        backoff;
 
   gboolean         running;
@@ -120,15 +125,27 @@ enum {
   PROP_BACKOFF_CAP,
   PROP_PAGE_SIZE,
   PROP_RETENTION_DAYS,
+  PROP_LIVENESS_INTERVAL,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
+/* How long the hello and each ack may take: REPLY_TIMEOUT_SECONDS, or less
+ * when liveness pings are more frequent than that. */
+static guint
+reply_timeout (TcSyncEngine *self)
+{
+  if (self->liveness_interval == 0)
+    return REPLY_TIMEOUT_SECONDS;
+  return CLAMP (self->liveness_interval * 3, 2, REPLY_TIMEOUT_SECONDS);
+}
+
 static void connect_now    (TcSyncEngine *self);
 static void fetch_page     (Session      *session);
 static void flush_outbox   (Session      *session);
 static void flush_reads    (Session      *session);
+static gboolean on_liveness_cb (gpointer   user_data);
 
 /* --- properties that others watch ---------------------------------------------- */
 
@@ -291,6 +308,7 @@ end_session (TcSyncEngine *self)
   g_clear_handle_id (&session->reads_retry_source, g_source_remove);
   g_clear_handle_id (&session->reply_timeout_source, g_source_remove);
   g_clear_handle_id (&session->ping_timeout_source, g_source_remove);
+  g_clear_handle_id (&session->liveness_source, g_source_remove);
   g_clear_handle_id (&session->hello_timeout_source, g_source_remove);
   if (session->ws != NULL)
     {
@@ -452,7 +470,7 @@ catch_up_done (Session *session)
       session->phase = PHASE_CONNECT;
       /* The handshake and the hello must come; a server that accepts the
        * connection and then says nothing is as good as gone. */
-      session->hello_timeout_source = g_timeout_add_seconds (REPLY_TIMEOUT_SECONDS,
+      session->hello_timeout_source = g_timeout_add_seconds (reply_timeout (self),
                                                              on_hello_timeout_cb, session);
       tc_api_client_websocket_connect_async (self->client, session->cancellable,
                                              on_ws_connected_cb, session_ref (session));
@@ -738,6 +756,10 @@ go_live (Session *session)
   g_object_thaw_notify (G_OBJECT (self));
   g_debug ("Online at cursor %s", session->cursor);
 
+  g_clear_handle_id (&session->liveness_source, g_source_remove);
+  if (self->liveness_interval > 0)
+    session->liveness_source = g_timeout_add_seconds (self->liveness_interval, on_liveness_cb,
+                                                      session);
   flush_outbox (session);
   flush_reads (session);
 }
@@ -848,7 +870,7 @@ on_next_outbox_cb (GObject      *source,
   json_object_set_string_member (frame, "ref", request->client_id);
   g_debug ("Sending %s", request->client_id);
   send_frame (session, frame);
-  session->reply_timeout_source = g_timeout_add_seconds (REPLY_TIMEOUT_SECONDS,
+  session->reply_timeout_source = g_timeout_add_seconds (reply_timeout (session->engine),
                                                          on_reply_timeout_cb, session);
 }
 
@@ -1089,6 +1111,32 @@ on_ping_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A ping frame that must be answered in time, else the session fails and
+ * the engine reconnects. At most one at a time. */
+static void
+check_link (Session *session)
+{
+  guint interval = session->engine->liveness_interval;
+  guint timeout = interval > 0 ? CLAMP (interval * 2, 1, PING_TIMEOUT_SECONDS) : PING_TIMEOUT_SECONDS;
+  JsonObject *frame;
+
+  if (session->phase != PHASE_LIVE || session->ping_timeout_source != 0)
+    return;
+  frame = json_object_new ();
+  json_object_set_string_member (frame, "type", "ping");
+  json_object_set_string_member (frame, "ref", "ping");
+  send_frame (session, frame);
+  json_object_unref (frame);
+  session->ping_timeout_source = g_timeout_add_seconds (timeout, on_ping_timeout_cb, session);
+}
+
+static gboolean
+on_liveness_cb (gpointer user_data)
+{
+  check_link (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 on_reply (Session    *session,
           JsonObject *frame,
@@ -1254,18 +1302,10 @@ on_network_changed_cb (GNetworkMonitor *monitor,
       tc_backoff_reset (&self->backoff);
       connect_now (self);
     }
-  else if (self->session->phase == PHASE_LIVE && self->session->ping_timeout_source == 0)
+  else
     {
       /* The socket may be bound to a route that is gone: check it. */
-      JsonObject *frame = json_object_new ();
-
-      json_object_set_string_member (frame, "type", "ping");
-      json_object_set_string_member (frame, "ref", "ping");
-      send_frame (self->session, frame);
-      json_object_unref (frame);
-      self->session->ping_timeout_source = g_timeout_add_seconds (PING_TIMEOUT_SECONDS,
-                                                                  on_ping_timeout_cb,
-                                                                  self->session);
+      check_link (self->session);
     }
 }
 
@@ -1359,6 +1399,9 @@ tc_sync_engine_get_property (GObject    *object,
     case PROP_RETENTION_DAYS:
       g_value_set_uint (value, self->retention_days);
       break;
+    case PROP_LIVENESS_INTERVAL:
+      g_value_set_uint (value, self->liveness_interval);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1400,6 +1443,14 @@ tc_sync_engine_set_property (GObject      *object,
       if (self->retention_days != g_value_get_uint (value))
         {
           self->retention_days = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_LIVENESS_INTERVAL:
+      /* Taken by the next session. */
+      if (self->liveness_interval != g_value_get_uint (value))
+        {
+          self->liveness_interval = g_value_get_uint (value);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -1471,6 +1522,13 @@ tc_sync_engine_class_init (TcSyncEngineClass *klass)
    * from the replica after each catch-up, as the server does; 0 keeps all. */
   properties[PROP_RETENTION_DAYS] =
     g_param_spec_uint ("retention-days", NULL, NULL, 0, 36500, DEFAULT_RETENTION_DAYS,
+                       read_write | G_PARAM_CONSTRUCT);
+  /** TcSyncEngine:liveness-interval: while online, a ping frame is sent
+   * this often, in seconds, and must be answered within twice that (at
+   * most 15 s), else the engine reconnects; the hello and each ack may
+   * take three times that (at most 60 s); 0 sends no pings. */
+  properties[PROP_LIVENESS_INTERVAL] =
+    g_param_spec_uint ("liveness-interval", NULL, NULL, 0, 3600, DEFAULT_LIVENESS_SECONDS,
                        read_write | G_PARAM_CONSTRUCT);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);

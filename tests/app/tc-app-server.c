@@ -41,10 +41,16 @@ server_executable (void)
 TcAppServer *
 tc_app_server_new (void)
 {
+  return tc_app_server_new_with_config (NULL);
+}
+
+TcAppServer *
+tc_app_server_new_with_config (const char *config_text)
+{
   TcAppServer *self = g_new0 (TcAppServer, 1);
   g_autoptr(GUri) uri = NULL;
 
-  self->first = tc_test_server_new_or_fail (NULL);
+  self->first = tc_test_server_new_or_fail (config_text);
   self->url = g_strdup (tc_test_server_get_base_url (self->first));
   uri = g_uri_parse (self->url, G_URI_FLAGS_NONE, NULL);
   g_assert_nonnull (uri);
@@ -121,12 +127,16 @@ tc_app_server_start (TcAppServer *self)
   g_assert_null (self->process);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  self->process = g_subprocess_launcher_spawn (launcher, &error, server_executable (), "serve",
-                                               "--db", tc_test_server_get_db_path (self->first),
-                                               "--bind", "127.0.0.1", "--port", self->port,
-                                               "--media-dir",
-                                               tc_test_server_get_media_dir (self->first),
-                                               NULL);
+  {
+    const char *config = tc_test_server_get_config_path (self->first);
+    const char *argv[] = { server_executable (), "serve",
+                           "--db", tc_test_server_get_db_path (self->first),
+                           "--bind", "127.0.0.1", "--port", self->port,
+                           "--media-dir", tc_test_server_get_media_dir (self->first),
+                           config != NULL ? "--config" : NULL, config, NULL };
+
+    self->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  }
   g_assert_no_error (error);
 
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
@@ -230,4 +240,28 @@ tc_app_test_history (TcApiClient *client,
         g_assert_cmpuint (page->len, >, 0);
     }
   return all;
+}
+
+gboolean
+tc_app_test_converged (TcReplica          *replica,
+                       TcApiClient        *client,
+                       const char * const *peers)
+{
+  for (guint i = 0; peers[i] != NULL; i++)
+    {
+      g_autoptr(GPtrArray) server = tc_app_test_history (client, peers[i]);
+      g_autoptr(GPtrArray) local = tc_app_test_replica_messages (replica, peers[i], 0, G_MAXINT);
+
+      if (server->len != local->len)
+        return FALSE;
+      for (guint j = 0; j < server->len; j++)
+        {
+          TcReplicaMessage *row = g_ptr_array_index (local, j);
+
+          if (row->state != TC_MESSAGE_STATE_SENT ||
+              !tc_message_equal (g_ptr_array_index (server, j), row->message))
+            return FALSE;
+        }
+    }
+  return TRUE;
 }

@@ -104,6 +104,8 @@ typedef struct _TcAppServer TcAppServer;
 /* tests/server/data/team.csv imported into a fresh database, served on
  * loopback (see tc-test-server.h for the team). */
 TcAppServer *tc_app_server_new        (void);
+/* The same with @config_text as its --config file. */
+TcAppServer *tc_app_server_new_with_config (const char *config_text);
 const char  *tc_app_server_get_url    (TcAppServer *self);
 /* SIGTERM, and wait for the exit. */
 void         tc_app_server_stop       (TcAppServer *self);
@@ -121,6 +123,13 @@ TcMessage   *tc_app_test_send         (TcApiClient *client,
 /* The whole conversation with @peer on the server, newest first. */
 GPtrArray   *tc_app_test_history      (TcApiClient *client,
                                        const char  *peer_id);
+
+/* TRUE when @replica holds exactly the server's messages with each of
+ * @peers (NULL-terminated), all sent, as @client reads them on the server
+ * now (newest first, equal field by field). */
+gboolean     tc_app_test_converged    (TcReplica          *replica,
+                                       TcApiClient        *client,
+                                       const char * const *peers);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcAppServer, tc_app_server_free)
 

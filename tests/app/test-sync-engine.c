@@ -312,26 +312,7 @@ static gboolean
 converged (Device        *device,
            gconstpointer  data)
 {
-  const char * const *team = team_of (device->id);
-
-  for (guint i = 0; team[i] != NULL; i++)
-    {
-      g_autoptr(GPtrArray) server = tc_app_test_history (device->client, team[i]);
-      g_autoptr(GPtrArray) local = tc_app_test_replica_messages (device->replica, team[i], 0,
-                                                                 G_MAXINT);
-
-      if (server->len != local->len)
-        return FALSE;
-      for (guint j = 0; j < server->len; j++)
-        {
-          TcReplicaMessage *row = g_ptr_array_index (local, j);
-
-          if (row->state != TC_MESSAGE_STATE_SENT ||
-              !tc_message_equal (g_ptr_array_index (server, j), row->message))
-            return FALSE;
-        }
-    }
-  return TRUE;
+  return tc_app_test_converged (device->replica, device->client, team_of (device->id));
 }
 
 static void

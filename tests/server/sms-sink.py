@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """A local HTTP receiver standing in for the SMS provider's Messages API.
 
-Usage: sms-sink.py PORT OUTDIR ACCOUNT_SID AUTH_TOKEN [REJECTED_NUMBER...]
+Usage: sms-sink.py PORT OUTDIR ACCOUNT_SID AUTH_TOKEN [--fail-first=N] [REJECTED_NUMBER...]
 
 POSTs with the right HTTP Basic auth are written to OUTDIR/<time>.json as
 {"path", "fields"} and answered 201 {"sid": ...}; a To in REJECTED_NUMBER
 gets 400 with a Twilio-like error; a wrong or missing auth gets 401 and is
-not recorded. Prints "ready" once it listens; runs until killed.
+not recorded. With --fail-first=N, the first N authenticated posts get
+503, as from a provider in trouble, and are not recorded either. Prints
+"ready" once it listens; runs until killed.
 """
 import base64
 import json
@@ -22,7 +24,11 @@ def main():
     outdir = sys.argv[2]
     expected = "Basic " + base64.b64encode(
         ("%s:%s" % (sys.argv[3], sys.argv[4])).encode()).decode()
-    rejected = set(sys.argv[5:])
+    rest = sys.argv[5:]
+    failures = [0]
+    if rest and rest[0].startswith("--fail-first="):
+        failures[0] = int(rest.pop(0).split("=", 1)[1])
+    rejected = set(rest)
 
     class Handler(BaseHTTPRequestHandler):
         def answer(self, status, obj):
@@ -38,6 +44,10 @@ def main():
             body = self.rfile.read(length).decode("utf-8")
             if self.headers.get("Authorization") != expected:
                 self.answer(401, {"code": 20003, "message": "Authenticate"})
+                return
+            if failures[0] > 0:
+                failures[0] -= 1
+                self.answer(503, {"code": 20503, "message": "Service Unavailable"})
                 return
             fields = {k: v[0] for k, v in
                       urllib.parse.parse_qs(body, keep_blank_values=True).items()}

@@ -18,6 +18,7 @@ struct _TcTestServer
   char             *db_path;
   char             *config_path;   /* NULL without a config */
   char             *media_dir;     /* --media-dir, in tmpdir */
+  char             *log_path;      /* stderr, every message on; NULL: inherited */
   GSubprocess      *process;       /* NULL while stopped */
   GDataInputStream *out;
   char             *base_url;
@@ -225,6 +226,11 @@ spawn_server (TcTestServer  *self,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  if (self->log_path != NULL)
+    {
+      g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+      g_subprocess_launcher_set_stderr_file_path (launcher, self->log_path);
+    }
   self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
                                                 error);
   if (self->process == NULL)
@@ -280,7 +286,25 @@ tc_test_server_start (const char  *db_path,
                       const char  *config_text,
                       GError     **error)
 {
+  return tc_test_server_start_logged (db_path, config_text, NULL, error);
+}
+
+/**
+ * tc_test_server_start_logged:
+ * @log_path: (nullable): where the server's stderr goes, with every log
+ *   message on (G_MESSAGES_DEBUG=all); the file is started anew
+ *
+ * tc_test_server_start(), keeping the log for a test to read.
+ */
+TcTestServer *
+tc_test_server_start_logged (const char  *db_path,
+                             const char  *config_text,
+                             const char  *log_path,
+                             GError     **error)
+{
   g_autoptr(TcTestServer) self = g_new0 (TcTestServer, 1);
+
+  self->log_path = g_strdup (log_path);
 
   self->tmpdir = g_dir_make_tmp ("teamchat-it-XXXXXX", error);
   if (self->tmpdir == NULL)
@@ -386,6 +410,7 @@ tc_test_server_free (TcTestServer *self)
   g_free (self->db_path);
   g_free (self->config_path);
   g_free (self->media_dir);
+  g_free (self->log_path);
   g_free (self->base_url);
   g_free (self);
 }
@@ -400,6 +425,36 @@ const char *
 tc_test_server_get_db_path (TcTestServer *self)
 {
   return self->db_path;
+}
+
+/* The process id of the running server (0 while stopped). */
+GPid
+tc_test_server_get_pid (TcTestServer *self)
+{
+  const char *id = self->process != NULL ? g_subprocess_get_identifier (self->process) : NULL;
+
+  return id != NULL ? (GPid) g_ascii_strtoll (id, NULL, 10) : 0;
+}
+
+/* The server's resident memory (VmRSS) in KiB. */
+guint64
+tc_test_server_get_rss_kib (TcTestServer *self)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) tc_test_server_get_pid (self));
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+  line = strstr (status, "VmRSS:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10);
+}
+
+/* The --config file, or NULL. */
+const char *
+tc_test_server_get_config_path (TcTestServer *self)
+{
+  return self->config_path;
 }
 
 const char *

@@ -42,6 +42,10 @@ typedef struct _TcTestServer TcTestServer;
 TcTestServer *tc_test_server_start        (const char    *db_path,
                                            const char    *config_text,
                                            GError       **error);
+TcTestServer *tc_test_server_start_logged (const char    *db_path,
+                                           const char    *config_text,
+                                           const char    *log_path,
+                                           GError       **error);
 TcTestServer *tc_test_server_new_or_fail  (const char    *config_text);
 gboolean      tc_test_server_stop         (TcTestServer  *self);
 void          tc_test_server_kill         (TcTestServer  *self);
@@ -52,6 +56,10 @@ void          tc_test_server_free         (TcTestServer  *self);
 const char   *tc_test_server_get_base_url (TcTestServer  *self);
 const char   *tc_test_server_get_db_path  (TcTestServer  *self);
 const char   *tc_test_server_get_tmpdir   (TcTestServer  *self);
+const char   *tc_test_server_get_config_path (TcTestServer *self);
+GPid          tc_test_server_get_pid      (TcTestServer  *self);
+/* VmRSS of the running server, in KiB (Linux). */
+guint64       tc_test_server_get_rss_kib  (TcTestServer  *self);
 /* Every server is started with --media-dir TMPDIR/media. */
 const char   *tc_test_server_get_media_dir (TcTestServer *self);
 char         *tc_test_server_import_media (TcTestServer  *self,

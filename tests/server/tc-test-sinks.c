@@ -150,6 +150,15 @@ tc_test_sms_sink_new (guint16              port,
                       const char          *dir,
                       const char * const  *rejected)
 {
+  return tc_test_sms_sink_new_failing (port, dir, rejected, 0);
+}
+
+TcTestSink *
+tc_test_sms_sink_new_failing (guint16              port,
+                              const char          *dir,
+                              const char * const  *rejected,
+                              guint                n_failures)
+{
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
@@ -159,6 +168,8 @@ tc_test_sms_sink_new (guint16              port,
   g_ptr_array_add (argv, g_strdup (dir));
   g_ptr_array_add (argv, g_strdup (TC_TEST_SMS_SID));
   g_ptr_array_add (argv, g_strdup (TC_TEST_SMS_TOKEN));
+  if (n_failures > 0)
+    g_ptr_array_add (argv, g_strdup_printf ("--fail-first=%u", n_failures));
   for (guint i = 0; rejected != NULL && rejected[i] != NULL; i++)
     g_ptr_array_add (argv, g_strdup (rejected[i]));
   return sink_start (argv);

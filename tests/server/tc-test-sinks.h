@@ -46,6 +46,11 @@ void         tc_test_make_certificate  (const char    *dir,
 TcTestSink  *tc_test_sms_sink_new   (guint16      port,
                                      const char  *dir,
                                      const char * const *rejected);
+/* The same, answering the first @n_failures posts with 503 (not recorded). */
+TcTestSink  *tc_test_sms_sink_new_failing (guint16    port,
+                                     const char  *dir,
+                                     const char * const *rejected,
+                                     guint        n_failures);
 void         tc_test_sink_free      (TcTestSink  *self);
 /* Waits (up to a generous safety limit) until @dir holds at least @n
  * received messages; returns all their contents (GBytes), oldest first. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
@@ -437,6 +438,130 @@ remove_tree (const char *dir)
   g_rmdir (dir);
 }
 
+static guint
+mode_of (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+/* What the server creates is its own; secrets others may read are warned
+ * about. The umask is the usual 022, so any tighter mode was asked for. */
+static void
+test_file_modes (void)
+{
+  g_autofree char *db = tmp_path ("modes.db");
+  g_autofree char *wal = tmp_path ("modes.db-wal");
+  g_autofree char *shm = tmp_path ("modes.db-shm");
+  g_autofree char *media = tmp_path ("modes-media");
+  g_autofree char *source = tmp_path ("modes-source");
+  g_autofree char *folder = tmp_path ("modes-source/Training/Basics");
+  g_autofree char *document = tmp_path ("modes-source/Training/Basics/Welcome.txt");
+  g_autofree char *conf = tmp_path ("modes.conf");
+  g_autofree char *key = tmp_path ("modes-key.pem");
+  g_autofree char *csv = g_build_filename (TC_IT_DATA_DIR, "team.csv", NULL);
+  mode_t old_umask = umask (022);
+
+  /* The database and its journal files: 0600. */
+  {
+    g_auto(Run) run = { 0 };
+    run_server (&run, "import-associates", "--db", db, csv, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  g_assert_cmpuint (mode_of (db), ==, 0600);
+  {
+    Served served = { 0 };
+
+    serve (&served, db, NULL, NULL);
+    g_assert_cmpuint (mode_of (wal), ==, 0600);
+    g_assert_cmpuint (mode_of (shm), ==, 0600);
+    served_stop (&served);
+    g_free (served.log_path);
+  }
+
+  /* The media library: directories 0750, files 0640. */
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (document, "Welcome!", -1, NULL));
+  {
+    g_auto(Run) run = { 0 };
+    g_autoptr(GDir) dir = NULL;
+    const char *name;
+    guint objects = 0;
+
+    run_server (&run, "import-media", "--db", db, "--media-dir", media, source, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_cmpuint (mode_of (media), ==, 0750);
+    /* Every file below it. */
+    {
+      g_autoptr(GPtrArray) todo = g_ptr_array_new_with_free_func (g_free);
+
+      g_ptr_array_add (todo, g_strdup (media));
+      while (todo->len > 0)
+        {
+          g_autofree char *path = g_ptr_array_steal_index (todo, todo->len - 1);
+
+          g_clear_pointer (&dir, g_dir_close);
+          dir = g_dir_open (path, 0, NULL);
+          g_assert_nonnull (dir);
+          while ((name = g_dir_read_name (dir)) != NULL)
+            {
+              char *child = g_build_filename (path, name, NULL);
+
+              if (g_file_test (child, G_FILE_TEST_IS_DIR))
+                {
+                  g_assert_cmpuint (mode_of (child), ==, 0750);
+                  g_ptr_array_add (todo, child);
+                }
+              else
+                {
+                  g_assert_cmpuint (mode_of (child) & 0027, ==, 0);
+                  objects++;
+                  g_free (child);
+                }
+            }
+        }
+    }
+    g_assert_cmpuint (objects, >, 0);
+  }
+
+  /* A configuration file with secrets that others may read: a warning
+   * (the port error then stops serve). */
+  g_assert_true (g_file_set_contents (conf, "[sms]\napi_url=https://sms.example.com/send\n"
+                                      "account_sid=AC1\nauth_token=tok-3x4mpl3\nfrom=+15550000000\n",
+                                      -1, NULL));
+  g_assert_cmpint (g_chmod (conf, 0644), ==, 0);
+  {
+    g_auto(Run) run = { 0 };
+    run_server (&run, "serve", "--db", db, "--config", conf, "--port", "70000", NULL);
+    g_assert_cmpint (run.status, !=, 0);
+    g_assert_nonnull (strstr (run.err, "warning: "));
+    g_assert_nonnull (strstr (run.err, "modes.conf holds secrets and other users may read it"));
+    g_assert_null (strstr (run.err, "tok-3x4mpl3"));
+  }
+  g_assert_cmpint (g_chmod (conf, 0600), ==, 0);
+  {
+    g_auto(Run) run = { 0 };
+    run_server (&run, "serve", "--db", db, "--config", conf, "--port", "70000", NULL);
+    assert_fails_with_one_line (&run, "--port");
+  }
+
+  /* A TLS key others may read: the same (the media directory, a file,
+   * then stops serve). */
+  g_assert_true (g_file_set_contents (key, "not really a key", -1, NULL));
+  g_assert_cmpint (g_chmod (key, 0644), ==, 0);
+  {
+    g_auto(Run) run = { 0 };
+    run_server (&run, "serve", "--db", db, "--tls-cert", key, "--tls-key", key, "--media-dir",
+                document, NULL);
+    g_assert_cmpint (run.status, !=, 0);
+    g_assert_nonnull (strstr (run.err, "modes-key.pem is a private key and other users may read it"));
+  }
+
+  umask (old_umask);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -450,6 +575,7 @@ main (int    argc,
   g_test_add_func ("/cli/import-seed-purge", test_import_seed_purge);
   g_test_add_func ("/cli/logs-keep-secrets", test_logs_keep_secrets);
   g_test_add_func ("/cli/tls", test_tls);
+  g_test_add_func ("/cli/file-modes", test_file_modes);
 
   status = g_test_run ();
   remove_tree (tmpdir);

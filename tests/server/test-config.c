@@ -134,6 +134,14 @@ test_defaults (Fixture       *fixture,
   g_assert_cmpuint (tc_config_get_login_failures_per_address (config), ==, 100);
   g_assert_cmpuint (tc_config_get_login_window_seconds (config), ==, 300);
 
+  g_assert_cmpuint (tc_config_get_ws_max_connections_per_associate (config), ==, 10);
+  g_assert_cmpuint (tc_config_get_ws_frames_per_minute (config), ==, 600);
+  g_assert_cmpuint (tc_config_get_ws_ping_interval_seconds (config), ==, 30);
+  g_assert_cmpuint (tc_config_get_ws_idle_timeout_seconds (config), ==, 75);
+  g_assert_cmpuint (tc_config_get_ws_max_queued_bytes (config), ==, 1024 * 1024);
+  /* No origin is allowed without public_url or allowed_origins. */
+  g_assert_false (tc_config_origin_is_allowed (config, "http://127.0.0.1:8080"));
+
   g_assert_false (tc_config_email_enabled (config));
   g_assert_false (tc_config_sms_enabled (config));
   g_assert_true (tc_config_validate (config, NULL));
@@ -321,6 +329,12 @@ test_bad_numbers (Fixture       *fixture,
     { "[limits]\nlogin_failures_per_login=ten\n", "[limits] login_failures_per_login" },
     { "[limits]\nlogin_failures_per_address=99999999999\n", "[limits] login_failures_per_address" },
     { "[limits]\nlogin_window_seconds=0\n", "[limits] login_window_seconds" },
+    { "[websocket]\nping_interval_seconds=0\n", "[websocket] ping_interval_seconds" },
+    { "[websocket]\nidle_timeout_seconds=86401\n", "[websocket] idle_timeout_seconds" },
+    { "[websocket]\nmax_queued_bytes=1000\n", "[websocket] max_queued_bytes" },
+    { "[websocket]\nmax_connections_per_associate=-1\n",
+      "[websocket] max_connections_per_associate" },
+    { "[websocket]\nframes_per_minute=many\n", "[websocket] frames_per_minute" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -597,6 +611,67 @@ test_validate_tls (Fixture       *fixture,
 }
 
 static void
+test_websocket (Fixture       *fixture,
+                gconstpointer  data)
+{
+  static const char * const bad_origins[] = {
+    "chat.example.com",
+    "ftp://chat.example.com",
+    "https://chat.example.com/app",
+    "https://chat.example.com?x=1",
+    "https://user@chat.example.com",
+    "*",
+  };
+  TcConfig *config = fixture->config;
+  g_autoptr(GError) error = NULL;
+
+  load_ok (fixture, "[server]\npublic_url=https://Chat.Example.com/team/\n"
+                    "[websocket]\nallowed_origins=https://office.example.com:8443,"
+                    "  http://localhost:3000 http://[::1]:80\n"
+                    "max_connections_per_associate=0\nframes_per_minute=0\n"
+                    "ping_interval_seconds=10\nidle_timeout_seconds=25\n"
+                    "max_queued_bytes=65536\n");
+  g_assert_true (tc_config_validate (config, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (tc_config_get_ws_max_connections_per_associate (config), ==, 0);
+  g_assert_cmpuint (tc_config_get_ws_frames_per_minute (config), ==, 0);
+  g_assert_cmpuint (tc_config_get_ws_ping_interval_seconds (config), ==, 10);
+  g_assert_cmpuint (tc_config_get_ws_idle_timeout_seconds (config), ==, 25);
+  g_assert_cmpuint (tc_config_get_ws_max_queued_bytes (config), ==, 65536);
+
+  /* public_url's origin (not its path), the listed ones; case and default
+   * ports do not matter, everything else does. */
+  g_assert_true (tc_config_origin_is_allowed (config, "https://chat.example.com"));
+  g_assert_true (tc_config_origin_is_allowed (config, "https://CHAT.example.com:443"));
+  g_assert_true (tc_config_origin_is_allowed (config, "https://office.example.com:8443"));
+  g_assert_true (tc_config_origin_is_allowed (config, "http://localhost:3000"));
+  g_assert_true (tc_config_origin_is_allowed (config, "http://[::1]"));
+  g_assert_false (tc_config_origin_is_allowed (config, "http://chat.example.com"));
+  g_assert_false (tc_config_origin_is_allowed (config, "https://office.example.com"));
+  g_assert_false (tc_config_origin_is_allowed (config, "https://evil.example.com"));
+  g_assert_false (tc_config_origin_is_allowed (config, "null"));
+  g_assert_false (tc_config_origin_is_allowed (config, ""));
+  g_assert_false (tc_config_origin_is_allowed (config, "https://chat.example.com/team"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_origins); i++)
+    {
+      g_autofree char *contents = g_strdup_printf ("[websocket]\nallowed_origins=https://ok.example.com %s\n",
+                                                   bad_origins[i]);
+      g_autofree char *message = load_error (fixture, contents);
+
+      g_test_message ("%s", message);
+      assert_contains (message, "[websocket] allowed_origins");
+      assert_contains (message, bad_origins[i]);
+    }
+
+  /* The idle timeout must leave time to answer a ping. */
+  load_ok (fixture, "[websocket]\nping_interval_seconds=30\nidle_timeout_seconds=30\n");
+  g_assert_false (tc_config_validate (config, &error));
+  g_assert_error (error, TC_ERROR, TC_ERROR_INVALID);
+  assert_contains (error->message, "idle_timeout_seconds");
+}
+
+static void
 test_validate_email (Fixture       *fixture,
                      gconstpointer  data)
 {
@@ -738,6 +813,7 @@ main (int   argc,
   ADD ("/config/error-changes-nothing", test_error_changes_nothing);
   ADD ("/config/environment", test_environment);
   ADD ("/config/validate-tls", test_validate_tls);
+  ADD ("/config/websocket", test_websocket);
   ADD ("/config/validate-email", test_validate_email);
   ADD ("/config/validate-sms", test_validate_sms);
   ADD ("/config/setters", test_setters);

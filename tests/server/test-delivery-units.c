@@ -365,6 +365,25 @@ test_store_jobs_and_retention (void)
   }
 }
 
+/* The replay key of a form without MessageSid: its signed content. */
+static void
+test_form_digest (void)
+{
+  const char *one = "From=%2B15555550004&To=%2B15550000000&Body=Hi";
+  const char *reordered = "Body=Hi&From=%2B15555550004&To=%2B15550000000";
+  const char *other = "From=%2B15555550004&To=%2B15550000000&Body=Hi!";
+  g_autoptr(TcSmsForm) a = tc_sms_form_parse (one, strlen (one), NULL);
+  g_autoptr(TcSmsForm) b = tc_sms_form_parse (reordered, strlen (reordered), NULL);
+  g_autoptr(TcSmsForm) c = tc_sms_form_parse (other, strlen (other), NULL);
+  g_autofree char *da = tc_sms_form_digest (a);
+  g_autofree char *db = tc_sms_form_digest (b);
+  g_autofree char *dc = tc_sms_form_digest (c);
+
+  g_assert_cmpuint (strlen (da), ==, 64);
+  g_assert_cmpstr (da, ==, db);
+  g_assert_cmpstr (da, !=, dc);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -374,6 +393,7 @@ main (int    argc,
   g_test_add_func ("/delivery/sms-form/parse", test_form_parse);
   g_test_add_func ("/delivery/sms-form/hostile", test_form_hostile);
   g_test_add_func ("/delivery/sms-form/twilio-signature", test_twilio_signature);
+  g_test_add_func ("/delivery/sms-form/digest", test_form_digest);
   g_test_add_func ("/delivery/email-signature", test_email_signature);
   g_test_add_func ("/delivery/reply-token", test_reply_token);
   g_test_add_func ("/delivery/phone-normalize", test_phone_normalize);

@@ -521,6 +521,58 @@ test_email_retried_until_smtp_is_back (Fixture       *f,
   seen = wait_message_member (f, alice, "B", id, "delivered_via");
   g_assert_cmpstr (json_object_get_string_member (seen, "delivered_via"), ==, "email");
   g_assert_false (json_object_has_member (seen, "delivery_error"));
+
+  /* Once: the next message is the only other email. */
+  send_text (f, alice, "B", "Second one");
+  g_clear_pointer (&mails, g_ptr_array_unref);
+  mails = tc_test_sink_wait (dir, 2);
+  g_assert_cmpuint (mails->len, ==, 2);
+  {
+    g_autoptr(GMimeMessage) second = parse_mail (g_ptr_array_index (mails, 1));
+    g_autofree char *text = mail_text (second);
+
+    g_assert_nonnull (strstr (text, "Second one"));
+  }
+}
+
+/* The SMS API down (nothing listens), then in trouble (503 twice), then
+ * back: the text goes out once, and only once. */
+static void
+test_sms_retried_until_api_is_back (Fixture       *f,
+                                    gconstpointer  data)
+{
+  g_autofree char *alice = NULL;
+  g_autofree char *dir = sms_dir (f);
+  g_autoptr(GPtrArray) posts = NULL;
+  g_autoptr(JsonObject) seen = NULL;
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) second = NULL;
+  gint64 id;
+
+  start_server (f, 100, NULL);
+  alice = tc_test_login_as (f->server, "A");
+  id = send_text (f, alice, "D", "Are you there, Dan?");
+  wait_tried_and_failed (f, id);
+  seen = find_message (f, alice, "D", id);
+  g_assert_true (json_object_get_null_member (seen, "delivered_via"));
+
+  f->sms = tc_test_sms_sink_new_failing (f->sms_port, dir, NULL, 2);
+  g_clear_pointer (&seen, json_object_unref);
+  seen = wait_message_member (f, alice, "D", id, "delivered_via");
+  g_assert_cmpstr (json_object_get_string_member (seen, "delivered_via"), ==, "sms");
+  g_assert_false (json_object_has_member (seen, "delivery_error"));
+  /* The refused tries were counted: one without a listener, two 503s. */
+  g_assert_cmpint (db_int (f, "SELECT tries FROM deliveries WHERE message_id = ?1", id), >=, 4);
+
+  /* Once: the next text is the only other post. */
+  send_text (f, alice, "D", "Second one");
+  posts = tc_test_sink_wait (dir, 2);
+  g_assert_cmpuint (posts->len, ==, 2);
+  first = sms_fields (g_ptr_array_index (posts, 0));
+  second = sms_fields (g_ptr_array_index (posts, 1));
+  g_assert_nonnull (strstr (json_object_get_string_member (first, "Body"), "Are you there, Dan?"));
+  g_assert_nonnull (strstr (json_object_get_string_member (second, "Body"), "Second one"));
+  g_assert_cmpint (db_int (f, "SELECT COUNT(*) FROM deliveries WHERE state != 'sent'", 0), ==, 0);
 }
 
 static void
@@ -1154,6 +1206,197 @@ test_sms_reply (Fixture       *f,
   g_assert_cmpstr (tc_test_get_string (tc_test_get_object (tc_test_object (me), "preferences"),
                                        "offline_channel"), ==, "email");
   g_assert_cmpuint (count_from (f, alice, "D", NULL), ==, 2);
+
+  /* Without a MessageSid, a replay of the same signed form posts nothing
+   * more, whatever the order of its fields (the signature does not see
+   * the order). */
+  {
+    const char *no_sid[] = { "From", "+15555550004", "To", SMS_FROM, "Body", "No sid here", NULL };
+    const char *reordered[] = { "Body", "No sid here", "To", SMS_FROM, "From", "+15555550004",
+                                NULL };
+
+    g_clear_pointer (&response, tc_test_response_free);
+    response = post_sms (f, no_sid, hook, FALSE);
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpuint (count_from (f, alice, "D", "No sid here"), ==, 1);
+    g_clear_pointer (&response, tc_test_response_free);
+    response = post_sms (f, no_sid, hook, FALSE);
+    g_assert_cmpuint (response->status, ==, 200);
+    g_clear_pointer (&response, tc_test_response_free);
+    response = post_sms (f, reordered, hook, FALSE);
+    g_assert_cmpuint (response->status, ==, 200);
+    g_assert_cmpuint (count_from (f, alice, "D", "No sid here"), ==, 1);
+  }
+}
+
+/* A captured email reply, replayed or altered: the same bytes post once
+ * (even without a Message-ID); other bytes under its signature are 403. */
+static void
+test_email_replay (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *alice = NULL;
+  g_autofree char *dir = mail_dir (f);
+  g_autoptr(GPtrArray) mails = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *raw = NULL;
+  g_autofree char *altered = NULL;
+  g_autoptr(TcTestResponse) response = NULL;
+  char *line;
+
+  start_smtp (f, NULL);
+  start_server (f, 8, NULL);
+  alice = tc_test_login_as (f->server, "A");
+  send_text (f, alice, "B", "Lunch?");
+  mails = tc_test_sink_wait (dir, 1);
+  address = reply_address (g_ptr_array_index (mails, 0));
+
+  /* Without its Message-ID line. */
+  raw = reply_email (address, "gone@mail.example.net", "", "Sure, at noon");
+  line = strstr (raw, "Message-ID: <gone@mail.example.net>\r\n");
+  g_assert_nonnull (line);
+  memmove (line, line + strlen ("Message-ID: <gone@mail.example.net>\r\n"),
+           strlen (line + strlen ("Message-ID: <gone@mail.example.net>\r\n")) + 1);
+
+  response = post_email (f, raw, "hook-secret");
+  g_assert_cmpstr (hook_result (response), ==, "posted");
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_email (f, raw, "hook-secret");
+  g_assert_cmpstr (hook_result (response), ==, "duplicate");
+  g_assert_cmpuint (count_from (f, alice, "B", "Sure, at noon"), ==, 1);
+
+  /* Altered after signing: the signature no longer fits. */
+  {
+    g_autofree char *hex = g_compute_hmac_for_string (G_CHECKSUM_SHA256,
+                                                      (const guchar *) "hook-secret", 11, raw, -1);
+    g_autofree char *signature = g_strconcat ("sha256=", hex, NULL);
+    g_autofree char *url = g_strconcat (tc_test_server_get_base_url (f->server), "/hooks/email",
+                                        NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+    g_autoptr(GBytes) body = NULL;
+    g_autoptr(GBytes) answer = NULL;
+    char *text;
+
+    altered = g_strdup (raw);
+    text = strstr (altered, "Sure, at noon");
+    memcpy (text, "Sure, at nine", strlen ("Sure, at nine"));
+    body = g_bytes_new (altered, strlen (altered));
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-TeamChat-Signature",
+                                  signature);
+    soup_message_set_request_body_from_bytes (msg, "message/rfc822", body);
+    answer = soup_session_send_and_read (tc_test_server_get_session (f->server), msg, NULL, NULL);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 403);
+  }
+  g_assert_cmpuint (count_from (f, alice, "B", "Sure, at nine"), ==, 0);
+}
+
+/* A whole working day of the server, logged with every message on: no
+ * secret, token, signature, reply address or message text in the log. */
+static void
+test_secrets_not_logged (Fixture       *f,
+                         gconstpointer  data)
+{
+  const char *smtp_auth = "chatbot:smtp-pass-S3CRET";
+  const char *sms_reply[] = { "From", "+15555550004", "To", SMS_FROM, "Body",
+                              "sms reply, confidential", "MessageSid", "SM7001", NULL };
+  g_autofree char *log_path = g_build_filename (f->dir, "server.log", NULL);
+  g_autofree char *config = config_text (f, 8, smtp_auth);
+  g_autofree char *mail = mail_dir (f);
+  g_autofree char *sms = sms_dir (f);
+  g_autofree char *alice = NULL;
+  g_autofree char *dan = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *raw = NULL;
+  g_autofree char *email_signature = NULL;
+  g_autofree char *sms_signature = NULL;
+  g_autofree char *sms_body = NULL;
+  g_autofree char *basic = NULL;
+  g_autofree char *token_part = NULL;
+  g_autofree char *log = NULL;
+  g_autoptr(GPtrArray) mails = NULL;
+  g_autoptr(GPtrArray) posts = NULL;
+  g_autoptr(TcTestResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *secrets = g_ptr_array_new_with_free_func (g_free);
+  guint status = 0;
+
+  start_smtp (f, smtp_auth);
+  start_sms (f, NULL);
+  f->server = tc_test_server_start_logged (NULL, config, log_path, &error);
+  g_assert_no_error (error);
+  alice = tc_test_login_as (f->server, "A");
+  dan = tc_test_login_as (f->server, "D");
+
+  /* Offline delivery both ways, with SMTP AUTH and the SMS API's Basic auth. */
+  send_text (f, alice, "B", "email body, confidential");
+  mails = tc_test_sink_wait (mail, 1);
+  address = reply_address (g_ptr_array_index (mails, 0));
+  send_text (f, alice, "D", "text body, confidential");
+  posts = tc_test_sink_wait (sms, 1);
+
+  /* Replies through both hooks, signed and forged. */
+  raw = reply_email (address, "secret-test@mail.example.net", "", "email reply, confidential");
+  response = post_email (f, raw, "hook-secret");
+  g_assert_cmpstr (hook_result (response), ==, "posted");
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_email (f, raw, "not-the-secret");
+  g_assert_cmpuint (response->status, ==, 403);
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_sms (f, sms_reply, "https://chat.example.com/hooks/sms", FALSE);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_clear_pointer (&response, tc_test_response_free);
+  response = post_sms (f, sms_reply, "https://chat.example.com/hooks/sms", TRUE);
+  g_assert_cmpuint (response->status, ==, 403);
+
+  /* A WebSocket, a failed login, a logout. */
+  {
+    g_autoptr(SoupSession) session = soup_session_new ();
+    g_autoptr(SoupWebsocketConnection) ws = go_online (f->server, session, alice);
+    g_autoptr(JsonNode) failed = NULL;
+    g_autoptr(JsonNode) out = NULL;
+
+    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    failed = tc_test_request (f->server, "POST", "/api/v1/session", NULL,
+                              "{\"login\":\"alice\",\"password\":\"guess-Xy9-wrong\","
+                              "\"device\":\"t\"}", &status);
+    g_assert_cmpuint (status, ==, 401);
+    out = tc_test_request (f->server, "DELETE", "/api/v1/session", dan, NULL, &status);
+    g_assert_cmpuint (status, ==, 204);
+  }
+  g_assert_true (tc_test_server_stop (f->server));
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+
+  /* The log did record the day... */
+  g_assert_nonnull (strstr (log, "/hooks/sms"));
+  g_assert_nonnull (strstr (log, "Inbound"));
+  g_assert_nonnull (strstr (log, "WebSocket of A opened"));
+
+  /* ...and none of these. */
+  email_signature = g_compute_hmac_for_string (G_CHECKSUM_SHA256, (const guchar *) "hook-secret",
+                                               11, raw, -1);
+  sms_body = sms_form (sms_reply, "https://chat.example.com/hooks/sms", &sms_signature);
+  basic = g_base64_encode ((const guchar *) TC_TEST_SMS_SID ":" TC_TEST_SMS_TOKEN,
+                           strlen (TC_TEST_SMS_SID ":" TC_TEST_SMS_TOKEN));
+  token_part = g_strndup (address + strlen ("reply+"), strcspn (address, "@") - strlen ("reply+"));
+  g_ptr_array_add (secrets, g_strdup ("smtp-pass-S3CRET"));
+  g_ptr_array_add (secrets, g_base64_encode ((const guchar *) "\0chatbot\0smtp-pass-S3CRET", 26));
+  g_ptr_array_add (secrets, g_strdup ("hook-secret"));
+  g_ptr_array_add (secrets, g_strdup (TC_TEST_SMS_TOKEN));
+  g_ptr_array_add (secrets, g_strdup (basic));
+  g_ptr_array_add (secrets, g_strdup (alice));
+  g_ptr_array_add (secrets, g_strdup (dan));
+  g_ptr_array_add (secrets, g_strdup ("password-A"));
+  g_ptr_array_add (secrets, g_strdup ("password-D"));
+  g_ptr_array_add (secrets, g_strdup ("guess-Xy9-wrong"));
+  g_ptr_array_add (secrets, g_strdup (email_signature));
+  g_ptr_array_add (secrets, g_strdup (sms_signature));
+  g_ptr_array_add (secrets, g_strdup (token_part));
+  g_ptr_array_add (secrets, g_strdup ("confidential"));
+  for (guint i = 0; i < secrets->len; i++)
+    if (strstr (log, g_ptr_array_index (secrets, i)) != NULL)
+      g_error ("the server log holds “%s”", (const char *) g_ptr_array_index (secrets, i));
+  g_test_message ("%u secrets looked for in %zu bytes of log", secrets->len, strlen (log));
+  g_ptr_array_unref (secrets);
 }
 
 int
@@ -1173,9 +1416,12 @@ main (int    argc,
   ADD ("/delivery/email/smtps", test_smtps);
   ADD ("/delivery/email/untrusted-certificate", test_untrusted_certificate);
   ADD ("/delivery/sms/offline-recipient", test_sms_offline_recipient);
+  ADD ("/delivery/sms/retried-until-api-is-back", test_sms_retried_until_api_is_back);
   ADD ("/delivery/final-failures", test_final_failures);
   ADD ("/hooks/email/reply", test_email_reply);
   ADD ("/hooks/sms/reply", test_sms_reply);
+  ADD ("/hooks/email/replay", test_email_replay);
+  ADD ("/delivery/secrets-not-logged", test_secrets_not_logged);
 #undef ADD
 
   return g_test_run ();

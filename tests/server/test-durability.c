@@ -10,17 +10,25 @@
  * with, a multi-recipient send must be there for all recipients or for
  * none, and resending every client_id ever tried must answer the original
  * messages for those that exist and create the others exactly once.
+ *
+ * The same storm runs again over WebSockets: many connections per sender,
+ * several send frames in flight on each, killed after KILL_AFTER_ACKS
+ * acks; resends go over a WebSocket too.
  */
 #include <string.h>
 
 #include "tc-test-server.h"
+#include "tc-test-ws.h"
 
 #define N_SENDS          400
 #define KILL_AFTER_ACKS  150
 #define IN_FLIGHT        4
 #define PHASE_SECONDS    240
 
-#define UNLIMITED_CONFIG "[limits]\nmessages_per_minute=0\n"
+#define UNLIMITED_CONFIG "[limits]\nmessages_per_minute=0\n" \
+                         "[websocket]\nframes_per_minute=0\nmax_connections_per_associate=0\n"
+#define WS_PER_SENDER    6
+#define WS_IN_FLIGHT     3
 
 /* Who sends to whom, in turn (all team pairs, see tc-test-server.h). */
 static const struct {
@@ -458,6 +466,358 @@ test_kill_during_sends (void)
   run_clear (&run);
 }
 
+/* --- the same over WebSockets ------------------------------------------------------ */
+
+typedef struct {
+  Run                     *run;
+  const char              *from;
+  SoupSession             *session;
+  SoupWebsocketConnection *ws;
+  GHashTable              *in_flight;   /* client_id → Entry */
+  gboolean                 ready;       /* hello received */
+  gboolean                 closed;
+} Sender;
+
+typedef struct {
+  Run       *run;
+  GPtrArray *senders;                   /* Sender */
+  GQueue     queues[G_N_ELEMENTS (senders)];   /* Entry, not sent yet, per sender */
+} Storm;
+
+static void storm_pump (Storm *storm);
+
+static guint
+sender_index (const char *id)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (senders); i++)
+    if (g_str_equal (senders[i], id))
+      return i;
+  g_assert_not_reached ();
+  return 0;
+}
+
+static char *
+send_frame (Entry *entry)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "send");
+  json_builder_set_member_name (builder, "ref");
+  json_builder_add_string_value (builder, entry->client_id);
+  json_builder_set_member_name (builder, "client_id");
+  json_builder_add_string_value (builder, entry->client_id);
+  json_builder_set_member_name (builder, "to");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < entry->n_to; i++)
+    json_builder_add_string_value (builder, entry->to[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "body");
+  json_builder_add_string_value (builder, "durable over a WebSocket?");
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+static void
+sender_message_cb (SoupWebsocketConnection *ws,
+                   int                      type,
+                   GBytes                  *bytes,
+                   gpointer                 user_data)
+{
+  Sender *sender = user_data;
+  Run *run = sender->run;
+  g_autoptr(JsonNode) frame = parse (bytes);
+  JsonObject *object = tc_test_object (frame);
+  const char *kind = tc_test_get_string (object, "type");
+  Entry *entry;
+
+  if (g_str_equal (kind, "hello"))
+    {
+      sender->ready = TRUE;
+      storm_pump (g_object_get_data (G_OBJECT (ws), "storm"));
+      return;
+    }
+  if (!g_str_equal (kind, "ack") && !g_str_equal (kind, "error"))
+    return;   /* the message events of what was sent */
+  if (g_str_equal (kind, "error"))
+    g_error ("send frame refused: %s", tc_test_get_string (object, "message"));
+
+  entry = g_hash_table_lookup (sender->in_flight, tc_test_get_string (object, "ref"));
+  g_assert_nonnull (entry);
+  g_hash_table_remove (sender->in_flight, entry->client_id);
+  run->in_flight--;
+  take_ids (entry, frame);
+  entry->state = STATE_ACKED;
+  run->acked++;
+  if (run->kill_after > 0 && run->acked >= run->kill_after && !run->kill_scheduled)
+    {
+      run->kill_scheduled = TRUE;
+      g_timeout_add (0, kill_cb, run);
+    }
+  storm_pump (g_object_get_data (G_OBJECT (ws), "storm"));
+}
+
+static void
+sender_closed_cb (SoupWebsocketConnection *ws,
+                  gpointer                 user_data)
+{
+  Sender *sender = user_data;
+  GHashTableIter iter;
+  Entry *entry;
+
+  /* Only the kill may close a connection. */
+  if (!sender->run->kill_scheduled)
+    g_error ("a sender's WebSocket closed before the kill");
+  sender->closed = TRUE;
+  g_hash_table_iter_init (&iter, sender->in_flight);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    {
+      entry->state = STATE_FAILED;
+      sender->run->in_flight--;
+    }
+  g_hash_table_remove_all (sender->in_flight);
+}
+
+static void
+sender_free (Sender *sender)
+{
+  if (sender->ws != NULL)
+    g_signal_handlers_disconnect_by_data (sender->ws, sender);
+  g_clear_object (&sender->ws);
+  g_clear_object (&sender->session);
+  g_hash_table_unref (sender->in_flight);
+  g_free (sender);
+}
+
+static void
+sender_connected_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Sender *sender = user_data;
+  g_autoptr(GError) error = NULL;
+
+  sender->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  if (sender->ws == NULL && sender->run->kill_scheduled)
+    {
+      sender->closed = TRUE;   /* the server died before this one opened */
+      return;
+    }
+  g_assert_no_error (error);
+  g_object_set_data (G_OBJECT (sender->ws), "storm", g_object_get_data (source, "storm"));
+  g_signal_connect (sender->ws, "message", G_CALLBACK (sender_message_cb), sender);
+  g_signal_connect (sender->ws, "closed", G_CALLBACK (sender_closed_cb), sender);
+}
+
+static void
+storm_pump (Storm *storm)
+{
+  Run *run = storm->run;
+
+  /* Up to the kill itself, so that sends are in flight when it comes. */
+  if (run->killed)
+    return;
+  for (guint i = 0; i < storm->senders->len; i++)
+    {
+      Sender *sender = g_ptr_array_index (storm->senders, i);
+      GQueue *queue = &storm->queues[sender_index (sender->from)];
+
+      while (sender->ready && !sender->closed && !g_queue_is_empty (queue) &&
+             g_hash_table_size (sender->in_flight) < WS_IN_FLIGHT)
+        {
+          Entry *entry = g_queue_pop_head (queue);
+          g_autofree char *frame = send_frame (entry);
+
+          g_hash_table_insert (sender->in_flight, entry->client_id, entry);
+          entry->state = STATE_IN_FLIGHT;
+          run->in_flight++;
+          run->next++;
+          soup_websocket_connection_send_text (sender->ws, frame);
+        }
+    }
+}
+
+static gboolean
+storm_over (Storm *storm)
+{
+  if (storm->run->killed)
+    {
+      for (guint i = 0; i < storm->senders->len; i++)
+        if (!((Sender *) g_ptr_array_index (storm->senders, i))->closed)
+          return FALSE;
+      return TRUE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (storm->queues); i++)
+    if (!g_queue_is_empty (&storm->queues[i]))
+      return FALSE;
+  return storm->run->in_flight == 0;
+}
+
+static void
+test_kill_during_ws_storm (void)
+{
+  g_autoptr(TcTestServer) server = tc_test_server_new_or_fail (UNLIMITED_CONFIG);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) found = NULL;
+  g_autofree char *url = tc_test_server_ws_url (server);
+  Storm storm = { 0 };
+  Run run;
+  gboolean timed_out = FALSE;
+  guint guard, attempted = 0, failed = 0, expected_total = 0, created = 0, repeated = 0;
+
+  run_init (&run, server);
+  login_all (&run);
+  run.kill_after = KILL_AFTER_ACKS;
+  storm.run = &run;
+  storm.senders = g_ptr_array_new_with_free_func ((GDestroyNotify) sender_free);
+  for (guint i = 0; i < G_N_ELEMENTS (storm.queues); i++)
+    g_queue_init (&storm.queues[i]);
+  for (guint i = 0; i < N_SENDS; i++)
+    g_queue_push_tail (&storm.queues[sender_index (run.entries[i].from)], &run.entries[i]);
+
+  /* WS_PER_SENDER connections for each sender, all sending at once. */
+  for (guint i = 0; i < G_N_ELEMENTS (senders); i++)
+    for (guint c = 0; c < WS_PER_SENDER; c++)
+      {
+        Sender *sender = g_new0 (Sender, 1);
+        g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+        g_autofree char *authorization = g_strconcat ("Bearer ",
+                                                      (const char *) g_hash_table_lookup (run.tokens,
+                                                                                          senders[i]),
+                                                      NULL);
+
+        sender->run = &run;
+        sender->from = senders[i];
+        sender->session = soup_session_new ();
+        sender->in_flight = g_hash_table_new (g_str_hash, g_str_equal);
+        g_object_set_data (G_OBJECT (sender->session), "storm", &storm);
+        soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                      authorization);
+        soup_session_websocket_connect_async (sender->session, msg, NULL, NULL,
+                                              G_PRIORITY_DEFAULT, NULL, sender_connected_cb,
+                                              sender);
+        g_ptr_array_add (storm.senders, sender);
+      }
+
+  guard = g_timeout_add_seconds (PHASE_SECONDS, flag_cb, &timed_out);
+  while (!storm_over (&storm) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("the storm did not end within %d s (%u in flight)", PHASE_SECONDS, run.in_flight);
+  g_source_remove (guard);
+  g_assert_true (run.killed);
+
+  for (guint i = 0; i < N_SENDS; i++)
+    {
+      g_assert_cmpint (run.entries[i].state, !=, STATE_IN_FLIGHT);
+      attempted += run.entries[i].state != STATE_NOT_SENT;
+      failed += run.entries[i].state == STATE_FAILED;
+    }
+  g_test_message ("%u connections; kill -9 after %u acks: %u sends tried, %u without an answer",
+                  storm.senders->len, run.acked, attempted, failed);
+  g_assert_cmpuint (failed, >, 0);
+
+  g_assert_true (tc_test_server_restart (server, &error));
+  g_assert_no_error (error);
+  login_all (&run);
+
+  /* Every acknowledged message is there with its id; every send is whole
+   * or absent; nothing else. */
+  found = collect_messages (&run);
+  for (guint i = 0; i < N_SENDS; i++)
+    {
+      Entry *entry = &run.entries[i];
+      guint present = 0;
+
+      for (guint r = 0; r < entry->n_to; r++)
+        {
+          const gint64 *id = lookup (found, entry, r);
+
+          if (entry->state == STATE_ACKED)
+            {
+              if (id == NULL)
+                g_error ("acknowledged message %s to %s was lost", entry->client_id,
+                         entry->to[r]);
+              g_assert_cmpint (*id, ==, entry->ids[r]);
+            }
+          if (id != NULL)
+            present++;
+        }
+      g_assert_true (present == 0 || present == entry->n_to);
+      g_assert_true (present == 0 || entry->state != STATE_NOT_SENT);
+      if (present > 0)
+        expected_total += entry->n_to;
+    }
+  g_assert_cmpuint (g_hash_table_size (found), ==, expected_total);
+
+  /* Every sender resends everything, over a WebSocket: what is stored comes
+   * back with its ids and nothing new; the rest is created once. */
+  for (guint s = 0; s < G_N_ELEMENTS (senders); s++)
+    {
+      g_autoptr(TcTestWs) ws = tc_test_ws_open (server, g_hash_table_lookup (run.tokens,
+                                                                             senders[s]));
+
+      for (guint i = 0; i < N_SENDS; i++)
+        {
+          Entry *entry = &run.entries[i];
+          g_autofree char *frame = NULL;
+          g_autoptr(JsonNode) ack = NULL;
+          gboolean stored = lookup (found, entry, 0) != NULL;
+
+          if (!g_str_equal (entry->from, senders[s]))
+            continue;
+          frame = send_frame (entry);
+          ack = tc_test_ws_request (ws, frame, entry->client_id);
+          g_assert_nonnull (ack);
+          g_assert_cmpstr (tc_test_get_string (tc_test_object (ack), "type"), ==, "ack");
+          if (stored)
+            {
+              gint64 before[2] = { entry->ids[0], entry->ids[1] };
+
+              take_ids (entry, ack);
+              for (guint r = 0; r < entry->n_to; r++)
+                g_assert_cmpint (entry->ids[r], ==,
+                                 entry->state == STATE_ACKED ? before[r] : *lookup (found, entry, r));
+              repeated++;
+            }
+          else
+            {
+              take_ids (entry, ack);
+              created++;
+            }
+          entry->state = STATE_ACKED;
+        }
+    }
+  g_test_message ("resends: %u answered as stored, %u created", repeated, created);
+
+  /* Each client_id exactly once, with the ids of its ack. */
+  g_clear_pointer (&found, g_hash_table_unref);
+  found = collect_messages (&run);
+  expected_total = 0;
+  for (guint i = 0; i < N_SENDS; i++)
+    {
+      Entry *entry = &run.entries[i];
+
+      for (guint r = 0; r < entry->n_to; r++)
+        {
+          const gint64 *id = lookup (found, entry, r);
+
+          g_assert_nonnull (id);
+          g_assert_cmpint (*id, ==, entry->ids[r]);
+        }
+      expected_total += entry->n_to;
+    }
+  g_assert_cmpuint (g_hash_table_size (found), ==, expected_total);
+
+  g_ptr_array_unref (storm.senders);
+  for (guint i = 0; i < G_N_ELEMENTS (storm.queues); i++)
+    g_queue_clear (&storm.queues[i]);
+  run_clear (&run);
+}
+
 /* SIGTERM: a clean exit, and everything acknowledged is still there. */
 static void
 test_graceful_restart (void)
@@ -502,6 +862,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/durability/kill-during-sends", test_kill_during_sends);
+  g_test_add_func ("/durability/kill-during-ws-storm", test_kill_during_ws_storm);
   g_test_add_func ("/durability/graceful-restart", test_graceful_restart);
 
   return g_test_run ();
