@@ -85,19 +85,14 @@ set_sql_error (sqlite3    *db,
   return FALSE;
 }
 
+/* Statements come from the connection's cache (prepared once, reset when
+ * their g_autoptr(TcSqliteStmt) goes out of scope). */
 static sqlite3_stmt *
 prepare (sqlite3     *db,
          const char  *sql,
          GError     **error)
 {
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-    {
-      set_sql_error (db, "prepare", error);
-      return NULL;
-    }
-  return stmt;
+  return tc_sqlite_prepare_cached (db, sql, error);
 }
 
 static void
@@ -140,7 +135,7 @@ query_int (sqlite3     *db,
            gint64       fallback,
            GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (db, sql, error);
+  g_autoptr(TcSqliteStmt) stmt = prepare (db, sql, error);
   int rc;
 
   if (stmt == NULL)
@@ -183,7 +178,7 @@ load_associate (sqlite3     *db,
                 const char  *id,
                 GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   int rc;
 
   stmt = prepare (db, "SELECT " ASSOCIATE_COLUMNS " FROM associates a WHERE a.id = ?1", error);
@@ -211,7 +206,7 @@ load_attachments (sqlite3    *db,
                   TcMessage  *message,
                   GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   int rc;
 
   stmt = prepare (db,
@@ -284,7 +279,7 @@ load_message (sqlite3     *db,
               gint64       id,
               GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_message_free);
 
   stmt = prepare (db, "SELECT " MESSAGE_COLUMNS " FROM messages m WHERE m.id = ?1", error);
@@ -334,7 +329,7 @@ is_ancestor (sqlite3     *db,
              const char  *ancestor,
              GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (db, ANCESTOR_SQL, error);
+  g_autoptr(TcSqliteStmt) stmt = prepare (db, ANCESTOR_SQL, error);
 
   if (stmt == NULL)
     return -1;
@@ -384,7 +379,7 @@ team_ids (sqlite3     *db,
           const char  *associate_id,
           GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
@@ -407,7 +402,7 @@ team_members (sqlite3     *db,
               const char  *associate_id,
               GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_associate_free);
   int rc;
 
@@ -449,7 +444,7 @@ append_event (sqlite3      *db,
               gint64        now,
               GError      **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db,
                   "INSERT INTO events (associate_id, type, message_id, by_id, peer_id, up_to, "
@@ -557,7 +552,7 @@ run_batch (TcSqliteStore *self,
   g_autoptr(GPtrArray) committed = NULL;
 
   self->batch_queued = FALSE;
-  if (!tc_sqlite_exec (db, "BEGIN IMMEDIATE", &error))
+  if (!tc_sqlite_exec_cached (db, "BEGIN IMMEDIATE", &error))
     {
       for (guint i = 0; i < batch->len; i++)
         {
@@ -573,7 +568,7 @@ run_batch (TcSqliteStore *self,
       WriteJob *job = g_ptr_array_index (batch, i);
       g_autoptr(GError) savepoint_error = NULL;
 
-      if (!tc_sqlite_exec (db, "SAVEPOINT job", &savepoint_error))
+      if (!tc_sqlite_exec_cached (db, "SAVEPOINT job", &savepoint_error))
         {
           job->ok = FALSE;
           job->error = g_steal_pointer (&savepoint_error);
@@ -581,16 +576,16 @@ run_batch (TcSqliteStore *self,
         }
       job->ok = job->func (self, db, job->data, job->events, &job->error);
       if (job->ok)
-        tc_sqlite_exec (db, "RELEASE job", NULL);
+        tc_sqlite_exec_cached (db, "RELEASE job", NULL);
       else
         {
           g_ptr_array_set_size (job->events, 0);
-          tc_sqlite_exec (db, "ROLLBACK TO job", NULL);
-          tc_sqlite_exec (db, "RELEASE job", NULL);
+          tc_sqlite_exec_cached (db, "ROLLBACK TO job", NULL);
+          tc_sqlite_exec_cached (db, "RELEASE job", NULL);
         }
     }
 
-  if (!tc_sqlite_exec (db, "COMMIT", &error))
+  if (!tc_sqlite_exec_cached (db, "COMMIT", &error))
     {
       tc_sqlite_exec (db, "ROLLBACK", NULL);
       for (guint i = 0; i < batch->len; i++)
@@ -716,7 +711,7 @@ reader_acquire (TcSqliteStore  *self,
   if (db == NULL)
     return NULL;
   /* A read transaction gives every read call one consistent snapshot. */
-  if (!tc_sqlite_exec (db, "BEGIN", error))
+  if (!tc_sqlite_exec_cached (db, "BEGIN", error))
     {
       tc_sqlite_close (db);
       return NULL;
@@ -730,7 +725,7 @@ reader_release (TcSqliteStore *self,
 {
   if (db == NULL)
     return;
-  tc_sqlite_exec (db, "COMMIT", NULL);
+  tc_sqlite_exec_cached (db, "COMMIT", NULL);
   g_async_queue_push (self->readers, db);
 }
 
@@ -771,7 +766,7 @@ tc_sqlite_store_authenticate (TcStore     *store,
 
   {
     READER_DECLARE (reader, self);
-    g_autoptr(sqlite3_stmt) stmt = NULL;
+    g_autoptr(TcSqliteStmt) stmt = NULL;
 
     if (!reader_open (&reader, error))
       return NULL;
@@ -822,7 +817,7 @@ create_session_job (TcSqliteStore *self,
                     GError       **error)
 {
   SessionJob *job = data;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db,
                   "INSERT INTO sessions (token_hash, associate_id, device, created_at) "
@@ -855,7 +850,7 @@ tc_sqlite_store_lookup_session (TcStore      *store,
                                 GError      **error)
 {
   READER_DECLARE (reader, TC_SQLITE_STORE (store));
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   int rc;
 
   if (!reader_open (&reader, error))
@@ -882,7 +877,7 @@ delete_session_job (TcSqliteStore *self,
                     GPtrArray     *events,
                     GError       **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (db, "DELETE FROM sessions WHERE token_hash = ?1", error);
+  g_autoptr(TcSqliteStmt) stmt = prepare (db, "DELETE FROM sessions WHERE token_hash = ?1", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -924,7 +919,7 @@ set_channel_job (TcSqliteStore *self,
                  GError       **error)
 {
   ChannelJob *job = data;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   gint64 now = g_get_real_time ();
   TcEvent *event;
   gint64 seq;
@@ -1153,8 +1148,8 @@ import_job (TcSqliteStore *self,
   ImportJob *job = data;
   g_autoptr(GString) problems = g_string_new (NULL);
   g_autoptr(GPtrArray) changed = g_ptr_array_new ();   /* TcImportRow, borrowed */
-  g_autoptr(sqlite3_stmt) upsert = NULL;
-  g_autoptr(sqlite3_stmt) login_taken = NULL;
+  g_autoptr(TcSqliteStmt) upsert = NULL;
+  g_autoptr(TcSqliteStmt) login_taken = NULL;
   gint64 now = g_get_real_time ();
 
   upsert = prepare (db,
@@ -1343,7 +1338,7 @@ load_sent (sqlite3     *db,
            GPtrArray   *out,
            GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db,
                   "SELECT " MESSAGE_COLUMNS " FROM messages m "
@@ -1366,8 +1361,8 @@ send_job (TcSqliteStore *self,
   SendJob *job = data;
   const TcSendRequest *request = job->request;
   g_autoptr(GPtrArray) resources = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_resource_free);
-  g_autoptr(sqlite3_stmt) insert = NULL;
-  g_autoptr(sqlite3_stmt) attach = NULL;
+  g_autoptr(TcSqliteStmt) insert = NULL;
+  g_autoptr(TcSqliteStmt) attach = NULL;
 
   if (!load_sent (db, job->sender_id, request->client_id, job->messages, error))
     return FALSE;
@@ -1410,7 +1405,7 @@ send_job (TcSqliteStore *self,
   for (guint i = 0; i < request->attachments->len; i++)
     {
       const char *id = g_ptr_array_index (request->attachments, i);
-      g_autoptr(sqlite3_stmt) stmt = NULL;
+      g_autoptr(TcSqliteStmt) stmt = NULL;
 
       stmt = prepare (db, "SELECT " TC_SQLITE_RESOURCE_COLUMNS " FROM resources r WHERE r.id = ?1",
                       error);
@@ -1552,7 +1547,7 @@ tc_sqlite_store_list_messages (TcStore     *store,
                                GError     **error)
 {
   READER_DECLARE (reader, TC_SQLITE_STORE (store));
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_message_free);
   int r;
   if (!reader_open (&reader, error))
@@ -1601,7 +1596,7 @@ move_marker (sqlite3     *db,
              GPtrArray   *events,
              GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db,
                   "INSERT INTO read_markers (associate_id, peer_id, up_to, updated_at) "
@@ -1631,7 +1626,7 @@ read_job (TcSqliteStore *self,
           GError       **error)
 {
   ReadJob *job = data;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   int r;
 
   r = team_check (db, job->associate_id, job->peer_id, error);
@@ -1681,7 +1676,7 @@ read_all_job (TcSqliteStore *self,
               GError       **error)
 {
   const char *associate_id = data;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   gint64 now = g_get_real_time ();
   int rc;
 
@@ -1791,7 +1786,7 @@ tc_sqlite_store_sync (TcStore     *store,
 {
   READER_DECLARE (reader, TC_SQLITE_STORE (store));
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_event_free);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   gint64 head, purged, last_seq = 0;
   guint n_stored = 0;
   int rc;
@@ -1904,8 +1899,8 @@ purge_events_job (TcSqliteStore *self,
                   GError       **error)
 {
   PurgeJob *job = data;
-  g_autoptr(sqlite3_stmt) mark = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) mark = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   /* Remember how far the streams were cut, so older cursors get "reset". */
   mark = prepare (db,
@@ -1937,9 +1932,9 @@ purge_messages_job (TcSqliteStore *self,
                     GError       **error)
 {
   PurgeJob *job = data;
-  g_autoptr(sqlite3_stmt) chunk = NULL;
-  g_autoptr(sqlite3_stmt) drop_events = NULL;
-  g_autoptr(sqlite3_stmt) drop_messages = NULL;
+  g_autoptr(TcSqliteStmt) chunk = NULL;
+  g_autoptr(TcSqliteStmt) drop_events = NULL;
+  g_autoptr(TcSqliteStmt) drop_messages = NULL;
 
   if (!tc_sqlite_exec (db, "CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY);"
                  "DELETE FROM purge_ids", error))
@@ -1971,7 +1966,7 @@ purge_markers_job (TcSqliteStore *self,
                    GError       **error)
 {
   PurgeJob *job = data;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db, "DELETE FROM read_markers WHERE updated_at < ?1", error);
   if (stmt == NULL)
