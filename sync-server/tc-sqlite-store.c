@@ -20,6 +20,7 @@
 #include "tc-sqlite-store.h"
 #include "tc-sqlite-store-private.h"
 #include "tc-import-row.h"
+#include "tc-team-tree.h"
 
 #define MAX_BATCH_JOBS 256
 #define PURGE_CHUNK 5000
@@ -59,6 +60,9 @@ struct _TcSqliteStore
   TcStoreQueuedFunc queued_func;
   gpointer          delivery_data;
   gboolean          batch_queued;  /* writer thread: this batch queued deliveries */
+
+  GMutex            team_mutex;
+  TcTeamTree       *team_tree;     /* the newest trees loaded, or NULL; guarded by team_mutex */
 
   sqlite3          *write_db;      /* touched only by the writer thread */
   gint              n_commits;     /* atomic */
@@ -343,21 +347,72 @@ is_ancestor (sqlite3     *db,
   return sqlite3_column_int (stmt, 0);
 }
 
+/* The sponsor and enroller trees as @db sees them: the shared copy when its
+ * version is the one in @db's meta table, else loaded from @db (and shared
+ * from then on). Versions never repeat for different trees: a change
+ * bumps the version in the same transaction (schema step 4), and a batch
+ * whose commit fails drops the shared copy (see run_batch). */
+static TcTeamTree *
+team_tree_get (TcSqliteStore  *self,
+               sqlite3        *db,
+               GError        **error)
+{
+  g_autoptr(TcTeamTree) tree = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
+  gint64 version;
+  int rc;
+
+  version = query_int (db, "SELECT value FROM meta WHERE key = 'team_version'", NULL, 0, error);
+  if (version < 0)
+    return NULL;
+  g_mutex_lock (&self->team_mutex);
+  if (self->team_tree != NULL && tc_team_tree_get_version (self->team_tree) == version)
+    tree = tc_team_tree_ref (self->team_tree);
+  g_mutex_unlock (&self->team_mutex);
+  if (tree != NULL)
+    return g_steal_pointer (&tree);
+
+  stmt = prepare (db, "SELECT id, sponsor_id, enroller_id FROM associates", error);
+  if (stmt == NULL)
+    return NULL;
+  tree = tc_team_tree_new (version);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    tc_team_tree_add (tree, (const char *) sqlite3_column_text (stmt, 0),
+                      (const char *) sqlite3_column_text (stmt, 1),
+                      (const char *) sqlite3_column_text (stmt, 2));
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (db, "team", error);
+      return NULL;
+    }
+  g_mutex_lock (&self->team_mutex);
+  g_clear_pointer (&self->team_tree, tc_team_tree_unref);
+  self->team_tree = tc_team_tree_ref (tree);
+  g_mutex_unlock (&self->team_mutex);
+  return g_steal_pointer (&tree);
+}
+
+static void
+team_tree_forget (TcSqliteStore *self)
+{
+  g_mutex_lock (&self->team_mutex);
+  g_clear_pointer (&self->team_tree, tc_team_tree_unref);
+  g_mutex_unlock (&self->team_mutex);
+}
+
 /* 1 when on each other's team, 0 when not, -1 on error. */
 static int
-team_check (sqlite3     *db,
-            const char  *a,
-            const char  *b,
-            GError     **error)
+team_check (TcSqliteStore  *self,
+            sqlite3        *db,
+            const char     *a,
+            const char     *b,
+            GError        **error)
 {
-  int r;
+  g_autoptr(TcTeamTree) tree = team_tree_get (self, db, error);
 
-  if (g_strcmp0 (a, b) == 0)
-    return 0;
-  r = is_ancestor (db, a, b, error);
-  if (r != 0)
-    return r;
-  return is_ancestor (db, b, a, error);
+  if (tree == NULL)
+    return -1;
+  return tc_team_tree_is_team (tree, a, b) ? 1 : 0;
 }
 
 static gboolean
@@ -588,6 +643,9 @@ run_batch (TcSqliteStore *self,
   if (!tc_sqlite_exec_cached (db, "COMMIT", &error))
     {
       tc_sqlite_exec (db, "ROLLBACK", NULL);
+      /* A team tree loaded inside this batch may hold what was just rolled
+       * back, under a version number that the next change will reuse. */
+      team_tree_forget (self);
       for (guint i = 0; i < batch->len; i++)
         {
           WriteJob *job = g_ptr_array_index (batch, i);
@@ -976,7 +1034,7 @@ tc_sqlite_store_is_team (TcStore     *store,
   if (!reader_open (&reader, error))
     return FALSE;
 
-  r = team_check (reader.db, a, b, error);
+  r = team_check (TC_SQLITE_STORE (store), reader.db, a, b, error);
   return r > 0;
 }
 
@@ -1066,7 +1124,7 @@ tc_sqlite_store_get_dashboard (TcStore     *store,
   if (!reader_open (&reader, error))
     return NULL;
 
-  r = team_check (reader.db, caller_id, member_id, error);
+  r = team_check (TC_SQLITE_STORE (store), reader.db, caller_id, member_id, error);
   if (r < 0)
     return NULL;
   if (r == 0)
@@ -1363,6 +1421,7 @@ send_job (TcSqliteStore *self,
   g_autoptr(GPtrArray) resources = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_resource_free);
   g_autoptr(TcSqliteStmt) insert = NULL;
   g_autoptr(TcSqliteStmt) attach = NULL;
+  g_autoptr(TcTeamTree) team = NULL;
 
   if (!load_sent (db, job->sender_id, request->client_id, job->messages, error))
     return FALSE;
@@ -1373,28 +1432,24 @@ send_job (TcSqliteStore *self,
       return TRUE;
     }
 
+  team = team_tree_get (self, db, error);
+  if (team == NULL)
+    return FALSE;
   for (guint i = 0; i < request->to->len; i++)
     {
       const char *to = g_ptr_array_index (request->to, i);
-      gboolean exists = FALSE;
-      int r;
 
       if (g_strcmp0 (to, job->sender_id) == 0)
         {
           g_set_error (error, TC_ERROR, TC_ERROR_INVALID, "you cannot send a message to yourself");
           return FALSE;
         }
-      if (!associate_exists (db, to, &exists, error))
-        return FALSE;
-      if (!exists)
+      if (!tc_team_tree_contains (team, to))
         {
           g_set_error (error, TC_ERROR, TC_ERROR_INVALID, "unknown recipient “%s”", to);
           return FALSE;
         }
-      r = team_check (db, job->sender_id, to, error);
-      if (r < 0)
-        return FALSE;
-      if (r == 0)
+      if (!tc_team_tree_is_team (team, job->sender_id, to))
         {
           g_set_error (error, TC_ERROR, TC_ERROR_FORBIDDEN, "recipient “%s” is not on your team",
                        to);
@@ -1553,7 +1608,7 @@ tc_sqlite_store_list_messages (TcStore     *store,
   if (!reader_open (&reader, error))
     return NULL;
 
-  r = team_check (reader.db, associate_id, peer_id, error);
+  r = team_check (TC_SQLITE_STORE (store), reader.db, associate_id, peer_id, error);
   if (r < 0)
     return NULL;
   if (r == 0)
@@ -1629,7 +1684,7 @@ read_job (TcSqliteStore *self,
   g_autoptr(TcSqliteStmt) stmt = NULL;
   int r;
 
-  r = team_check (db, job->associate_id, job->peer_id, error);
+  r = team_check (self, db, job->associate_id, job->peer_id, error);
   if (r < 0)
     return FALSE;
   if (r == 0)
@@ -2072,6 +2127,8 @@ tc_sqlite_store_finalize (GObject *object)
   g_async_queue_unref (self->write_queue);
   g_async_queue_unref (self->readers);
   g_mutex_clear (&self->sink_mutex);
+  g_clear_pointer (&self->team_tree, tc_team_tree_unref);
+  g_mutex_clear (&self->team_mutex);
   g_free (self->path);
 
   G_OBJECT_CLASS (tc_sqlite_store_parent_class)->finalize (object);
@@ -2122,6 +2179,7 @@ tc_sqlite_store_init (TcSqliteStore *self)
   self->write_queue = g_async_queue_new ();
   self->readers = g_async_queue_new ();
   g_mutex_init (&self->sink_mutex);
+  g_mutex_init (&self->team_mutex);
 }
 
 TcSqliteStore *

@@ -328,6 +328,126 @@ test_import_update_and_login (Fixture       *fixture,
   g_assert_null (nobody);
 }
 
+/* --- the team rule's cache (tc-team-tree.c) after imports ------------------------------ */
+
+/* Whether @from may message @to, through the writer (send) and the readers
+ * (is_team, dashboard, history), which must agree. */
+static gboolean
+may_message (Fixture    *fixture,
+             const char *from,
+             const char *to)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) read_error = NULL;
+  g_autoptr(GPtrArray) sent = send (fixture, from, to, "still there?", NULL, 0, NULL, &error);
+  g_autoptr(TcAssociate) dashboard = NULL;
+  g_autoptr(GPtrArray) history = NULL;
+  gboolean more = FALSE;
+  gboolean team = tc_store_is_team (TC_STORE (fixture->store), from, to, NULL);
+
+  dashboard = tc_store_get_dashboard (TC_STORE (fixture->store), from, to, NULL);
+  history = tc_store_list_messages (TC_STORE (fixture->store), from, to, 0, 10, &more,
+                                    &read_error);
+  if (sent == NULL)
+    g_assert_error (error, TC_ERROR, TC_ERROR_FORBIDDEN);
+  g_assert_true (team == (sent != NULL));
+  g_assert_true (team == (dashboard != NULL));
+  g_assert_true (team == (history != NULL));
+  return team;
+}
+
+static void
+import_one (TcStore    *store,
+            const char *id,
+            const char *sponsor,
+            const char *enroller)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_import_row_free);
+
+  g_ptr_array_add (rows, make_row (id, sponsor, enroller, 2));
+  g_assert_true (tc_store_import_associates (store, rows, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_team_cache_reimport (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = tree_rows ();
+
+  g_assert_true (may_message (fixture, "B", "D"));
+  g_assert_false (may_message (fixture, "B", "E"));
+
+  /* D moves from B's branch to E's: B may no longer message D, E now may. */
+  import_one (TC_STORE (fixture->store), "D", "E", "E");
+  g_assert_false (may_message (fixture, "B", "D"));
+  g_assert_false (may_message (fixture, "D", "B"));
+  g_assert_true (may_message (fixture, "E", "D"));
+  g_assert_true (may_message (fixture, "C", "D"));   /* E's sponsor, up the chain */
+
+  /* A new associate can be messaged at once. */
+  import_one (TC_STORE (fixture->store), "H", "B", "B");
+  g_assert_true (may_message (fixture, "B", "H"));
+  g_assert_true (may_message (fixture, "A", "H"));
+  g_assert_false (may_message (fixture, "C", "H"));
+
+  /* Re-importing the original file puts D back; an unchanged re-import
+   * changes nothing. */
+  g_assert_true (tc_store_import_associates (TC_STORE (fixture->store), rows, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (may_message (fixture, "B", "D"));
+  g_assert_false (may_message (fixture, "E", "D"));
+  g_assert_true (tc_store_import_associates (TC_STORE (fixture->store), rows, NULL, &error));
+  g_assert_true (may_message (fixture, "B", "D"));
+
+  /* A refused import leaves the team as it was. */
+  {
+    g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_import_row_free);
+
+    g_ptr_array_add (bad, make_row ("D", "E", "E", 2));
+    g_ptr_array_add (bad, make_row ("I", "nobody", NULL, 3));
+    g_assert_false (tc_store_import_associates (TC_STORE (fixture->store), bad, NULL, &error));
+    g_assert_error (error, TC_ERROR, TC_ERROR_INVALID);
+    g_assert_true (may_message (fixture, "B", "D"));
+    g_assert_false (may_message (fixture, "E", "D"));
+  }
+}
+
+static void
+test_team_cache_other_process (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TcSqliteStore) cli = NULL;
+
+  /* The server has the team in memory... */
+  g_assert_true (may_message (fixture, "B", "D"));
+
+  /* ...when `teamchat-server import-associates` (its own store on the same
+   * file, as another process would have) moves D away from B. */
+  cli = tc_sqlite_store_new (fixture->path, &error);
+  g_assert_no_error (error);
+  import_one (TC_STORE (cli), "D", "E", "E");
+  g_clear_object (&cli);
+
+  g_assert_false (may_message (fixture, "B", "D"));
+  g_assert_true (may_message (fixture, "E", "D"));
+
+  /* The same for an administrator's hand-made SQL. */
+  {
+    g_autoptr(sqlite3) db = tc_sqlite_open (fixture->path, FALSE, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (tc_sqlite_exec (db, "UPDATE associates SET enroller_id = 'B' WHERE id = 'D'",
+                                   &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (may_message (fixture, "B", "D"));
+  g_assert_true (may_message (fixture, "E", "D"));   /* still E's in the sponsor tree */
+}
+
 /* --- sessions ---------------------------------------------------------------------- */
 
 static void
@@ -854,6 +974,8 @@ main (int    argc,
   ADD ("dashboard", test_dashboard);
   ADD ("import/refuses-whole-file", test_import_refuses_whole_file);
   ADD ("import/update-and-login", test_import_update_and_login);
+  ADD ("team-cache/reimport", test_team_cache_reimport);
+  ADD ("team-cache/other-process", test_team_cache_other_process);
   ADD ("sessions", test_sessions);
   ADD ("send/fan-out-and-idempotence", test_send_fanout_and_idempotence);
   ADD ("send/refusals-store-nothing", test_send_refusals_store_nothing);
