@@ -2,6 +2,8 @@
  * app replica */
 #include "tc-sqlite.h"
 
+#include <string.h>
+
 #include "tc-error.h"
 
 /* Long enough to ride out a checkpoint or another writer's commit. */
@@ -196,6 +198,21 @@ fail:
 
 /* --- prepared statement cache ------------------------------------------- */
 
+/* SQL texts are long and share long beginnings (the same columns): hash
+ * the length and the last bytes rather than every byte, and let
+ * g_str_equal() settle the rare collision. */
+static guint
+sql_hash (gconstpointer key)
+{
+  const char *sql = key;
+  gsize len = strlen (sql);
+  guint hash = (guint) len;
+
+  for (gsize i = len > 32 ? len - 32 : 0; i < len; i++)
+    hash = hash * 31 + (guchar) sql[i];
+  return hash;
+}
+
 static GHashTable *
 stmt_cache_lookup (sqlite3 *db)
 {
@@ -221,7 +238,7 @@ stmt_cache_get (sqlite3 *db)
   if (cache == NULL)
     {
       /* Keys are the statements' own copies of their SQL. */
-      cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+      cache = g_hash_table_new_full (sql_hash, g_str_equal, NULL,
                                      (GDestroyNotify) sqlite3_finalize);
       g_hash_table_insert (stmt_caches, db, cache);
     }
@@ -290,8 +307,8 @@ tc_sqlite_prepare_cached (sqlite3     *db,
  * @stmt: (nullable) (transfer full): a statement from tc_sqlite_prepare_cached()
  *
  * Resets @stmt, clears its bindings and puts it back into its connection's
- * cache (or finalizes it when the cache already holds one for that SQL, or
- * is full).
+ * cache (in place of one already there for that SQL), or finalizes it when
+ * the cache is full.
  */
 void
 tc_sqlite_release_cached (sqlite3_stmt *stmt)
@@ -305,13 +322,14 @@ tc_sqlite_release_cached (sqlite3_stmt *stmt)
   sqlite3_clear_bindings (stmt);
   cache = stmt_cache_lookup (sqlite3_db_handle (stmt));
   sql = sqlite3_sql (stmt);
-  if (cache == NULL || sql == NULL || g_hash_table_size (cache) >= STMT_CACHE_MAX ||
-      g_hash_table_contains (cache, sql))
+  if (cache == NULL || sql == NULL || g_hash_table_size (cache) >= STMT_CACHE_MAX)
     {
       sqlite3_finalize (stmt);
       return;
     }
-  g_hash_table_insert (cache, (gpointer) sql, stmt);
+  /* One lookup: a statement of the same SQL already there (from a nested
+   * use) is finalized, key and all, and this one kept. */
+  g_hash_table_replace (cache, (gpointer) sql, stmt);
 }
 
 /**

@@ -16,6 +16,7 @@
 
 #include "tc-error.h"
 #include "tc-password.h"
+#include "tc-sqlite-checkpointer.h"
 #include "tc-sqlite-schema.h"
 #include "tc-sqlite-store.h"
 #include "tc-sqlite-store-private.h"
@@ -23,6 +24,9 @@
 #include "tc-team-tree.h"
 
 #define MAX_BATCH_JOBS 256
+/* WAL pages after which the checkpointer thread copies them back (SQLite's
+ * own default for automatic checkpoints). */
+#define CHECKPOINT_PAGES 1000
 #define PURGE_CHUNK 5000
 
 typedef gboolean (*WriteFunc) (TcSqliteStore *self,
@@ -31,7 +35,9 @@ typedef gboolean (*WriteFunc) (TcSqliteStore *self,
                                GPtrArray     *events,
                                GError       **error);
 
-typedef struct {
+typedef struct _WriteJob WriteJob;
+
+struct _WriteJob {
   WriteFunc  func;
   gpointer   data;
   GPtrArray *events;    /* TcStreamEvent appended by func */
@@ -40,7 +46,14 @@ typedef struct {
   gboolean   done;
   GMutex     mutex;
   GCond      cond;
-} WriteJob;
+
+  /* An asynchronous job (nobody waits on cond): after the batch is
+   * durable, the writer hands it to its task's main context, where
+   * complete() returns the task's result; then free(). */
+  GTask     *task;
+  void     (*complete) (WriteJob *job);
+  void     (*free)     (WriteJob *job);
+};
 
 struct _TcSqliteStore
 {
@@ -65,6 +78,7 @@ struct _TcSqliteStore
   TcTeamTree       *team_tree;     /* the newest trees loaded, or NULL; guarded by team_mutex */
 
   sqlite3          *write_db;      /* touched only by the writer thread */
+  TcSqliteCheckpointer *checkpointer;
   gint              n_commits;     /* atomic */
   gint              n_jobs;        /* atomic */
 };
@@ -535,6 +549,9 @@ add_stream_event (GPtrArray  *events,
   g_ptr_array_add (events, stream_event);
 }
 
+/* The "message" events of sender and recipient, in one statement: the
+ * second row's seq is the first's plus one (AUTOINCREMENT counts up within
+ * a statement, and this connection is the only writer). */
 static gboolean
 append_message_events (sqlite3     *db,
                        TcMessage   *message,
@@ -543,16 +560,28 @@ append_message_events (sqlite3     *db,
                        GError     **error)
 {
   const char *streams[] = { message->from, message->to };
+  g_autoptr(TcSqliteStmt) stmt = NULL;
+  gint64 last_seq;
+
+  stmt = prepare (db,
+                  "INSERT INTO events (associate_id, type, message_id, created_at) "
+                  "VALUES (?1, 'message', ?3, ?4), (?2, 'message', ?3, ?4)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, streams[0]);
+  bind_text (stmt, 2, streams[1]);
+  sqlite3_bind_int64 (stmt, 3, message->id);
+  sqlite3_bind_int64 (stmt, 4, now);
+  if (!step_done (db, stmt, error))
+    return FALSE;
+  last_seq = sqlite3_last_insert_rowid (db);
 
   for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
     {
-      TcEvent *event;
-      gint64 seq = append_event (db, streams[i], "message", message->id, NULL, NULL, 0, NULL, now,
-                                 error);
-      if (seq < 0)
-        return FALSE;
-      event = tc_event_new (TC_EVENT_MESSAGE);
-      event->seq = seq;
+      TcEvent *event = tc_event_new (TC_EVENT_MESSAGE);
+
+      event->seq = last_seq - (gint64) (G_N_ELEMENTS (streams) - 1 - i);
       event->message = tc_message_copy (message);
       add_stream_event (events, streams[i], event);
     }
@@ -596,6 +625,70 @@ job_finish (WriteJob *job)
   job->done = TRUE;
   g_cond_signal (&job->cond);
   g_mutex_unlock (&job->mutex);
+}
+
+/* Main context of the tasks of @jobs (a GPtrArray of WriteJob, one
+ * context): each job's result goes to its task. */
+static gboolean
+complete_async_jobs_cb (gpointer data)
+{
+  GPtrArray *jobs = data;
+
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      WriteJob *job = g_ptr_array_index (jobs, i);
+
+      job->complete (job);
+      job->free (job);
+    }
+  g_ptr_array_set_size (jobs, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Wakes the callers of a finished batch: the threads waiting in run_write()
+ * one by one, the asynchronous jobs with one main context wake-up for all
+ * those of the same context. */
+static void
+finish_jobs (GPtrArray *batch)
+{
+  g_autoptr(GPtrArray) async = NULL;
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      WriteJob *job = g_ptr_array_index (batch, i);
+
+      if (job->task == NULL)
+        job_finish (job);
+      else
+        {
+          /* The sink has had them; free them here, not on the main loop. */
+          g_ptr_array_set_size (job->events, 0);
+          if (async == NULL)
+            async = g_ptr_array_new ();
+          g_ptr_array_add (async, job);
+        }
+    }
+
+  while (async != NULL && async->len > 0)
+    {
+      GMainContext *context = g_task_get_context (((WriteJob *) g_ptr_array_index (async, 0))->task);
+      GPtrArray *same = g_ptr_array_new ();
+
+      for (guint i = 0; i < async->len;)
+        {
+          WriteJob *job = g_ptr_array_index (async, i);
+
+          if (g_task_get_context (job->task) == context)
+            {
+              g_ptr_array_add (same, job);
+              g_ptr_array_remove_index (async, i);
+            }
+          else
+            i++;
+        }
+      g_main_context_invoke_full (context, G_PRIORITY_DEFAULT, complete_async_jobs_cb, same,
+                                  (GDestroyNotify) g_ptr_array_unref);
+    }
 }
 
 static void
@@ -678,8 +771,7 @@ run_batch (TcSqliteStore *self,
 
 out:
   g_atomic_int_add (&self->n_jobs, (gint) batch->len);
-  for (guint i = 0; i < batch->len; i++)
-    job_finish (g_ptr_array_index (batch, i));
+  finish_jobs (batch);
 }
 
 static gpointer
@@ -1550,6 +1642,78 @@ tc_sqlite_store_send_messages (TcStore             *store,
   return job.messages;
 }
 
+/* An asynchronous send: the job and everything it points at. */
+typedef struct {
+  WriteJob       job;
+  SendJob        send;
+  char          *sender_id;
+  TcSendRequest *request;
+} AsyncSend;
+
+static void
+async_send_complete (WriteJob *job)
+{
+  AsyncSend *async = (AsyncSend *) job;
+
+  if (job->ok)
+    tc_store_return_sent (job->task, g_steal_pointer (&async->send.messages), async->send.created,
+                          NULL);
+  else
+    tc_store_return_sent (job->task, NULL, FALSE, g_steal_pointer (&job->error));
+}
+
+static void
+async_send_free (WriteJob *job)
+{
+  AsyncSend *async = (AsyncSend *) job;
+
+  g_clear_object (&job->task);
+  g_clear_pointer (&job->events, g_ptr_array_unref);
+  g_clear_error (&job->error);
+  g_clear_pointer (&async->send.messages, g_ptr_array_unref);
+  g_free (async->sender_id);
+  g_clear_pointer (&async->request, tc_send_request_free);
+  g_free (async);
+}
+
+/* Queued straight to the writer: no thread waits for the commit, and the
+ * answers of a whole batch reach the main context in one wake-up. */
+static void
+tc_sqlite_store_send_messages_async (TcStore             *store,
+                                     const char          *sender_id,
+                                     TcSendRequest       *request,
+                                     gint64               now_usec,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  TcSqliteStore *self = TC_SQLITE_STORE (store);
+  AsyncSend *async = g_new0 (AsyncSend, 1);
+
+  async->sender_id = g_strdup (sender_id);
+  async->request = request;
+  async->send.sender_id = async->sender_id;
+  async->send.request = async->request;
+  async->send.now = now_usec;
+  async->send.messages = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_message_free);
+  async->job.func = send_job;
+  async->job.data = &async->send;
+  async->job.events = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_stream_event_free);
+  async->job.task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (async->job.task, tc_store_send_messages_async);
+  async->job.complete = async_send_complete;
+  async->job.free = async_send_free;
+
+  if (g_atomic_int_get (&self->closed))
+    {
+      tc_store_return_sent (async->job.task, NULL, FALSE,
+                            g_error_new (TC_ERROR, TC_ERROR_UNAVAILABLE, "the database is closed"));
+      async_send_free (&async->job);
+      return;
+    }
+  g_async_queue_push (self->write_queue, &async->job);
+}
+
 typedef struct {
   GPtrArray *senders;    /* char * */
   GPtrArray *requests;   /* TcSendRequest */
@@ -2110,9 +2274,22 @@ tc_sqlite_store_close (TcSqliteStore *self)
     return;
   if (self->writer != NULL)
     {
+      g_autoptr(GPtrArray) left = g_ptr_array_new ();
+      WriteJob *job;
+
       g_async_queue_push (self->write_queue, &shutdown_job);
       g_thread_join (g_steal_pointer (&self->writer));
+      /* Jobs queued by callers that raced with the close fail. */
+      while ((job = g_async_queue_try_pop (self->write_queue)) != NULL)
+        if (job != &shutdown_job)
+          {
+            job->ok = FALSE;
+            job->error = g_error_new (TC_ERROR, TC_ERROR_UNAVAILABLE, "the database is closed");
+            g_ptr_array_add (left, job);
+          }
+      finish_jobs (left);
     }
+  g_clear_pointer (&self->checkpointer, tc_sqlite_checkpointer_free);
   g_clear_pointer (&self->write_db, tc_sqlite_close);
   while ((db = g_async_queue_try_pop (self->readers)) != NULL)
     tc_sqlite_close (db);
@@ -2170,6 +2347,7 @@ tc_sqlite_store_iface_init (TcStoreInterface *iface)
   iface->media_resource = tc_sqlite_store_media_resource;
   iface->import_media = tc_sqlite_store_import_media;
   iface->set_delivery_policy = tc_sqlite_store_set_delivery_policy;
+  iface->send_messages_async = tc_sqlite_store_send_messages_async;
   tc_sqlite_store_delivery_iface_init (iface);
 }
 
@@ -2203,9 +2381,17 @@ tc_sqlite_store_new (const char  *path,
   self->write_db = tc_sqlite_open (path, FALSE, error);
   if (self->write_db == NULL)
     return NULL;
+  /* Each job's SAVEPOINT keeps the pages it changes in a statement journal
+   * until RELEASE; on a file (the default) that journal spilled into a
+   * new temporary file for most batches, with a write per page, more
+   * writes than the WAL itself. It is only ever read to roll a job back
+   * inside its transaction, never for durability, so memory will do. */
+  if (!tc_sqlite_exec (self->write_db, "PRAGMA temp_store=MEMORY", error))
+    return NULL;
   migrations = tc_sqlite_schema_migrations (&n_migrations);
   if (!tc_sqlite_migrate (self->write_db, migrations, n_migrations, error))
     return NULL;
+  self->checkpointer = tc_sqlite_checkpointer_new (path, self->write_db, CHECKPOINT_PAGES);
   self->writer = g_thread_new ("tc-db-writer", writer_thread, self);
   return g_steal_pointer (&self);
 }
@@ -2217,6 +2403,14 @@ tc_sqlite_store_schema_version (void)
 
   tc_sqlite_schema_migrations (&n);
   return n;
+}
+
+guint
+tc_sqlite_store_get_checkpoints (TcSqliteStore *self)
+{
+  g_return_val_if_fail (TC_IS_SQLITE_STORE (self), 0);
+
+  return self->checkpointer != NULL ? tc_sqlite_checkpointer_get_count (self->checkpointer) : 0;
 }
 
 void

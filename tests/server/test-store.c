@@ -42,6 +42,7 @@ typedef struct {
   TcSqliteStore *store;
   GMutex         mutex;
   GPtrArray     *sunk_seqs;   /* gint64 as pointers, in sink order */
+  GPtrArray     *sunk;        /* "stream seq message-id" of each event, in sink order */
 } Fixture;
 
 static TcImportRow *
@@ -85,6 +86,11 @@ sink_cb (GPtrArray *events,
     {
       TcStreamEvent *stream_event = g_ptr_array_index (events, i);
       g_ptr_array_add (fixture->sunk_seqs, GSIZE_TO_POINTER (stream_event->event->seq));
+      g_ptr_array_add (fixture->sunk,
+                       g_strdup_printf ("%s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
+                                        stream_event->associate_id, stream_event->event->seq,
+                                        stream_event->event->message != NULL
+                                          ? stream_event->event->message->id : 0));
     }
   g_mutex_unlock (&fixture->mutex);
 }
@@ -104,6 +110,7 @@ fixture_setup (Fixture       *fixture,
   g_assert_no_error (error);
   g_mutex_init (&fixture->mutex);
   fixture->sunk_seqs = g_ptr_array_new ();
+  fixture->sunk = g_ptr_array_new_with_free_func (g_free);
   tc_store_set_event_sink (TC_STORE (fixture->store), sink_cb, fixture);
 
   g_assert_true (tc_store_import_associates (TC_STORE (fixture->store), rows, &result, &error));
@@ -136,6 +143,7 @@ fixture_teardown (Fixture       *fixture,
   g_free (fixture->dir);
   g_free (fixture->path);
   g_ptr_array_unref (fixture->sunk_seqs);
+  g_ptr_array_unref (fixture->sunk);
   g_mutex_clear (&fixture->mutex);
 }
 
@@ -509,6 +517,147 @@ test_send_fanout_and_idempotence (Fixture       *fixture,
   g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 1);
   g_assert_cmpuint (history_len (fixture, "C", "A"), ==, 1);
   g_assert_cmpuint (history_len (fixture, "F", "A"), ==, 1);
+}
+
+typedef struct {
+  GPtrArray *messages;
+  GError    *error;
+  gboolean   created;
+  gboolean   done;
+} AsyncSent;
+
+static void
+async_sent_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncSent *sent = user_data;
+
+  sent->messages = tc_store_send_messages_finish (TC_STORE (source), result, &sent->created,
+                                                  &sent->error);
+  sent->done = TRUE;
+}
+
+/* tc_store_send_messages_async() from the main context, its answer back on
+ * it: created, refused, resent. */
+static void
+check_async_sends (Fixture *fixture)
+{
+  g_autofree char *client_id = tc_uuid_new ();
+  const struct { const char *to; const char *client_id; guint status; } cases[] = {
+    { "B,D", client_id, 201 },
+    { "B,D", client_id, 200 },      /* idempotent */
+    { "G", NULL, 403 },            /* another company tree */
+    { "nobody", NULL, 400 },
+  };
+  GPtrArray *first = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(GStrv) to = g_strsplit (cases[i].to, ",", -1);
+      TcSendRequest *request = tc_send_request_new ();
+      AsyncSent sent = { 0, };
+
+      request->client_id = cases[i].client_id ? g_strdup (cases[i].client_id) : tc_uuid_new ();
+      for (guint j = 0; to[j] != NULL; j++)
+        g_ptr_array_add (request->to, g_strdup (to[j]));
+      g_free (request->body);
+      request->body = g_strdup ("sent without waiting");
+      tc_store_send_messages_async (TC_STORE (fixture->store), "A", request, g_get_real_time (),
+                                    NULL, async_sent_cb, &sent);
+      while (!sent.done)
+        g_main_context_iteration (NULL, TRUE);
+
+      if (cases[i].status >= 400)
+        {
+          int code = cases[i].status == 403 ? TC_ERROR_FORBIDDEN : TC_ERROR_INVALID;
+
+          g_assert_null (sent.messages);
+          g_assert_error (sent.error, TC_ERROR, code);
+          g_clear_error (&sent.error);
+          continue;
+        }
+      g_assert_no_error (sent.error);
+      g_assert_cmpuint (sent.messages->len, ==, 2);
+      g_assert_true (sent.created == (cases[i].status == 201));
+      if (first == NULL)
+        first = g_steal_pointer (&sent.messages);
+      else
+        {
+          for (guint j = 0; j < 2; j++)
+            g_assert_cmpint (((TcMessage *) sent.messages->pdata[j])->id, ==,
+                             ((TcMessage *) first->pdata[j])->id);
+          g_ptr_array_unref (sent.messages);
+        }
+    }
+  g_ptr_array_unref (first);
+}
+
+static void
+test_send_async (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  TcStoreInterface *iface = g_type_interface_peek (G_OBJECT_GET_CLASS (fixture->store),
+                                                   TC_TYPE_STORE);
+  gpointer own = iface->send_messages_async;
+
+  /* The store's own: queued straight to the writer. */
+  check_async_sends (fixture);
+  g_assert_cmpuint (history_len (fixture, "A", "D"), ==, 1);
+
+  /* The interface's fallback for stores without one (send_messages on a
+   * GTask thread), on the same store. */
+  iface->send_messages_async = NULL;
+  check_async_sends (fixture);
+  iface->send_messages_async = own;
+  g_assert_cmpuint (history_len (fixture, "A", "D"), ==, 2);
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 2);
+}
+
+/* What the live stream gets (the sink) is what sync reads back: the same
+ * seq for the same message in the same stream. */
+static void
+test_send_live_events_match_sync (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sent = NULL;
+  g_autoptr(GPtrArray) live = NULL;
+
+  g_mutex_lock (&fixture->mutex);
+  g_ptr_array_set_size (fixture->sunk, 0);
+  g_mutex_unlock (&fixture->mutex);
+  sent = send (fixture, "A", "B,C,F", "the live stream and sync agree", NULL, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sent->len, ==, 3);
+
+  g_mutex_lock (&fixture->mutex);
+  live = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < fixture->sunk->len; i++)
+    g_ptr_array_add (live, g_strdup (g_ptr_array_index (fixture->sunk, i)));
+  g_mutex_unlock (&fixture->mutex);
+  g_assert_cmpuint (live->len, ==, 6);   /* sender's and recipient's stream per message */
+
+  for (guint i = 0; i < live->len; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (g_ptr_array_index (live, i), " ", 3);
+      gint64 seq = g_ascii_strtoll (parts[1], NULL, 10);
+      gint64 cursor = 0;
+      gboolean more = FALSE, reset = FALSE;
+      g_autoptr(GPtrArray) page = NULL;
+      TcEvent *event;
+
+      page = tc_store_sync (TC_STORE (fixture->store), parts[0], seq - 1, 1, &cursor, &more,
+                            &reset, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (page->len, ==, 1);
+      event = g_ptr_array_index (page, 0);
+      g_assert_cmpint (event->seq, ==, seq);
+      g_assert_cmpint (event->type, ==, TC_EVENT_MESSAGE);
+      g_assert_cmpint (event->message->id, ==, g_ascii_strtoll (parts[2], NULL, 10));
+      g_assert_true (g_str_equal (parts[0], event->message->from) ||
+                     g_str_equal (parts[0], event->message->to));
+    }
 }
 
 static void
@@ -961,6 +1110,37 @@ test_concurrent_sends (Fixture       *fixture,
     }
 }
 
+/* The WAL is copied back into the database file by the checkpointer
+ * thread, not by the commits of the writer: the file grows while the store
+ * is open and only the store writes. */
+static void
+test_checkpoints_in_background (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  GStatBuf before, after;
+  guint sent = 0;
+  gint64 give_up;
+
+  g_assert_cmpint (g_stat (fixture->path, &before), ==, 0);
+  give_up = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (tc_sqlite_store_get_checkpoints (fixture->store) == 0)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) messages = NULL;
+
+      /* One commit each: a few WAL pages each, 1,000 pages in a few
+       * hundred sends. Not a timing: a bound so a broken build ends. */
+      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
+      messages = send (fixture, "A", "B", "a page or two of WAL", NULL, 0, NULL, &error);
+      g_assert_no_error (error);
+      sent++;
+    }
+  g_test_message ("first checkpoint after %u sends", sent);
+  g_assert_cmpint (g_stat (fixture->path, &after), ==, 0);
+  g_assert_cmpint (after.st_size, >, before.st_size);
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, sent);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -979,6 +1159,8 @@ main (int    argc,
   ADD ("sessions", test_sessions);
   ADD ("send/fan-out-and-idempotence", test_send_fanout_and_idempotence);
   ADD ("send/refusals-store-nothing", test_send_refusals_store_nothing);
+  ADD ("send/live-events-match-sync", test_send_live_events_match_sync);
+  ADD ("send/async", test_send_async);
   ADD ("history-paging", test_history_paging);
   ADD ("read-markers", test_read_markers);
   ADD ("sync", test_sync);
@@ -986,6 +1168,7 @@ main (int    argc,
   ADD ("retention-reset", test_retention_reset);
   ADD ("migrations/reopen-and-newer-schema", test_reopen_and_newer_schema);
   ADD ("group-commit/concurrent-sends", test_concurrent_sends);
+  ADD ("checkpoints-in-background", test_checkpoints_in_background);
 #undef ADD
 
   return g_test_run ();
