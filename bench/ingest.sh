@@ -55,8 +55,14 @@ start_server() {
 stop_server() {
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 }
-# wrk with bench/ingest.lua against $url; prints "RATE P50 P99 REQUESTS".
+# CPU time the server has used so far, in ms (user + system, all threads).
+cpu_ms() {
+  awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / hz }' "/proc/$pid/stat"
+}
+# wrk with bench/ingest.lua against $url; prints "RATE P50 P99 REQUESTS CPU_US_PER_REQUEST".
 run_wrk() {
+  local cpu0 cpu1
+  cpu0=$(cpu_ms)
   if ! wrk -t1 -c"$conns" -d"${secs}s" -s bench/ingest.lua "$url" > "$dir/wrk" 2>&1; then
     cat "$dir/wrk" >&2; exit 1
   fi
@@ -65,20 +71,23 @@ run_wrk() {
   p50=$(sed -n 's/^p50 \([0-9.]*\) ms.*/\1/p' "$dir/wrk")
   p99=$(sed -n 's/.*p99 \([0-9.]*\) ms$/\1/p' "$dir/wrk")
   reqs=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$dir/wrk")
+  cpu1=$(cpu_ms)
   if grep -q 'Non-2xx' "$dir/wrk"; then grep 'Non-2xx' "$dir/wrk" >&2; fi
-  echo "$rate $p50 $p99 $reqs"
+  echo "$rate $p50 $p99 $reqs $(echo "($cpu1 - $cpu0) * 1000 / $reqs" | bc)"
 }
 
 echo "== $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), commit $(git rev-parse --short HEAD)," \
      "wrk -t1 -c$conns -d${secs}s, $seed messages stored, $rounds rounds =="
-declare -A rates
+declare -A rates cpus
 for round in $(seq "$rounds"); do
   export TOKEN=none TO=A1006   # the bare server reads nothing
   start_server "$bare"
-  read -r rate p50 p99 _ < <(run_wrk)
+  read -r rate p50 p99 _ cpu < <(run_wrk)
   stop_server
-  printf 'round %s  %-40s %8s req/s       p50 %6s ms  p99 %6s ms\n' "$round" "bare libsoup" "$rate" "$p50" "$p99"
+  printf 'round %s  %-40s %8s req/s       p50 %6s ms  p99 %6s ms  server CPU %4s µs/request\n' \
+    "$round" "bare libsoup" "$rate" "$p50" "$p99" "$cpu"
   rates[bare]+="$rate "
+  cpus[bare]+="$cpu "
   bare_rate=$rate
 
   n=0
@@ -92,23 +101,26 @@ for round in $(seq "$rounds"); do
       /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
     export TOKEN TO=A1006
     before=$(sqlite3 "$dir/bench.db" 'SELECT COUNT(*) FROM messages')
-    read -r rate p50 p99 reqs < <(run_wrk)
+    read -r rate p50 p99 reqs cpu < <(run_wrk)
     stop_server
     after=$(sqlite3 "$dir/bench.db" 'SELECT COUNT(*) FROM messages')
-    printf 'round %s  %-40s %8s messages/s  p50 %6s ms  p99 %6s ms  ratio %.2f  committed %s (wrk counted %s)\n' \
-      "$round" "$server" "$rate" "$p50" "$p99" "$(echo "$rate / $bare_rate" | bc -l)" \
+    printf 'round %s  %-40s %8s messages/s  p50 %6s ms  p99 %6s ms  server CPU %4s µs/message  ratio %.2f  committed %s (wrk counted %s)\n' \
+      "$round" "$server" "$rate" "$p50" "$p99" "$cpu" "$(echo "$rate / $bare_rate" | bc -l)" \
       "$((after - before))" "$reqs"
     rates[$n]+="$rate "
+    cpus[$n]+="$cpu "
   done
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 bare_median=$(echo "${rates[bare]}" | median)
 echo "== medians of $rounds rounds =="
-printf '%-48s %8s req/s\n' "bare libsoup" "$bare_median"
+printf '%-48s %8s req/s       server CPU %4s µs/request\n' "bare libsoup" "$bare_median" \
+  "$(echo "${cpus[bare]}" | median)"
 n=0
 for server in $servers; do
   n=$((n + 1))
   m=$(echo "${rates[$n]}" | median)
-  printf '%-48s %8s messages/s  ratio to bare %.2f\n' "$server" "$m" "$(echo "$m / $bare_median" | bc -l)"
+  printf '%-48s %8s messages/s  server CPU %4s µs/message  ratio to bare %.2f\n' "$server" "$m" \
+    "$(echo "${cpus[$n]}" | median)" "$(echo "$m / $bare_median" | bc -l)"
 done
