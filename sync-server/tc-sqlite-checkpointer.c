@@ -4,6 +4,10 @@
 #include "tc-sqlite.h"
 #include "tc-sqlite-checkpointer.h"
 
+/* WAL size, in multiples of the threshold, at which the writer checkpoints
+ * itself (see wal_hook_cb). */
+#define OVERDUE 4
+
 struct _TcSqliteCheckpointer
 {
   char     *path;
@@ -14,10 +18,11 @@ struct _TcSqliteCheckpointer
   GCond     cond;
   gboolean  wanted;     /* guarded by mutex */
   gboolean  stop;       /* guarded by mutex */
-  gint      count;      /* atomic */
+  gint      count;         /* atomic: by the thread */
+  gint      inline_count;  /* atomic: by the writer */
 };
 
-/* The writer's thread, after each commit: only a flag and a signal. */
+/* The writer's thread, after each commit: mostly a flag and a signal. */
 static int
 wal_hook_cb (void       *data,
              sqlite3    *db,
@@ -26,6 +31,21 @@ wal_hook_cb (void       *data,
 {
   TcSqliteCheckpointer *self = data;
 
+  /* SQLite starts the WAL over only when a write transaction begins after
+   * a checkpoint that copied every frame. A writer that never pauses keeps
+   * the thread's PASSIVE checkpoints one batch behind, and the WAL would
+   * grow for as long as the load lasts. Past OVERDUE times the threshold
+   * the writer finishes the job itself: the thread has copied most frames
+   * already, so only the last few are left, and the next transaction
+   * starts the WAL over. */
+  if ((guint) wal_pages >= self->wal_pages * OVERDUE)
+    {
+      int rc = sqlite3_wal_checkpoint_v2 (db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+      if (rc == SQLITE_OK)
+        g_atomic_int_inc (&self->inline_count);
+      return SQLITE_OK;
+    }
   if ((guint) wal_pages >= self->wal_pages)
     {
       g_mutex_lock (&self->mutex);
