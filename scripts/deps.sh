@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Team Chat needs to build, test or run.
-# Usage: scripts/deps.sh [build|test|demo|fuzz]...   (root, or sudo available)
+# Usage: scripts/deps.sh [build|test|demo|fuzz|bench]...   (root, or sudo available)
 # Only what is missing is installed; nothing comes from outside Debian's archive.
 set -euo pipefail
 
@@ -26,6 +26,9 @@ test_locales=(de_DE.UTF-8 en_US.UTF-8 es_ES.UTF-8 fr_FR.UTF-8 pt_BR.UTF-8)
 demo_pkgs=(curl fonts-noto-color-emoji)
 # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes.
 fuzz_pkgs=(clang libclang-rt-dev)
+# bench/*.sh: load generator, result checks, and profilers for looking at
+# where the time goes (docs/PERFORMANCE.md). Not needed by CI's tests.
+bench_pkgs=(wrk sqlite3 curl bc linux-perf valgrind)
 
 want=("${build_pkgs[@]}")
 for what in "$@"; do
@@ -34,7 +37,8 @@ for what in "$@"; do
     test) want+=("${test_pkgs[@]}") ;;
     demo) want+=("${demo_pkgs[@]}") ;;
     fuzz) want+=("${fuzz_pkgs[@]}") ;;
-    *) echo "deps.sh: unknown group '$what' (build, test, demo or fuzz)" >&2; exit 2 ;;
+    bench) want+=("${bench_pkgs[@]}") ;;
+    *) echo "deps.sh: unknown group '$what' (build, test, demo, fuzz or bench)" >&2; exit 2 ;;
   esac
 done
 
