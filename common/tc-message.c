@@ -87,21 +87,11 @@ gboolean
 tc_message_equal (const TcMessage *a,
                   const TcMessage *b)
 {
-  guint n_a, n_b;
-
   if (a == NULL || b == NULL)
     return a == b;
 
-  n_a = a->attachments != NULL ? a->attachments->len : 0;
-  n_b = b->attachments != NULL ? b->attachments->len : 0;
-  if (n_a != n_b)
-    return FALSE;
-  for (guint i = 0; i < n_a; i++)
-    if (!tc_resource_equal (g_ptr_array_index (a->attachments, i),
-                            g_ptr_array_index (b->attachments, i)))
-      return FALSE;
-
-  return a->id == b->id &&
+  return tc_resources_equal (a->attachments, b->attachments) &&
+         a->id == b->id &&
          g_strcmp0 (a->client_id, b->client_id) == 0 &&
          g_strcmp0 (a->from, b->from) == 0 &&
          g_strcmp0 (a->to, b->to) == 0 &&

@@ -87,6 +87,28 @@ tc_resource_equal (const TcResource *a,
 }
 
 /**
+ * tc_resources_equal:
+ * @a: (nullable) (element-type TcResource): a list of resources
+ * @b: (nullable) (element-type TcResource): another
+ *
+ * Returns: %TRUE when both hold equal resources in the same order (%NULL
+ *   is the empty list)
+ */
+gboolean
+tc_resources_equal (GPtrArray *a,
+                    GPtrArray *b)
+{
+  guint n = a != NULL ? a->len : 0;
+
+  if (n != (b != NULL ? b->len : 0))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (!tc_resource_equal (g_ptr_array_index (a, i), g_ptr_array_index (b, i)))
+      return FALSE;
+  return TRUE;
+}
+
+/**
  * tc_resource_to_json:
  * @self: a resource
  *

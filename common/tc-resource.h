@@ -25,6 +25,9 @@ TcResource *tc_resource_copy      (const TcResource *self);
 void        tc_resource_free      (TcResource *self);
 gboolean    tc_resource_equal     (const TcResource *a,
                                    const TcResource *b);
+/* Two lists of TcResource (either may be NULL: empty), equal in order. */
+gboolean    tc_resources_equal    (GPtrArray        *a,
+                                   GPtrArray        *b);
 JsonNode   *tc_resource_to_json   (const TcResource *self);
 TcResource *tc_resource_from_json (JsonNode  *node,
                                    GError   **error);

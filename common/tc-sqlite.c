@@ -6,11 +6,22 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "tc-error.h"
 
 /* Long enough to ride out a checkpoint or another writer's commit. */
 #define BUSY_TIMEOUT_MS 10000
+/* Statements kept prepared per connection; more distinct SQL texts than
+ * this (SQL built at run time) are finalized after use instead. */
+#define STMT_CACHE_MAX 256
+
+/* The idle prepared statements of every open connection: connection →
+ * GHashTable (the statement's own SQL text → sqlite3_stmt). A connection is
+ * used by one thread at a time, so only the map of connections needs the
+ * lock, and only for a lookup. */
+static GHashTable *stmt_caches;
+static GRWLock stmt_caches_lock;
 
 /* Errors that a retry or an administrator can fix (a locked, full or
  * unreachable database) as opposed to bugs in the SQL. */
@@ -237,16 +248,188 @@ fail:
   return NULL;
 }
 
+/* --- prepared statement cache ------------------------------------------- */
+
+/* SQL texts are long and share long beginnings (the same columns): hash
+ * the length and the last bytes rather than every byte, and let
+ * g_str_equal() settle the rare collision. */
+static guint
+sql_hash (gconstpointer key)
+{
+  const char *sql = key;
+  gsize len = strlen (sql);
+  guint hash = (guint) len;
+
+  for (gsize i = len > 32 ? len - 32 : 0; i < len; i++)
+    hash = hash * 31 + (guchar) sql[i];
+  return hash;
+}
+
+static GHashTable *
+stmt_cache_lookup (sqlite3 *db)
+{
+  GHashTable *cache;
+
+  g_rw_lock_reader_lock (&stmt_caches_lock);
+  cache = stmt_caches != NULL ? g_hash_table_lookup (stmt_caches, db) : NULL;
+  g_rw_lock_reader_unlock (&stmt_caches_lock);
+  return cache;
+}
+
+static GHashTable *
+stmt_cache_get (sqlite3 *db)
+{
+  GHashTable *cache = stmt_cache_lookup (db);
+
+  if (cache != NULL)
+    return cache;
+  g_rw_lock_writer_lock (&stmt_caches_lock);
+  if (stmt_caches == NULL)
+    stmt_caches = g_hash_table_new (NULL, NULL);
+  cache = g_hash_table_lookup (stmt_caches, db);
+  if (cache == NULL)
+    {
+      /* Keys are the statements' own copies of their SQL. */
+      cache = g_hash_table_new_full (sql_hash, g_str_equal, NULL,
+                                     (GDestroyNotify) sqlite3_finalize);
+      g_hash_table_insert (stmt_caches, db, cache);
+    }
+  g_rw_lock_writer_unlock (&stmt_caches_lock);
+  return cache;
+}
+
+static void
+stmt_cache_drop (sqlite3 *db)
+{
+  GHashTable *cache = NULL;
+
+  g_rw_lock_writer_lock (&stmt_caches_lock);
+  if (stmt_caches != NULL && g_hash_table_steal_extended (stmt_caches, db, NULL,
+                                                           (gpointer *) &cache))
+    {
+      if (g_hash_table_size (stmt_caches) == 0)
+        g_clear_pointer (&stmt_caches, g_hash_table_unref);
+    }
+  g_rw_lock_writer_unlock (&stmt_caches_lock);
+  if (cache != NULL)
+    g_hash_table_unref (cache);
+}
+
+/**
+ * tc_sqlite_prepare_cached:
+ * @db: a connection
+ * @sql: one SQL statement
+ * @error: return location for a %TC_ERROR error
+ *
+ * Takes a prepared statement for @sql from @db's cache, preparing it
+ * (%SQLITE_PREPARE_PERSISTENT) the first time. Give it back with
+ * tc_sqlite_release_cached() (or declare it `g_autoptr(TcSqliteStmt)`),
+ * which resets it and clears its bindings for the next caller. A statement
+ * is never handed out twice at once: a nested use of the same SQL gets a
+ * second statement. Like the connection, it belongs to one thread at a
+ * time.
+ *
+ * Returns: (transfer full): the statement, or %NULL on error
+ */
+sqlite3_stmt *
+tc_sqlite_prepare_cached (sqlite3     *db,
+                          const char  *sql,
+                          GError     **error)
+{
+  GHashTable *cache;
+  sqlite3_stmt *stmt = NULL;
+
+  g_return_val_if_fail (db != NULL, NULL);
+  g_return_val_if_fail (sql != NULL, NULL);
+
+  cache = stmt_cache_get (db);
+  if (g_hash_table_steal_extended (cache, sql, NULL, (gpointer *) &stmt))
+    return stmt;
+  if (sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    {
+      tc_sqlite_set_error (db, "prepare", error);
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  return stmt;
+}
+
+/**
+ * tc_sqlite_release_cached:
+ * @stmt: (nullable) (transfer full): a statement from tc_sqlite_prepare_cached()
+ *
+ * Resets @stmt, clears its bindings and puts it back into its connection's
+ * cache (in place of one already there for that SQL), or finalizes it when
+ * the cache is full.
+ */
+void
+tc_sqlite_release_cached (sqlite3_stmt *stmt)
+{
+  GHashTable *cache;
+  const char *sql;
+
+  if (stmt == NULL)
+    return;
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  cache = stmt_cache_lookup (sqlite3_db_handle (stmt));
+  sql = sqlite3_sql (stmt);
+  if (cache == NULL || sql == NULL || g_hash_table_size (cache) >= STMT_CACHE_MAX)
+    {
+      sqlite3_finalize (stmt);
+      return;
+    }
+  /* One lookup: a statement of the same SQL already there (from a nested
+   * use) is finalized, key and all, and this one kept. */
+  g_hash_table_replace (cache, (gpointer) sql, stmt);
+}
+
+/**
+ * tc_sqlite_exec_cached:
+ * @db: a connection
+ * @sql: one SQL statement that returns no rows (or whose rows don't matter)
+ * @error: return location for a %TC_ERROR error
+ *
+ * Like tc_sqlite_exec() for one statement, with the statement kept
+ * prepared: for what a connection runs over and over, such as
+ * `SAVEPOINT`, `RELEASE` or `COMMIT`.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+tc_sqlite_exec_cached (sqlite3     *db,
+                       const char  *sql,
+                       GError     **error)
+{
+  g_autoptr(TcSqliteStmt) stmt = tc_sqlite_prepare_cached (db, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    ;
+  if (rc != SQLITE_DONE)
+    {
+      tc_sqlite_set_error (db, "SQL error", error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * tc_sqlite_close:
  * @db: (nullable): a connection
  *
- * Closes @db. Statements still open keep it alive until they are
- * finalized, so the order of g_autoptr() cleanups does not matter.
+ * Closes @db, finalizing its cached statements. Statements still open keep
+ * it alive until they are finalized, so the order of g_autoptr() cleanups
+ * does not matter.
  */
 void
 tc_sqlite_close (sqlite3 *db)
 {
+  if (db == NULL)
+    return;
+  stmt_cache_drop (db);
   sqlite3_close_v2 (db);
 }
 

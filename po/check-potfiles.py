@@ -18,6 +18,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from potgen import GLIB_PRESET  # noqa: E402
+
 SCAN_DIRS = ('app', 'common', 'data')
 
 C_CALL = re.compile(
@@ -29,12 +32,8 @@ DESKTOP_KEY = re.compile(r'^(?:Name|GenericName|Comment|Keywords|X-GNOME-FullNam
 METAINFO_TEXT = re.compile(r'<(?:name|summary|description|caption|developer_name|keyword)\b')
 GSCHEMA_TEXT = re.compile(r'<(?:summary|description)\b|<default\b[^>]*\bl10n=')
 
-XGETTEXT_ARGS = [
-    '--from-code=UTF-8',
-    '--keyword=_', '--keyword=N_', '--keyword=C_:1c,2', '--keyword=NC_:1c,2',
-    '--keyword=g_dcgettext:2', '--keyword=g_dngettext:2,3',
-    '--keyword=g_dpgettext2:2c,3',
-]
+# The keywords of meson's glib preset, as po/meson.build extracts them.
+XGETTEXT_ARGS = [a for a in GLIB_PRESET if a.startswith(('--from-code', '--keyword'))]
 
 
 def kind_of(path):

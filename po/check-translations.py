@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
-# Checks every translation listed in po/LINGUAS:
+# Checks every translation listed in po/LINGUAS against the CURRENT sources:
+# it extracts a fresh template from the files of po/POTFILES.in (xgettext,
+# as `meson compile teamchat-pot` does) and merges each po/LANG.po into it
+# (msgmerge, as teamchat-update-po does, into a temporary copy), so a string
+# added to the app counts as untranslated even before anyone ran
+# teamchat-update-po. On that merged copy:
 #  (a) `msgfmt --check` accepts it: valid header and Plural-Forms, and every
 #      c-format msgstr has the same placeholders as its msgid (%s, %d, %1$s…);
-#  (b) at least MIN_PERCENT of the messages are translated (fuzzy entries
-#      count as untranslated: msgfmt does not compile them);
+#  (b) at least MIN_PERCENT of the template's messages are translated (fuzzy
+#      entries count as untranslated: msgfmt does not compile them);
 #  (c) Plural-Forms has the number of forms the language needs;
 #  (d) a label with a mnemonic ("_Cancel") keeps exactly one in each
 #      translation, and a msgstr keeps a msgid's trailing newline.
-# Prints `msgfmt --statistics` for each language.
+# Prints `msgfmt --statistics` for each language, and says when po/LANG.po
+# itself lags behind the sources (run teamchat-update-po).
 #
-# Usage: check-translations.py PO_DIR [MIN_PERCENT]
+# Usage: check-translations.py [--source-root DIR] PO_DIR [MIN_PERCENT]
+#        (DIR defaults to PO_DIR/..; PO_DIR holds LINGUAS and POTFILES.in)
 
 import gettext
 import os
@@ -18,6 +25,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from potgen import generate_pot  # noqa: E402
 
 # nplurals of the languages we ship; others are only checked by msgfmt.
 NPLURALS = {'de': 2, 'es': 2, 'fr': 2, 'pt_BR': 2, 'pt': 2, 'it': 2, 'nl': 2,
@@ -70,16 +80,31 @@ def check_messages(lang, mo_path):
     return problems
 
 
+def run(args, **kwargs):
+    return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, env=dict(os.environ, LC_ALL='C'), **kwargs)
+
+
 def main():
-    if len(sys.argv) not in (2, 3):
-        print('usage: check-translations.py PO_DIR [MIN_PERCENT]', file=sys.stderr)
+    argv = sys.argv[1:]
+    source_root = None
+    if len(argv) >= 2 and argv[0] == '--source-root':
+        source_root = argv[1]
+        argv = argv[2:]
+    if len(argv) not in (1, 2):
+        print('usage: check-translations.py [--source-root DIR] PO_DIR [MIN_PERCENT]',
+              file=sys.stderr)
         return 2
-    po_dir = sys.argv[1]
-    min_percent = float(sys.argv[2]) if len(sys.argv) == 3 else 90.0
-    msgfmt = shutil.which('msgfmt')
-    if msgfmt is None:
-        print('msgfmt not found (Debian package gettext)', file=sys.stderr)
-        return 1
+    po_dir = argv[0]
+    min_percent = float(argv[1]) if len(argv) == 2 else 90.0
+    if source_root is None:
+        source_root = os.path.join(po_dir, os.pardir)
+    tools = {}
+    for tool in ('msgfmt', 'msgmerge', 'msgcmp'):
+        tools[tool] = shutil.which(tool)
+        if tools[tool] is None:
+            print('%s not found (Debian package gettext)' % tool, file=sys.stderr)
+            return 1
 
     langs = read_linguas(po_dir)
     if not langs:
@@ -87,16 +112,38 @@ def main():
         return 77
     failures = 0
     with tempfile.TemporaryDirectory() as tmpdir:
+        pot = os.path.join(tmpdir, 'teamchat.pot')
+        problem = generate_pot(source_root, os.path.join(po_dir, 'POTFILES.in'), pot)
+        if problem is not None:
+            print('FAIL: cannot extract the template from the sources: %s' % problem)
+            return 1
+        stats = STATS.search(run([tools['msgfmt'], '--statistics', '-o', os.devnull, pot]).stdout)
+        print('template of the current sources (po/POTFILES.in): %d messages'
+              % sum(int(n or 0) for n in stats.groups()) if stats else '?')
+
         for lang in langs:
             po = os.path.join(po_dir, lang + '.po')
+            merged = os.path.join(tmpdir, lang + '.po')
             mo = os.path.join(tmpdir, lang + '.mo')
             if not os.path.exists(po):
                 print('FAIL %s: po/%s.po is missing (listed in po/LINGUAS)' % (lang, lang))
                 failures += 1
                 continue
-            proc = subprocess.run([msgfmt, '--check', '--statistics', '-o', mo, po],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  universal_newlines=True, env=dict(os.environ, LC_ALL='C'))
+            # The file as committed must be valid (msgmerge would only mark
+            # an entry with wrong placeholders fuzzy).
+            proc = run([tools['msgfmt'], '--check', '-o', os.devnull, po])
+            if proc.returncode != 0:
+                print('FAIL %s: msgfmt --check rejects po/%s.po:\n%s'
+                      % (lang, lang, proc.stdout.strip()))
+                failures += 1
+                continue
+            proc = run([tools['msgmerge'], '--quiet', '-o', merged, po, pot])
+            if proc.returncode != 0:
+                print('FAIL %s: msgmerge cannot merge po/%s.po with the template:\n%s'
+                      % (lang, lang, proc.stdout.strip()))
+                failures += 1
+                continue
+            proc = run([tools['msgfmt'], '--check', '--statistics', '-o', mo, merged])
             output = proc.stdout.strip()
             stats = STATS.search(output)
             if proc.returncode != 0 or stats is None:
@@ -110,10 +157,17 @@ def main():
             percent = 100.0 * translated / total if total else 0.0
             problems = check_messages(lang, mo)
             if percent < min_percent:
-                problems.insert(0, '%.1f%% translated, below %.0f%%: translate the '
-                                'untranslated and fuzzy messages' % (percent, min_percent))
+                problems.insert(0, '%.1f%% of the current strings translated, below %.0f%%: '
+                                'run `meson compile -C _build teamchat-update-po`, then '
+                                'translate the untranslated and fuzzy messages of po/%s.po'
+                                % (percent, min_percent, lang))
             status = 'FAIL' if problems else 'ok'
             print('%-4s %-6s %5.1f%%  %s' % (status, lang, percent, stats.group(0)))
+            # Every message of the template is in po/LANG.po (translated or
+            # not), or the file needs teamchat-update-po.
+            if run([tools['msgcmp'], '--use-untranslated', '--use-fuzzy', po, pot]).returncode != 0:
+                print('       note: po/%s.po lacks strings of the current sources; run '
+                      'teamchat-update-po' % lang)
             for p in problems:
                 print('       %s' % p)
             if problems:

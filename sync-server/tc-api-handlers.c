@@ -293,36 +293,98 @@ tc_api_team_member (TcApiRequest *request)
 
 /* --- messages ---------------------------------------------------------------------- */
 
-void
-tc_api_messages_send (TcApiRequest *request)
+/* The checks of a send that need no database: the body, then the rate
+ * limit. NULL with request->error set when refused. */
+static TcSendRequest *
+messages_send_prepare (TcApiRequest *request)
 {
   g_autoptr(JsonNode) body = NULL;
   g_autoptr(TcSendRequest) send = NULL;
-  g_autoptr(GPtrArray) messages = NULL;
-  gboolean created = FALSE;
-  JsonObject *answer;
 
   body = tc_api_parse_body (request, &request->error);
   if (body == NULL)
-    return;
+    return NULL;
   send = tc_send_request_from_json (body, &request->error);
   if (send == NULL)
-    return;
+    return NULL;
   if (limiter_refuses (request, request->ctx->messages, request->associate_id, TRUE))
     {
       g_set_error (&request->error, TC_ERROR, TC_ERROR_RATE_LIMITED,
                    "too many messages; try again in %u seconds", request->retry_after);
-      return;
+      return NULL;
     }
+  return g_steal_pointer (&send);
+}
 
+static void
+messages_send_answer (TcApiRequest *request,
+                      GPtrArray    *messages,
+                      gboolean      created)
+{
+  JsonObject *answer = json_object_new ();
+
+  json_object_set_array_member (answer, "messages", messages_to_json (messages));
+  tc_api_reply (request, created ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, object_node (answer));
+}
+
+void
+tc_api_messages_send (TcApiRequest *request)
+{
+  g_autoptr(TcSendRequest) send = messages_send_prepare (request);
+  g_autoptr(GPtrArray) messages = NULL;
+  gboolean created = FALSE;
+
+  if (send == NULL)
+    return;
   messages = tc_store_send_messages (request->ctx->store, request->associate_id, send,
                                      g_get_real_time (), &created, &request->error);
   if (messages == NULL)
     return;
+  messages_send_answer (request, messages, created);
+}
 
-  answer = json_object_new ();
-  json_object_set_array_member (answer, "messages", messages_to_json (messages));
-  tc_api_reply (request, created ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, object_node (answer));
+typedef struct {
+  TcApiRequest *request;
+  TcApiDone     done;
+  gpointer      data;
+} PendingSend;
+
+static void
+messages_sent_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  PendingSend *pending = user_data;
+  g_autoptr(GPtrArray) messages = NULL;
+  gboolean created = FALSE;
+
+  messages = tc_store_send_messages_finish (TC_STORE (source), result, &created,
+                                            &pending->request->error);
+  if (messages != NULL)
+    messages_send_answer (pending->request, messages, created);
+  pending->done (pending->data);
+  g_free (pending);
+}
+
+void
+tc_api_messages_send_async (TcApiRequest *request,
+                            TcApiDone     done,
+                            gpointer      data)
+{
+  TcSendRequest *send = messages_send_prepare (request);
+  PendingSend *pending;
+
+  if (send == NULL)
+    {
+      done (data);
+      return;
+    }
+  pending = g_new0 (PendingSend, 1);
+  pending->request = request;
+  pending->done = done;
+  pending->data = data;
+  tc_store_send_messages_async (request->ctx->store, request->associate_id, send,
+                                g_get_real_time (), NULL, messages_sent_cb, pending);
 }
 
 void

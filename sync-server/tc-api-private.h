@@ -19,6 +19,12 @@ G_BEGIN_DECLS
 
 typedef struct _TcApiRequest TcApiRequest;
 typedef void (*TcApiHandler) (TcApiRequest *request);
+typedef void (*TcApiDone)    (gpointer      data);
+/* A handler that runs on the main loop and never blocks: it calls @done
+ * (maybe before it returns) once the answer is in @request. */
+typedef void (*TcApiAsyncHandler) (TcApiRequest *request,
+                                   TcApiDone     done,
+                                   gpointer      data);
 
 /* What handlers may use; owned by the server. Rate limiters are guarded by
  * limiter_mutex since handlers run on worker threads. */
@@ -86,6 +92,12 @@ void tc_api_me_preferences (TcApiRequest *request);
 void tc_api_team           (TcApiRequest *request);
 void tc_api_team_member    (TcApiRequest *request);
 void tc_api_messages_send  (TcApiRequest *request);
+/* The same on the main loop, for an already authenticated request: JSON
+ * checks there, then tc_store_send_messages_async(), so no thread waits
+ * for the commit. */
+void tc_api_messages_send_async (TcApiRequest *request,
+                                 TcApiDone     done,
+                                 gpointer      data);
 void tc_api_conversation   (TcApiRequest *request);
 void tc_api_read           (TcApiRequest *request);
 void tc_api_read_all       (TcApiRequest *request);

@@ -421,7 +421,8 @@ cmd_seed_demo (int    argc,
   if (store == NULL)
     return die ("%s", error->message);
   if (!tc_seed_demo (store, (guint) messages, 90, &result, &error) ||
-      !tc_seed_demo_media (store, library, &media, &error))
+      !tc_seed_demo_media (store, library, &media, &error) ||
+      !tc_seed_demo_shares (store, &result.messages, &error))
     return die ("%s", error->message);
   tc_sqlite_store_close (store);
 

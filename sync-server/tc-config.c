@@ -23,6 +23,7 @@ typedef struct
   char  *email_smtp_url;
   char  *email_username;
   char  *email_password;
+  char  *email_ca_file;
   char  *email_from;
   char  *email_reply_domain;
   char  *email_webhook_secret;
@@ -101,6 +102,7 @@ static const KeyInfo keys[] = {
   STR_KEY ("email", "smtp_url", KEY_SMTP_URL, email_smtp_url),
   STR_KEY ("email", "username", KEY_STRING, email_username),
   STR_KEY ("email", "password", KEY_SECRET, email_password),
+  STR_KEY ("email", "ca_file", KEY_STRING, email_ca_file),
   STR_KEY ("email", "from", KEY_FROM, email_from),
   STR_KEY ("email", "reply_domain", KEY_HOSTNAME, email_reply_domain),
   STR_KEY ("email", "webhook_secret", KEY_SECRET, email_webhook_secret),
@@ -1235,6 +1237,20 @@ tc_config_get_email_password (TcConfig *self)
 {
   g_return_val_if_fail (TC_IS_CONFIG (self), NULL);
   return self->s.email_password;
+}
+
+/**
+ * tc_config_get_email_ca_file:
+ * @self: a configuration
+ *
+ * Returns: (nullable): a PEM file of the certificate authorities trusted
+ *   for the SMTP server's certificate instead of the system's, or %NULL
+ */
+const char *
+tc_config_get_email_ca_file (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), NULL);
+  return self->s.email_ca_file;
 }
 
 /**

@@ -117,6 +117,7 @@ const char *tc_config_get_email_username          (TcConfig    *self);
 void        tc_config_set_email_username          (TcConfig    *self,
                                                    const char  *username);
 const char *tc_config_get_email_password          (TcConfig    *self);
+const char *tc_config_get_email_ca_file           (TcConfig    *self);
 void        tc_config_set_email_password          (TcConfig    *self,
                                                    const char  *password);
 const char *tc_config_get_email_from              (TcConfig    *self);

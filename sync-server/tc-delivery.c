@@ -168,6 +168,7 @@ send_email (TcDelivery     *self,
   smtp.url = tc_config_get_email_smtp_url (config);
   smtp.username = tc_config_get_email_username (config);
   smtp.password = tc_config_get_email_password (config);
+  smtp.ca_file = tc_config_get_email_ca_file (config);
   return tc_smtp_send (&smtp, envelope_from, job->recipient_email, bytes, error);
 }
 

@@ -39,6 +39,9 @@ typedef struct {
   const char   *pattern;    /* segments after /api/v1/, "*" captures one */
   gboolean      needs_auth;
   TcApiHandler  handler;
+  /* Optional: runs on the main loop instead, when the token is in the
+   * session cache (so no worker thread is needed to authenticate). */
+  TcApiAsyncHandler async_handler;
 } Route;
 
 static const Route routes[] = {
@@ -48,7 +51,7 @@ static const Route routes[] = {
   { "PATCH",  "me/preferences",           TRUE,  tc_api_me_preferences },
   { "GET",    "team",                     TRUE,  tc_api_team },
   { "GET",    "team/*",                   TRUE,  tc_api_team_member },
-  { "POST",   "messages",                 TRUE,  tc_api_messages_send },
+  { "POST",   "messages",                 TRUE,  tc_api_messages_send, tc_api_messages_send_async },
   { "GET",    "conversations/*/messages", TRUE,  tc_api_conversation },
   { "POST",   "read",                     TRUE,  tc_api_read },
   { "POST",   "read-all",                 TRUE,  tc_api_read_all },
@@ -357,11 +360,15 @@ request_done (gpointer data)
       soup_server_message_unpause (pending->msg);
     }
 
-  status = soup_server_message_get_status (pending->msg);
-  /* Paths and statuses only: never bodies, tokens or query strings. */
-  g_debug ("%s %s → %u (%.1f ms)", pending->request.method,
-           g_uri_get_path (soup_server_message_get_uri (pending->msg)), status,
-           (g_get_monotonic_time () - pending->started) / 1000.0);
+  /* Paths and statuses only: never bodies, tokens or query strings. Not
+   * even formatted unless debug output is on: this runs for every request. */
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    {
+      status = soup_server_message_get_status (pending->msg);
+      g_debug ("%s %s → %u (%.1f ms)", pending->request.method,
+               g_uri_get_path (soup_server_message_get_uri (pending->msg)), status,
+               (g_get_monotonic_time () - pending->started) / 1000.0);
+    }
   pending_free (pending);
 }
 
@@ -372,29 +379,53 @@ on_disconnected_cb (SoupServerMessage *msg,
   pending->disconnected = TRUE;
 }
 
-/* Splits @rest ("team/A1001") by the route's pattern; *out_arg gets the
- * decoded "*" segment. */
+static const char *
+segment_end (const char *segment)
+{
+  while (*segment != '\0' && *segment != '/')
+    segment++;
+  return segment;
+}
+
+/* Matches @rest ("team/A1001") against the route's pattern segment by
+ * segment; *out_arg gets the decoded "*" segment. */
 static gboolean
 route_matches (const Route  *route,
                const char   *rest,
                char        **out_arg)
 {
-  g_auto(GStrv) want = g_strsplit (route->pattern, "/", -1);
-  g_auto(GStrv) have = g_strsplit (rest, "/", -1);
+  const char *want = route->pattern;
+  const char *have = rest;
   g_autofree char *arg = NULL;
 
-  if (g_strv_length (want) != g_strv_length (have))
-    return FALSE;
-  for (guint i = 0; want[i] != NULL; i++)
+  for (;;)
     {
-      if (g_str_equal (want[i], "*"))
+      const char *want_end = segment_end (want);
+      const char *have_end = segment_end (have);
+      gsize want_len = (gsize) (want_end - want);
+      gsize have_len = (gsize) (have_end - have);
+
+      if (want_len == 1 && *want == '*')
         {
-          arg = g_uri_unescape_string (have[i], "/");
+          g_autofree char *segment = g_strndup (have, have_len);
+
+          g_clear_pointer (&arg, g_free);
+          arg = g_uri_unescape_string (segment, "/");
           if (arg == NULL || *arg == '\0' || !g_utf8_validate (arg, -1, NULL))
             return FALSE;
         }
-      else if (!g_str_equal (want[i], have[i]))
+      else if (want_len != have_len || memcmp (want, have, want_len) != 0)
         return FALSE;
+
+      if (*want_end == '\0' || *have_end == '\0')
+        {
+          /* Both end here, or the segment counts differ. */
+          if (*want_end != *have_end)
+            return FALSE;
+          break;
+        }
+      want = want_end + 1;
+      have = have_end + 1;
     }
   *out_arg = g_steal_pointer (&arg);
   return TRUE;
@@ -526,7 +557,8 @@ api_handler (SoupServer        *soup,
   pending->request.body_fd = -1;
   pending->request.remote_address = g_strdup (soup_server_message_get_remote_host (msg));
   pending->request.headers = soup_message_headers_ref (soup_server_message_get_request_headers (msg));
-  pending->request.url = g_uri_to_string (soup_server_message_get_uri (msg));
+  if (table == hook_routes)
+    pending->request.url = g_uri_to_string (soup_server_message_get_uri (msg));
   pending->request.has_token = bearer_token_hash (msg, pending->request.token_hash);
 
   if (route->needs_auth && !pending->request.has_token)
@@ -539,7 +571,15 @@ api_handler (SoupServer        *soup,
   pending->disconnected_id = g_signal_connect (msg, "disconnected",
                                                G_CALLBACK (on_disconnected_cb), pending);
   soup_server_message_pause (msg);
-  tc_worker_run (request_work, request_done, pending);
+
+  /* A known token needs no store read: such a request may be handled
+   * without a worker thread when its route can. */
+  if (route->async_handler != NULL && pending->request.has_token)
+    pending->request.associate_id = session_cache_lookup (self, pending->request.token_hash);
+  if (pending->request.associate_id != NULL)
+    route->async_handler (&pending->request, request_done, pending);
+  else
+    tc_worker_run (request_work, request_done, pending);
 }
 
 /* Refuses what must not be read at all, before the body arrives: bodies

@@ -864,19 +864,28 @@ store_event_sink (GPtrArray *events,
                   gpointer   user_data)
 {
   TcHub *self = user_data;
+  gboolean queued = FALSE;
 
-  /* Writer thread: copy, queue, and wake the main loop. */
+  /* Writer thread: copy, queue, and wake the main loop — only for streams
+   * with an open connection. One that opens meanwhile is already counted
+   * online before its hello cursor is read, so whatever this skips is
+   * covered by that cursor (the client syncs it). */
   for (guint i = 0; i < events->len; i++)
     {
       TcStreamEvent *src = g_ptr_array_index (events, i);
-      TcStreamEvent *copy = g_new0 (TcStreamEvent, 1);
+      TcStreamEvent *copy;
 
+      if (!tc_hub_is_online (self, src->associate_id))
+        continue;
+      copy = g_new0 (TcStreamEvent, 1);
       copy->associate_id = g_strdup (src->associate_id);
       copy->event = tc_event_copy (src->event);
       g_async_queue_push (self->incoming, copy);
+      queued = TRUE;
     }
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, drain_incoming_cb,
-                              g_object_ref (self), g_object_unref);
+  if (queued)
+    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, drain_incoming_cb,
+                                g_object_ref (self), g_object_unref);
 }
 
 static void

@@ -1038,6 +1038,16 @@ tc_reply_parse (const guint8 *data,
   return reply;
 }
 
+static gboolean
+is_token_text (const char *start,
+               const char *end)
+{
+  for (const char *p = start; p < end; p++)
+    if (!g_ascii_isalnum (*p))
+      return FALSE;
+  return TRUE;
+}
+
 char *
 tc_reply_find_token (const TcReply *self,
                      const char    *domain)
@@ -1052,6 +1062,11 @@ tc_reply_find_token (const TcReply *self,
       if (!g_str_has_prefix (address, "reply+") || at == NULL || at == address + 6)
         continue;
       if (domain != NULL && g_ascii_strcasecmp (at + 1, domain) != 0)
+        continue;
+      /* A token is letters and digits (base32 today); anything else in the
+       * local part ("reply+a@b@c", spaces in a quoted local part) is not
+       * one of ours, and is not looked up. */
+      if (!is_token_text (address + 6, at))
         continue;
       return g_strndup (address + 6, (gsize) (at - address - 6));
     }

@@ -5,6 +5,7 @@
 
 #include "tc-demo-media.h"
 #include "tc-demo-team.h"
+#include "tc-error.h"
 #include "tc-media-import.h"
 #include "tc-seed.h"
 #include "tc-uuid.h"
@@ -166,4 +167,82 @@ tc_seed_demo_media (TcSqliteStore        *store,
        tc_media_import_run (TC_STORE (store), library, source, result, NULL, error);
   remove_tree (source);
   return ok;
+}
+
+/* A short, recent conversation between the top demo login and Kwame in
+ * which files of the demo library are shared, so the demo shows
+ * attachment cards. Fixed client ids: seeding again adds nothing. */
+static const struct {
+  const char *client_id;
+  const char *from;
+  const char *to;
+  const char *body;
+  const char *titles[3];
+} demo_shares[] = {
+  { "0193a6f0-0000-7000-8000-000000000001", TC_DEMO_TOP_ID, TC_DEMO_MEMBER_ID,
+    "Here is the new catalog for your customers.", { "Spring catalog 2026", NULL } },
+  { "0193a6f0-0000-7000-8000-000000000002", TC_DEMO_MEMBER_ID, TC_DEMO_TOP_ID,
+    "Thank you! Do you have the price lists too?", { NULL } },
+  { "0193a6f0-0000-7000-8000-000000000003", TC_DEMO_TOP_ID, TC_DEMO_MEMBER_ID,
+    "Both of them, US and UK.", { "Retail price list US", "Retail price list UK", NULL } },
+};
+
+/* The id of the library resource titled exactly @title. */
+static char *
+find_resource (TcStore     *store,
+               const char  *title,
+               GError     **error)
+{
+  g_autoptr(GPtrArray) found = tc_store_media_search (store, title, 20, error);
+
+  if (found == NULL)
+    return NULL;
+  for (guint i = 0; i < found->len; i++)
+    {
+      TcResource *resource = g_ptr_array_index (found, i);
+
+      if (g_strcmp0 (resource->title, title) == 0)
+        return g_strdup (resource->id);
+    }
+  g_set_error (error, TC_ERROR, TC_ERROR_NOT_FOUND, "the demo library has no “%s”", title);
+  return NULL;
+}
+
+gboolean
+tc_seed_demo_shares (TcSqliteStore  *store,
+                     guint          *n_created,
+                     GError        **error)
+{
+  gint64 now = g_get_real_time ();
+
+  g_return_val_if_fail (TC_IS_SQLITE_STORE (store), FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (demo_shares); i++)
+    {
+      g_autoptr(TcSendRequest) request = tc_send_request_new ();
+      g_autoptr(GPtrArray) sent = NULL;
+      gboolean created = FALSE;
+      /* A few minutes apart, ending a minute ago. */
+      gint64 when = now - (gint64) (G_N_ELEMENTS (demo_shares) - i) * 3 * 60 * G_USEC_PER_SEC;
+
+      request->client_id = g_strdup (demo_shares[i].client_id);
+      g_ptr_array_add (request->to, g_strdup (demo_shares[i].to));
+      g_free (request->body);
+      request->body = g_strdup (demo_shares[i].body);
+      for (guint j = 0; demo_shares[i].titles[j] != NULL; j++)
+        {
+          char *id = find_resource (TC_STORE (store), demo_shares[i].titles[j], error);
+
+          if (id == NULL)
+            return FALSE;
+          g_ptr_array_add (request->attachments, id);
+        }
+      sent = tc_store_send_messages (TC_STORE (store), demo_shares[i].from, request, when,
+                                     &created, error);
+      if (sent == NULL)
+        return FALSE;
+      if (created && n_created != NULL)
+        (*n_created)++;
+    }
+  return TRUE;
 }

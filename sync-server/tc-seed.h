@@ -27,4 +27,11 @@ gboolean tc_seed_demo_media (TcSqliteStore        *store,
                              TcMediaImportResult  *result,
                              GError              **error);
 
+/* Adds a short conversation between the top demo login and Kwame in which
+ * files of the demo library are shared (after tc_seed_demo_media());
+ * seeding again adds nothing. Counts the messages created. */
+gboolean tc_seed_demo_shares (TcSqliteStore  *store,
+                              guint          *n_created,
+                              GError        **error);
+
 G_END_DECLS

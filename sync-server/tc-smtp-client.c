@@ -62,6 +62,10 @@ tc_smtp_send (const TcSmtpSettings  *settings,
   curl_easy_setopt (curl, CURLOPT_URL, settings->url);
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   curl_easy_setopt (curl, CURLOPT_USE_SSL, (long) CURLUSESSL_TRY);
+  curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (settings->ca_file != NULL)
+    curl_easy_setopt (curl, CURLOPT_CAINFO, settings->ca_file);
   if (settings->username != NULL && *settings->username != '\0')
     {
       curl_easy_setopt (curl, CURLOPT_USERNAME, settings->username);
@@ -94,7 +98,8 @@ tc_smtp_send (const TcSmtpSettings  *settings,
                          response != 530 && response != 535;
     TcErrorCode code = permanent ? TC_ERROR_INVALID : TC_ERROR_UNAVAILABLE;
 
-    if (response > 0)
+    /* The last reply may be the greeting (220) when TLS failed after it. */
+    if (response >= 400)
       g_set_error (error, TC_ERROR, code, "email not accepted: %s (SMTP %ld)", detail, response);
     else
       g_set_error (error, TC_ERROR, code, "email not sent: %s", detail);

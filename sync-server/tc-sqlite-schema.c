@@ -144,6 +144,23 @@ static const TcSqliteMigration migrations[] = {
     "  name TEXT PRIMARY KEY,"
     "  value BLOB NOT NULL"
     ");" },
+  /* 4: a version of the sponsor and enroller trees, bumped by every change
+   * to them by whoever makes it (an import in another process, an
+   * administrator's SQL), so that the server's in-memory copy of the trees
+   * (tc-team-tree.c) knows when to load them again. */
+  { "INSERT INTO meta (key, value) VALUES ('team_version', 1);"
+    "CREATE TRIGGER associates_team_insert AFTER INSERT ON associates BEGIN"
+    "  UPDATE meta SET value = value + 1 WHERE key = 'team_version';"
+    "END;"
+    "CREATE TRIGGER associates_team_update AFTER UPDATE OF id, sponsor_id, enroller_id"
+    "  ON associates"
+    "  WHEN OLD.id IS NOT NEW.id OR OLD.sponsor_id IS NOT NEW.sponsor_id"
+    "    OR OLD.enroller_id IS NOT NEW.enroller_id BEGIN"
+    "  UPDATE meta SET value = value + 1 WHERE key = 'team_version';"
+    "END;"
+    "CREATE TRIGGER associates_team_delete AFTER DELETE ON associates BEGIN"
+    "  UPDATE meta SET value = value + 1 WHERE key = 'team_version';"
+    "END;" },
 };
 
 const TcSqliteMigration *

@@ -62,8 +62,8 @@ tc_sqlite_store_queue_delivery (TcSqliteStore    *self,
                                 gint64            now,
                                 GError          **error)
 {
-  g_autoptr(sqlite3_stmt) channel_stmt = NULL;
-  g_autoptr(sqlite3_stmt) insert = NULL;
+  g_autoptr(TcSqliteStmt) channel_stmt = NULL;
+  g_autoptr(TcSqliteStmt) insert = NULL;
   g_autofree char *channel = NULL;
 
   channel_stmt = prepare (db, "SELECT offline_channel FROM associates WHERE id = ?1", error);
@@ -108,7 +108,7 @@ new_reply_token (sqlite3     *db,
                  gint64       now,
                  GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db,
                   "INSERT INTO reply_tokens (associate_id, peer_id, created_at) VALUES (?1, ?2, ?3)",
@@ -131,9 +131,9 @@ claim_job (TcSqliteStore *self,
            GError       **error)
 {
   ClaimJob *job = data;
-  g_autoptr(sqlite3_stmt) due = NULL;
-  g_autoptr(sqlite3_stmt) skip = NULL;
-  g_autoptr(sqlite3_stmt) claim = NULL;
+  g_autoptr(TcSqliteStmt) due = NULL;
+  g_autoptr(TcSqliteStmt) skip = NULL;
+  g_autoptr(TcSqliteStmt) claim = NULL;
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   int rc;
 
@@ -194,7 +194,7 @@ claim_job (TcSqliteStore *self,
         return FALSE;
 
       {
-        g_autoptr(sqlite3_stmt) peek = prepare (db,
+        g_autoptr(TcSqliteStmt) peek = prepare (db,
                                                 "SELECT channel, reply_token_id FROM deliveries "
                                                 "WHERE message_id = ?1", error);
         if (peek == NULL)
@@ -276,8 +276,8 @@ finish_job (TcSqliteStore *self,
             GError       **error)
 {
   FinishJob *job = data;
-  g_autoptr(sqlite3_stmt) update = NULL;
-  g_autoptr(sqlite3_stmt) message_update = NULL;
+  g_autoptr(TcSqliteStmt) update = NULL;
+  g_autoptr(TcSqliteStmt) message_update = NULL;
   g_autoptr(TcMessage) message = NULL;
   gint64 now = g_get_real_time ();
   static const char * const states[] = { "sent", "pending", "failed" };
@@ -357,7 +357,7 @@ requeue_job (TcSqliteStore *self,
              GError       **error)
 {
   RequeueJob *job = data;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db,
                   "UPDATE deliveries SET state = 'pending', next_at = ?1, updated_at = ?1 "
@@ -388,7 +388,7 @@ tc_sqlite_store_next_delivery_at (TcStore  *store,
                                   GError  **error)
 {
   g_auto(Reader) reader = { TC_SQLITE_STORE (store), NULL };
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   int rc;
 
   if (!reader_open (&reader, error))
@@ -422,8 +422,8 @@ secret_job (TcSqliteStore *self,
             GError       **error)
 {
   SecretJob *job = data;
-  g_autoptr(sqlite3_stmt) insert = NULL;
-  g_autoptr(sqlite3_stmt) select = NULL;
+  g_autoptr(TcSqliteStmt) insert = NULL;
+  g_autoptr(TcSqliteStmt) select = NULL;
   g_autofree guint8 *fresh = g_malloc (job->size);
 
   randombytes_buf (fresh, job->size);
@@ -474,7 +474,7 @@ tc_sqlite_store_get_reply_token (TcStore     *store,
                                  GError     **error)
 {
   g_auto(Reader) reader = { TC_SQLITE_STORE (store), NULL };
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   TcReplyTokenRow *row;
   int rc;
 
@@ -521,7 +521,7 @@ revoke_job (TcSqliteStore *self,
             GError       **error)
 {
   RevokeJob *job = data;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db,
                   "UPDATE reply_tokens SET revoked_at = ?2 "
@@ -555,7 +555,7 @@ tc_sqlite_store_last_sms_peer (TcStore     *store,
                                GError     **error)
 {
   g_auto(Reader) reader = { TC_SQLITE_STORE (store), NULL };
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   int rc;
 
   if (!reader_open (&reader, error))
@@ -583,7 +583,7 @@ tc_sqlite_store_find_by_phone (TcStore     *store,
                                GError     **error)
 {
   g_auto(Reader) reader = { TC_SQLITE_STORE (store), NULL };
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   int rc;
 
   if (!reader_open (&reader, error))
@@ -623,8 +623,8 @@ purge_job (TcSqliteStore *self,
            GError       **error)
 {
   PurgeJob *job = data;
-  g_autoptr(sqlite3_stmt) deliveries = NULL;
-  g_autoptr(sqlite3_stmt) tokens = NULL;
+  g_autoptr(TcSqliteStmt) deliveries = NULL;
+  g_autoptr(TcSqliteStmt) tokens = NULL;
 
   /* Deliveries go with their messages (ON DELETE CASCADE); these are the
    * records a message outlived, and tokens whose email is that old. */

@@ -142,7 +142,7 @@ tc_sqlite_store_media_categories (TcStore  *store,
                                   GError  **error)
 {
   MEDIA_READER (reader, store);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) all = g_ptr_array_new ();   /* borrowed: owned by their parents */
   g_autoptr(GPtrArray) categories = NULL;
   g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
@@ -189,7 +189,7 @@ load_folder (sqlite3     *db,
              const char  *id,
              GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = tc_sqlite_store_prepare (db, "SELECT " FOLDER_COLUMNS
+  g_autoptr(TcSqliteStmt) stmt = tc_sqlite_store_prepare (db, "SELECT " FOLDER_COLUMNS
                                                 " FROM media_folders f WHERE f.id = ?1", error);
   int rc;
 
@@ -212,8 +212,8 @@ tc_sqlite_store_media_folder (TcStore     *store,
                               GError     **error)
 {
   MEDIA_READER (reader, store);
-  g_autoptr(sqlite3_stmt) children = NULL;
-  g_autoptr(sqlite3_stmt) resources = NULL;
+  g_autoptr(TcSqliteStmt) children = NULL;
+  g_autoptr(TcSqliteStmt) resources = NULL;
   g_autoptr(TcMediaListing) listing = tc_media_listing_new ();
   g_autofree char *parent_id = NULL;
   int rc;
@@ -274,7 +274,7 @@ tc_sqlite_store_media_search (TcStore     *store,
                               GError     **error)
 {
   MEDIA_READER (reader, store);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_resource_free);
   g_autofree char *folded = fold_for_search (query);
   g_autofree char *pattern = NULL;
@@ -312,7 +312,7 @@ tc_sqlite_store_media_resource (TcStore     *store,
                                 GError     **error)
 {
   MEDIA_READER (reader, store);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   int rc;
 
   if (!media_reader_open (&reader, error))
@@ -351,8 +351,8 @@ upsert_folder (sqlite3             *db,
                TcMediaImportResult *result,
                GError             **error)
 {
-  g_autoptr(sqlite3_stmt) find = NULL;
-  g_autoptr(sqlite3_stmt) write = NULL;
+  g_autoptr(TcSqliteStmt) find = NULL;
+  g_autoptr(TcSqliteStmt) write = NULL;
   g_autofree char *id = NULL;
   int rc;
 
@@ -412,8 +412,8 @@ upsert_resource (sqlite3             *db,
                  TcMediaImportResult *result,
                  GError             **error)
 {
-  g_autoptr(sqlite3_stmt) find = NULL;
-  g_autoptr(sqlite3_stmt) write = NULL;
+  g_autoptr(TcSqliteStmt) find = NULL;
+  g_autoptr(TcSqliteStmt) write = NULL;
   g_autofree char *id = NULL;
   g_autofree char *search_text = resource_search_text (entry->title, entry->description);
   int rc;

@@ -31,7 +31,8 @@ sqlite3 *tc_sqlite_store_reader_acquire (TcSqliteStore      *self,
 void     tc_sqlite_store_reader_release (TcSqliteStore      *self,
                                          sqlite3            *db);
 
-/* The store's statement helpers: a persistent prepared statement (errors
+/* The store's statement helpers: a statement from the connection's cache
+ * (tc_sqlite_prepare_cached(); hold it in a g_autoptr(TcSqliteStmt), errors
  * as tc_sqlite_set_error), NULL-aware text binding, a copied text column,
  * and a step that expects no error. */
 sqlite3_stmt *tc_sqlite_store_prepare     (sqlite3       *db,

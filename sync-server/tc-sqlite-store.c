@@ -16,12 +16,17 @@
 
 #include "tc-error.h"
 #include "tc-password.h"
+#include "tc-sqlite-checkpointer.h"
 #include "tc-sqlite-schema.h"
 #include "tc-sqlite-store.h"
 #include "tc-sqlite-store-private.h"
 #include "tc-import-row.h"
+#include "tc-team-tree.h"
 
 #define MAX_BATCH_JOBS 256
+/* WAL pages after which the checkpointer thread copies them back (SQLite's
+ * own default for automatic checkpoints). */
+#define CHECKPOINT_PAGES 1000
 #define PURGE_CHUNK 5000
 
 typedef gboolean (*WriteFunc) (TcSqliteStore *self,
@@ -30,7 +35,9 @@ typedef gboolean (*WriteFunc) (TcSqliteStore *self,
                                GPtrArray     *events,
                                GError       **error);
 
-typedef struct {
+typedef struct _WriteJob WriteJob;
+
+struct _WriteJob {
   WriteFunc  func;
   gpointer   data;
   GPtrArray *events;    /* TcStreamEvent appended by func */
@@ -39,7 +46,14 @@ typedef struct {
   gboolean   done;
   GMutex     mutex;
   GCond      cond;
-} WriteJob;
+
+  /* An asynchronous job (nobody waits on cond): after the batch is
+   * durable, the writer hands it to its task's main context, where
+   * complete() returns the task's result; then free(). */
+  GTask     *task;
+  void     (*complete) (WriteJob *job);
+  void     (*free)     (WriteJob *job);
+};
 
 struct _TcSqliteStore
 {
@@ -60,7 +74,11 @@ struct _TcSqliteStore
   gpointer          delivery_data;
   gboolean          batch_queued;  /* writer thread: this batch queued deliveries */
 
+  GMutex            team_mutex;
+  TcTeamTree       *team_tree;     /* the newest trees loaded, or NULL; guarded by team_mutex */
+
   sqlite3          *write_db;      /* touched only by the writer thread */
+  TcSqliteCheckpointer *checkpointer;
   gint              n_commits;     /* atomic */
   gint              n_jobs;        /* atomic */
 };
@@ -85,19 +103,14 @@ set_sql_error (sqlite3    *db,
   return FALSE;
 }
 
+/* Statements come from the connection's cache (prepared once, reset when
+ * their g_autoptr(TcSqliteStmt) goes out of scope). */
 static sqlite3_stmt *
 prepare (sqlite3     *db,
          const char  *sql,
          GError     **error)
 {
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-    {
-      set_sql_error (db, "prepare", error);
-      return NULL;
-    }
-  return stmt;
+  return tc_sqlite_prepare_cached (db, sql, error);
 }
 
 static void
@@ -140,7 +153,7 @@ query_int (sqlite3     *db,
            gint64       fallback,
            GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (db, sql, error);
+  g_autoptr(TcSqliteStmt) stmt = prepare (db, sql, error);
   int rc;
 
   if (stmt == NULL)
@@ -183,7 +196,7 @@ load_associate (sqlite3     *db,
                 const char  *id,
                 GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   int rc;
 
   stmt = prepare (db, "SELECT " ASSOCIATE_COLUMNS " FROM associates a WHERE a.id = ?1", error);
@@ -211,7 +224,7 @@ load_attachments (sqlite3    *db,
                   TcMessage  *message,
                   GError    **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   int rc;
 
   stmt = prepare (db,
@@ -284,7 +297,7 @@ load_message (sqlite3     *db,
               gint64       id,
               GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_message_free);
 
   stmt = prepare (db, "SELECT " MESSAGE_COLUMNS " FROM messages m WHERE m.id = ?1", error);
@@ -334,7 +347,7 @@ is_ancestor (sqlite3     *db,
              const char  *ancestor,
              GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (db, ANCESTOR_SQL, error);
+  g_autoptr(TcSqliteStmt) stmt = prepare (db, ANCESTOR_SQL, error);
 
   if (stmt == NULL)
     return -1;
@@ -348,21 +361,72 @@ is_ancestor (sqlite3     *db,
   return sqlite3_column_int (stmt, 0);
 }
 
+/* The sponsor and enroller trees as @db sees them: the shared copy when its
+ * version is the one in @db's meta table, else loaded from @db (and shared
+ * from then on). Versions never repeat for different trees: a change
+ * bumps the version in the same transaction (schema step 4), and a batch
+ * whose commit fails drops the shared copy (see run_batch). */
+static TcTeamTree *
+team_tree_get (TcSqliteStore  *self,
+               sqlite3        *db,
+               GError        **error)
+{
+  g_autoptr(TcTeamTree) tree = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
+  gint64 version;
+  int rc;
+
+  version = query_int (db, "SELECT value FROM meta WHERE key = 'team_version'", NULL, 0, error);
+  if (version < 0)
+    return NULL;
+  g_mutex_lock (&self->team_mutex);
+  if (self->team_tree != NULL && tc_team_tree_get_version (self->team_tree) == version)
+    tree = tc_team_tree_ref (self->team_tree);
+  g_mutex_unlock (&self->team_mutex);
+  if (tree != NULL)
+    return g_steal_pointer (&tree);
+
+  stmt = prepare (db, "SELECT id, sponsor_id, enroller_id FROM associates", error);
+  if (stmt == NULL)
+    return NULL;
+  tree = tc_team_tree_new (version);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    tc_team_tree_add (tree, (const char *) sqlite3_column_text (stmt, 0),
+                      (const char *) sqlite3_column_text (stmt, 1),
+                      (const char *) sqlite3_column_text (stmt, 2));
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (db, "team", error);
+      return NULL;
+    }
+  g_mutex_lock (&self->team_mutex);
+  g_clear_pointer (&self->team_tree, tc_team_tree_unref);
+  self->team_tree = tc_team_tree_ref (tree);
+  g_mutex_unlock (&self->team_mutex);
+  return g_steal_pointer (&tree);
+}
+
+static void
+team_tree_forget (TcSqliteStore *self)
+{
+  g_mutex_lock (&self->team_mutex);
+  g_clear_pointer (&self->team_tree, tc_team_tree_unref);
+  g_mutex_unlock (&self->team_mutex);
+}
+
 /* 1 when on each other's team, 0 when not, -1 on error. */
 static int
-team_check (sqlite3     *db,
-            const char  *a,
-            const char  *b,
-            GError     **error)
+team_check (TcSqliteStore  *self,
+            sqlite3        *db,
+            const char     *a,
+            const char     *b,
+            GError        **error)
 {
-  int r;
+  g_autoptr(TcTeamTree) tree = team_tree_get (self, db, error);
 
-  if (g_strcmp0 (a, b) == 0)
-    return 0;
-  r = is_ancestor (db, a, b, error);
-  if (r != 0)
-    return r;
-  return is_ancestor (db, b, a, error);
+  if (tree == NULL)
+    return -1;
+  return tc_team_tree_is_team (tree, a, b) ? 1 : 0;
 }
 
 static gboolean
@@ -384,7 +448,7 @@ team_ids (sqlite3     *db,
           const char  *associate_id,
           GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
@@ -407,7 +471,7 @@ team_members (sqlite3     *db,
               const char  *associate_id,
               GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_associate_free);
   int rc;
 
@@ -449,7 +513,7 @@ append_event (sqlite3      *db,
               gint64        now,
               GError      **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db,
                   "INSERT INTO events (associate_id, type, message_id, by_id, peer_id, up_to, "
@@ -485,6 +549,9 @@ add_stream_event (GPtrArray  *events,
   g_ptr_array_add (events, stream_event);
 }
 
+/* The "message" events of sender and recipient, in one statement: the
+ * second row's seq is the first's plus one (AUTOINCREMENT counts up within
+ * a statement, and this connection is the only writer). */
 static gboolean
 append_message_events (sqlite3     *db,
                        TcMessage   *message,
@@ -493,16 +560,28 @@ append_message_events (sqlite3     *db,
                        GError     **error)
 {
   const char *streams[] = { message->from, message->to };
+  g_autoptr(TcSqliteStmt) stmt = NULL;
+  gint64 last_seq;
+
+  stmt = prepare (db,
+                  "INSERT INTO events (associate_id, type, message_id, created_at) "
+                  "VALUES (?1, 'message', ?3, ?4), (?2, 'message', ?3, ?4)",
+                  error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, streams[0]);
+  bind_text (stmt, 2, streams[1]);
+  sqlite3_bind_int64 (stmt, 3, message->id);
+  sqlite3_bind_int64 (stmt, 4, now);
+  if (!step_done (db, stmt, error))
+    return FALSE;
+  last_seq = sqlite3_last_insert_rowid (db);
 
   for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
     {
-      TcEvent *event;
-      gint64 seq = append_event (db, streams[i], "message", message->id, NULL, NULL, 0, NULL, now,
-                                 error);
-      if (seq < 0)
-        return FALSE;
-      event = tc_event_new (TC_EVENT_MESSAGE);
-      event->seq = seq;
+      TcEvent *event = tc_event_new (TC_EVENT_MESSAGE);
+
+      event->seq = last_seq - (gint64) (G_N_ELEMENTS (streams) - 1 - i);
       event->message = tc_message_copy (message);
       add_stream_event (events, streams[i], event);
     }
@@ -548,6 +627,70 @@ job_finish (WriteJob *job)
   g_mutex_unlock (&job->mutex);
 }
 
+/* Main context of the tasks of @jobs (a GPtrArray of WriteJob, one
+ * context): each job's result goes to its task. */
+static gboolean
+complete_async_jobs_cb (gpointer data)
+{
+  GPtrArray *jobs = data;
+
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      WriteJob *job = g_ptr_array_index (jobs, i);
+
+      job->complete (job);
+      job->free (job);
+    }
+  g_ptr_array_set_size (jobs, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Wakes the callers of a finished batch: the threads waiting in run_write()
+ * one by one, the asynchronous jobs with one main context wake-up for all
+ * those of the same context. */
+static void
+finish_jobs (GPtrArray *batch)
+{
+  g_autoptr(GPtrArray) async = NULL;
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      WriteJob *job = g_ptr_array_index (batch, i);
+
+      if (job->task == NULL)
+        job_finish (job);
+      else
+        {
+          /* The sink has had them; free them here, not on the main loop. */
+          g_ptr_array_set_size (job->events, 0);
+          if (async == NULL)
+            async = g_ptr_array_new ();
+          g_ptr_array_add (async, job);
+        }
+    }
+
+  while (async != NULL && async->len > 0)
+    {
+      GMainContext *context = g_task_get_context (((WriteJob *) g_ptr_array_index (async, 0))->task);
+      GPtrArray *same = g_ptr_array_new ();
+
+      for (guint i = 0; i < async->len;)
+        {
+          WriteJob *job = g_ptr_array_index (async, i);
+
+          if (g_task_get_context (job->task) == context)
+            {
+              g_ptr_array_add (same, job);
+              g_ptr_array_remove_index (async, i);
+            }
+          else
+            i++;
+        }
+      g_main_context_invoke_full (context, G_PRIORITY_DEFAULT, complete_async_jobs_cb, same,
+                                  (GDestroyNotify) g_ptr_array_unref);
+    }
+}
+
 static void
 run_batch (TcSqliteStore *self,
            GPtrArray     *batch)
@@ -557,7 +700,7 @@ run_batch (TcSqliteStore *self,
   g_autoptr(GPtrArray) committed = NULL;
 
   self->batch_queued = FALSE;
-  if (!tc_sqlite_exec (db, "BEGIN IMMEDIATE", &error))
+  if (!tc_sqlite_exec_cached (db, "BEGIN IMMEDIATE", &error))
     {
       for (guint i = 0; i < batch->len; i++)
         {
@@ -573,7 +716,7 @@ run_batch (TcSqliteStore *self,
       WriteJob *job = g_ptr_array_index (batch, i);
       g_autoptr(GError) savepoint_error = NULL;
 
-      if (!tc_sqlite_exec (db, "SAVEPOINT job", &savepoint_error))
+      if (!tc_sqlite_exec_cached (db, "SAVEPOINT job", &savepoint_error))
         {
           job->ok = FALSE;
           job->error = g_steal_pointer (&savepoint_error);
@@ -581,18 +724,21 @@ run_batch (TcSqliteStore *self,
         }
       job->ok = job->func (self, db, job->data, job->events, &job->error);
       if (job->ok)
-        tc_sqlite_exec (db, "RELEASE job", NULL);
+        tc_sqlite_exec_cached (db, "RELEASE job", NULL);
       else
         {
           g_ptr_array_set_size (job->events, 0);
-          tc_sqlite_exec (db, "ROLLBACK TO job", NULL);
-          tc_sqlite_exec (db, "RELEASE job", NULL);
+          tc_sqlite_exec_cached (db, "ROLLBACK TO job", NULL);
+          tc_sqlite_exec_cached (db, "RELEASE job", NULL);
         }
     }
 
-  if (!tc_sqlite_exec (db, "COMMIT", &error))
+  if (!tc_sqlite_exec_cached (db, "COMMIT", &error))
     {
       tc_sqlite_exec (db, "ROLLBACK", NULL);
+      /* A team tree loaded inside this batch may hold what was just rolled
+       * back, under a version number that the next change will reuse. */
+      team_tree_forget (self);
       for (guint i = 0; i < batch->len; i++)
         {
           WriteJob *job = g_ptr_array_index (batch, i);
@@ -625,8 +771,7 @@ run_batch (TcSqliteStore *self,
 
 out:
   g_atomic_int_add (&self->n_jobs, (gint) batch->len);
-  for (guint i = 0; i < batch->len; i++)
-    job_finish (g_ptr_array_index (batch, i));
+  finish_jobs (batch);
 }
 
 static gpointer
@@ -716,7 +861,7 @@ reader_acquire (TcSqliteStore  *self,
   if (db == NULL)
     return NULL;
   /* A read transaction gives every read call one consistent snapshot. */
-  if (!tc_sqlite_exec (db, "BEGIN", error))
+  if (!tc_sqlite_exec_cached (db, "BEGIN", error))
     {
       tc_sqlite_close (db);
       return NULL;
@@ -730,7 +875,7 @@ reader_release (TcSqliteStore *self,
 {
   if (db == NULL)
     return;
-  tc_sqlite_exec (db, "COMMIT", NULL);
+  tc_sqlite_exec_cached (db, "COMMIT", NULL);
   g_async_queue_push (self->readers, db);
 }
 
@@ -771,7 +916,7 @@ tc_sqlite_store_authenticate (TcStore     *store,
 
   {
     READER_DECLARE (reader, self);
-    g_autoptr(sqlite3_stmt) stmt = NULL;
+    g_autoptr(TcSqliteStmt) stmt = NULL;
 
     if (!reader_open (&reader, error))
       return NULL;
@@ -822,7 +967,7 @@ create_session_job (TcSqliteStore *self,
                     GError       **error)
 {
   SessionJob *job = data;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db,
                   "INSERT INTO sessions (token_hash, associate_id, device, created_at) "
@@ -855,7 +1000,7 @@ tc_sqlite_store_lookup_session (TcStore      *store,
                                 GError      **error)
 {
   READER_DECLARE (reader, TC_SQLITE_STORE (store));
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   int rc;
 
   if (!reader_open (&reader, error))
@@ -882,7 +1027,7 @@ delete_session_job (TcSqliteStore *self,
                     GPtrArray     *events,
                     GError       **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (db, "DELETE FROM sessions WHERE token_hash = ?1", error);
+  g_autoptr(TcSqliteStmt) stmt = prepare (db, "DELETE FROM sessions WHERE token_hash = ?1", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -924,7 +1069,7 @@ set_channel_job (TcSqliteStore *self,
                  GError       **error)
 {
   ChannelJob *job = data;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   gint64 now = g_get_real_time ();
   TcEvent *event;
   gint64 seq;
@@ -981,7 +1126,7 @@ tc_sqlite_store_is_team (TcStore     *store,
   if (!reader_open (&reader, error))
     return FALSE;
 
-  r = team_check (reader.db, a, b, error);
+  r = team_check (TC_SQLITE_STORE (store), reader.db, a, b, error);
   return r > 0;
 }
 
@@ -1071,7 +1216,7 @@ tc_sqlite_store_get_dashboard (TcStore     *store,
   if (!reader_open (&reader, error))
     return NULL;
 
-  r = team_check (reader.db, caller_id, member_id, error);
+  r = team_check (TC_SQLITE_STORE (store), reader.db, caller_id, member_id, error);
   if (r < 0)
     return NULL;
   if (r == 0)
@@ -1153,8 +1298,8 @@ import_job (TcSqliteStore *self,
   ImportJob *job = data;
   g_autoptr(GString) problems = g_string_new (NULL);
   g_autoptr(GPtrArray) changed = g_ptr_array_new ();   /* TcImportRow, borrowed */
-  g_autoptr(sqlite3_stmt) upsert = NULL;
-  g_autoptr(sqlite3_stmt) login_taken = NULL;
+  g_autoptr(TcSqliteStmt) upsert = NULL;
+  g_autoptr(TcSqliteStmt) login_taken = NULL;
   gint64 now = g_get_real_time ();
 
   upsert = prepare (db,
@@ -1343,7 +1488,7 @@ load_sent (sqlite3     *db,
            GPtrArray   *out,
            GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db,
                   "SELECT " MESSAGE_COLUMNS " FROM messages m "
@@ -1366,8 +1511,9 @@ send_job (TcSqliteStore *self,
   SendJob *job = data;
   const TcSendRequest *request = job->request;
   g_autoptr(GPtrArray) resources = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_resource_free);
-  g_autoptr(sqlite3_stmt) insert = NULL;
-  g_autoptr(sqlite3_stmt) attach = NULL;
+  g_autoptr(TcSqliteStmt) insert = NULL;
+  g_autoptr(TcSqliteStmt) attach = NULL;
+  g_autoptr(TcTeamTree) team = NULL;
 
   if (!load_sent (db, job->sender_id, request->client_id, job->messages, error))
     return FALSE;
@@ -1378,28 +1524,24 @@ send_job (TcSqliteStore *self,
       return TRUE;
     }
 
+  team = team_tree_get (self, db, error);
+  if (team == NULL)
+    return FALSE;
   for (guint i = 0; i < request->to->len; i++)
     {
       const char *to = g_ptr_array_index (request->to, i);
-      gboolean exists = FALSE;
-      int r;
 
       if (g_strcmp0 (to, job->sender_id) == 0)
         {
           g_set_error (error, TC_ERROR, TC_ERROR_INVALID, "you cannot send a message to yourself");
           return FALSE;
         }
-      if (!associate_exists (db, to, &exists, error))
-        return FALSE;
-      if (!exists)
+      if (!tc_team_tree_contains (team, to))
         {
           g_set_error (error, TC_ERROR, TC_ERROR_INVALID, "unknown recipient “%s”", to);
           return FALSE;
         }
-      r = team_check (db, job->sender_id, to, error);
-      if (r < 0)
-        return FALSE;
-      if (r == 0)
+      if (!tc_team_tree_is_team (team, job->sender_id, to))
         {
           g_set_error (error, TC_ERROR, TC_ERROR_FORBIDDEN, "recipient “%s” is not on your team",
                        to);
@@ -1410,7 +1552,7 @@ send_job (TcSqliteStore *self,
   for (guint i = 0; i < request->attachments->len; i++)
     {
       const char *id = g_ptr_array_index (request->attachments, i);
-      g_autoptr(sqlite3_stmt) stmt = NULL;
+      g_autoptr(TcSqliteStmt) stmt = NULL;
 
       stmt = prepare (db, "SELECT " TC_SQLITE_RESOURCE_COLUMNS " FROM resources r WHERE r.id = ?1",
                       error);
@@ -1500,6 +1642,78 @@ tc_sqlite_store_send_messages (TcStore             *store,
   return job.messages;
 }
 
+/* An asynchronous send: the job and everything it points at. */
+typedef struct {
+  WriteJob       job;
+  SendJob        send;
+  char          *sender_id;
+  TcSendRequest *request;
+} AsyncSend;
+
+static void
+async_send_complete (WriteJob *job)
+{
+  AsyncSend *async = (AsyncSend *) job;
+
+  if (job->ok)
+    tc_store_return_sent (job->task, g_steal_pointer (&async->send.messages), async->send.created,
+                          NULL);
+  else
+    tc_store_return_sent (job->task, NULL, FALSE, g_steal_pointer (&job->error));
+}
+
+static void
+async_send_free (WriteJob *job)
+{
+  AsyncSend *async = (AsyncSend *) job;
+
+  g_clear_object (&job->task);
+  g_clear_pointer (&job->events, g_ptr_array_unref);
+  g_clear_error (&job->error);
+  g_clear_pointer (&async->send.messages, g_ptr_array_unref);
+  g_free (async->sender_id);
+  g_clear_pointer (&async->request, tc_send_request_free);
+  g_free (async);
+}
+
+/* Queued straight to the writer: no thread waits for the commit, and the
+ * answers of a whole batch reach the main context in one wake-up. */
+static void
+tc_sqlite_store_send_messages_async (TcStore             *store,
+                                     const char          *sender_id,
+                                     TcSendRequest       *request,
+                                     gint64               now_usec,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  TcSqliteStore *self = TC_SQLITE_STORE (store);
+  AsyncSend *async = g_new0 (AsyncSend, 1);
+
+  async->sender_id = g_strdup (sender_id);
+  async->request = request;
+  async->send.sender_id = async->sender_id;
+  async->send.request = async->request;
+  async->send.now = now_usec;
+  async->send.messages = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_message_free);
+  async->job.func = send_job;
+  async->job.data = &async->send;
+  async->job.events = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_stream_event_free);
+  async->job.task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (async->job.task, tc_store_send_messages_async);
+  async->job.complete = async_send_complete;
+  async->job.free = async_send_free;
+
+  if (g_atomic_int_get (&self->closed))
+    {
+      tc_store_return_sent (async->job.task, NULL, FALSE,
+                            g_error_new (TC_ERROR, TC_ERROR_UNAVAILABLE, "the database is closed"));
+      async_send_free (&async->job);
+      return;
+    }
+  g_async_queue_push (self->write_queue, &async->job);
+}
+
 typedef struct {
   GPtrArray *senders;    /* char * */
   GPtrArray *requests;   /* TcSendRequest */
@@ -1552,13 +1766,13 @@ tc_sqlite_store_list_messages (TcStore     *store,
                                GError     **error)
 {
   READER_DECLARE (reader, TC_SQLITE_STORE (store));
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_message_free);
   int r;
   if (!reader_open (&reader, error))
     return NULL;
 
-  r = team_check (reader.db, associate_id, peer_id, error);
+  r = team_check (TC_SQLITE_STORE (store), reader.db, associate_id, peer_id, error);
   if (r < 0)
     return NULL;
   if (r == 0)
@@ -1601,7 +1815,7 @@ move_marker (sqlite3     *db,
              GPtrArray   *events,
              GError     **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db,
                   "INSERT INTO read_markers (associate_id, peer_id, up_to, updated_at) "
@@ -1631,10 +1845,10 @@ read_job (TcSqliteStore *self,
           GError       **error)
 {
   ReadJob *job = data;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   int r;
 
-  r = team_check (db, job->associate_id, job->peer_id, error);
+  r = team_check (self, db, job->associate_id, job->peer_id, error);
   if (r < 0)
     return FALSE;
   if (r == 0)
@@ -1681,7 +1895,7 @@ read_all_job (TcSqliteStore *self,
               GError       **error)
 {
   const char *associate_id = data;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   gint64 now = g_get_real_time ();
   int rc;
 
@@ -1791,7 +2005,7 @@ tc_sqlite_store_sync (TcStore     *store,
 {
   READER_DECLARE (reader, TC_SQLITE_STORE (store));
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_event_free);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
   gint64 head, purged, last_seq = 0;
   guint n_stored = 0;
   int rc;
@@ -1904,8 +2118,8 @@ purge_events_job (TcSqliteStore *self,
                   GError       **error)
 {
   PurgeJob *job = data;
-  g_autoptr(sqlite3_stmt) mark = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) mark = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   /* Remember how far the streams were cut, so older cursors get "reset". */
   mark = prepare (db,
@@ -1937,9 +2151,9 @@ purge_messages_job (TcSqliteStore *self,
                     GError       **error)
 {
   PurgeJob *job = data;
-  g_autoptr(sqlite3_stmt) chunk = NULL;
-  g_autoptr(sqlite3_stmt) drop_events = NULL;
-  g_autoptr(sqlite3_stmt) drop_messages = NULL;
+  g_autoptr(TcSqliteStmt) chunk = NULL;
+  g_autoptr(TcSqliteStmt) drop_events = NULL;
+  g_autoptr(TcSqliteStmt) drop_messages = NULL;
 
   if (!tc_sqlite_exec (db, "CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY);"
                  "DELETE FROM purge_ids", error))
@@ -1971,7 +2185,7 @@ purge_markers_job (TcSqliteStore *self,
                    GError       **error)
 {
   PurgeJob *job = data;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
 
   stmt = prepare (db, "DELETE FROM read_markers WHERE updated_at < ?1", error);
   if (stmt == NULL)
@@ -2060,9 +2274,22 @@ tc_sqlite_store_close (TcSqliteStore *self)
     return;
   if (self->writer != NULL)
     {
+      g_autoptr(GPtrArray) left = g_ptr_array_new ();
+      WriteJob *job;
+
       g_async_queue_push (self->write_queue, &shutdown_job);
       g_thread_join (g_steal_pointer (&self->writer));
+      /* Jobs queued by callers that raced with the close fail. */
+      while ((job = g_async_queue_try_pop (self->write_queue)) != NULL)
+        if (job != &shutdown_job)
+          {
+            job->ok = FALSE;
+            job->error = g_error_new (TC_ERROR, TC_ERROR_UNAVAILABLE, "the database is closed");
+            g_ptr_array_add (left, job);
+          }
+      finish_jobs (left);
     }
+  g_clear_pointer (&self->checkpointer, tc_sqlite_checkpointer_free);
   g_clear_pointer (&self->write_db, tc_sqlite_close);
   while ((db = g_async_queue_try_pop (self->readers)) != NULL)
     tc_sqlite_close (db);
@@ -2077,6 +2304,8 @@ tc_sqlite_store_finalize (GObject *object)
   g_async_queue_unref (self->write_queue);
   g_async_queue_unref (self->readers);
   g_mutex_clear (&self->sink_mutex);
+  g_clear_pointer (&self->team_tree, tc_team_tree_unref);
+  g_mutex_clear (&self->team_mutex);
   g_free (self->path);
 
   G_OBJECT_CLASS (tc_sqlite_store_parent_class)->finalize (object);
@@ -2118,6 +2347,7 @@ tc_sqlite_store_iface_init (TcStoreInterface *iface)
   iface->media_resource = tc_sqlite_store_media_resource;
   iface->import_media = tc_sqlite_store_import_media;
   iface->set_delivery_policy = tc_sqlite_store_set_delivery_policy;
+  iface->send_messages_async = tc_sqlite_store_send_messages_async;
   tc_sqlite_store_delivery_iface_init (iface);
 }
 
@@ -2127,6 +2357,7 @@ tc_sqlite_store_init (TcSqliteStore *self)
   self->write_queue = g_async_queue_new ();
   self->readers = g_async_queue_new ();
   g_mutex_init (&self->sink_mutex);
+  g_mutex_init (&self->team_mutex);
 }
 
 TcSqliteStore *
@@ -2150,9 +2381,17 @@ tc_sqlite_store_new (const char  *path,
   self->write_db = tc_sqlite_open (path, FALSE, error);
   if (self->write_db == NULL)
     return NULL;
+  /* Each job's SAVEPOINT keeps the pages it changes in a statement journal
+   * until RELEASE; on a file (the default) that journal spilled into a
+   * new temporary file for most batches, with a write per page, more
+   * writes than the WAL itself. It is only ever read to roll a job back
+   * inside its transaction, never for durability, so memory will do. */
+  if (!tc_sqlite_exec (self->write_db, "PRAGMA temp_store=MEMORY", error))
+    return NULL;
   migrations = tc_sqlite_schema_migrations (&n_migrations);
   if (!tc_sqlite_migrate (self->write_db, migrations, n_migrations, error))
     return NULL;
+  self->checkpointer = tc_sqlite_checkpointer_new (path, self->write_db, CHECKPOINT_PAGES);
   self->writer = g_thread_new ("tc-db-writer", writer_thread, self);
   return g_steal_pointer (&self);
 }
@@ -2164,6 +2403,14 @@ tc_sqlite_store_schema_version (void)
 
   tc_sqlite_schema_migrations (&n);
   return n;
+}
+
+guint
+tc_sqlite_store_get_checkpoints (TcSqliteStore *self)
+{
+  g_return_val_if_fail (TC_IS_SQLITE_STORE (self), 0);
+
+  return self->checkpointer != NULL ? tc_sqlite_checkpointer_get_count (self->checkpointer) : 0;
 }
 
 void

@@ -23,6 +23,9 @@ void           tc_sqlite_store_get_commit_stats (TcSqliteStore *self,
                                                  guint64       *out_commits,
                                                  guint64       *out_jobs);
 
+/* How many WAL checkpoints the store's checkpointer thread has done. */
+guint          tc_sqlite_store_get_checkpoints (TcSqliteStore *self);
+
 /* Sends many messages in one transaction, all or none, each with its own
  * time (seed-demo and benchmarks build history with it). */
 gboolean       tc_sqlite_store_send_batch   (TcSqliteStore  *self,

@@ -130,6 +130,127 @@ tc_store_send_messages (TcStore *self, const char *sender_id, const TcSendReques
   STORE_CALL (self, send_messages, NULL, sender_id, request, now_usec, out_created, error);
 }
 
+typedef struct {
+  GPtrArray *messages;
+  gboolean   created;
+} SendResult;
+
+static void
+send_result_free (SendResult *result)
+{
+  g_clear_pointer (&result->messages, g_ptr_array_unref);
+  g_free (result);
+}
+
+void
+tc_store_return_sent (GTask     *task,
+                      GPtrArray *messages,
+                      gboolean   created,
+                      GError    *error)
+{
+  SendResult *result;
+
+  g_return_if_fail (G_IS_TASK (task));
+
+  if (error != NULL)
+    {
+      g_clear_pointer (&messages, g_ptr_array_unref);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_return_if_fail (messages != NULL);
+  result = g_new0 (SendResult, 1);
+  result->messages = messages;
+  result->created = created;
+  g_task_return_pointer (task, result, (GDestroyNotify) send_result_free);
+}
+
+typedef struct {
+  char          *sender_id;
+  TcSendRequest *request;
+  gint64         now_usec;
+} SendData;
+
+static void
+send_data_free (SendData *data)
+{
+  g_free (data->sender_id);
+  g_clear_pointer (&data->request, tc_send_request_free);
+  g_free (data);
+}
+
+static void
+send_in_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  SendData *data = task_data;
+  GError *error = NULL;
+  gboolean created = FALSE;
+  GPtrArray *messages;
+
+  messages = tc_store_send_messages (source_object, data->sender_id, data->request,
+                                     data->now_usec, &created, &error);
+  tc_store_return_sent (task, messages, created, error);
+}
+
+void
+tc_store_send_messages_async (TcStore             *self,
+                              const char          *sender_id,
+                              TcSendRequest       *request,
+                              gint64               now_usec,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  TcStoreInterface *iface;
+  g_autoptr(GTask) task = NULL;
+  SendData *data;
+
+  g_return_if_fail (TC_IS_STORE (self));
+  g_return_if_fail (sender_id != NULL);
+  g_return_if_fail (request != NULL);
+
+  iface = TC_STORE_GET_IFACE (self);
+  if (iface->send_messages_async != NULL)
+    {
+      iface->send_messages_async (self, sender_id, request, now_usec, cancellable, callback,
+                                  user_data);
+      return;
+    }
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tc_store_send_messages_async);
+  data = g_new0 (SendData, 1);
+  data->sender_id = g_strdup (sender_id);
+  data->request = request;
+  data->now_usec = now_usec;
+  g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
+  g_task_run_in_thread (task, send_in_thread);
+}
+
+GPtrArray *
+tc_store_send_messages_finish (TcStore       *self,
+                               GAsyncResult  *result,
+                               gboolean      *out_created,
+                               GError       **error)
+{
+  SendResult *sent;
+  GPtrArray *messages;
+
+  g_return_val_if_fail (TC_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  sent = g_task_propagate_pointer (G_TASK (result), error);
+  if (sent == NULL)
+    return NULL;
+  if (out_created != NULL)
+    *out_created = sent->created;
+  messages = g_steal_pointer (&sent->messages);
+  send_result_free (sent);
+  return messages;
+}
+
 GPtrArray *
 tc_store_list_messages (TcStore *self, const char *associate_id, const char *peer_id,
                         gint64 before_id, guint limit, gboolean *out_more, GError **error)

@@ -12,7 +12,7 @@
  */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 #include "tc-associate.h"
 #include "tc-event.h"
@@ -261,6 +261,17 @@ struct _TcStoreInterface
   char         *(*find_by_phone)     (TcStore     *self,
                                       const char  *e164,
                                       GError     **error);
+
+  /* Optional (NULL: send_messages runs on a GTask thread). Completes with
+   * tc_store_return_sent(); the callback runs in the caller's thread-default
+   * main context. */
+  void          (*send_messages_async) (TcStore            *self,
+                                        const char         *sender_id,
+                                        TcSendRequest      *request,
+                                        gint64              now_usec,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
 };
 
 void          tc_store_set_event_sink    (TcStore          *self,
@@ -331,6 +342,28 @@ GPtrArray    *tc_store_send_messages     (TcStore             *self,
                                           gint64               now_usec,
                                           gboolean            *out_created,
                                           GError             **error);
+/* tc_store_send_messages() without a thread waiting for the commit: the
+ * main loop can hand a send to the store and answer when it is durable.
+ * Takes @request (transfer full). Same outcome and errors, from
+ * tc_store_send_messages_finish(). */
+void          tc_store_send_messages_async  (TcStore             *self,
+                                             const char          *sender_id,
+                                             TcSendRequest       *request,
+                                             gint64               now_usec,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+GPtrArray    *tc_store_send_messages_finish (TcStore             *self,
+                                             GAsyncResult        *result,
+                                             gboolean            *out_created,
+                                             GError             **error);
+/* For implementations of send_messages_async: completes @task (created
+ * with the store as its source object) with @messages (transfer full) and
+ * @created, or with @error (transfer full) when it is not NULL. */
+void          tc_store_return_sent          (GTask               *task,
+                                             GPtrArray           *messages,
+                                             gboolean             created,
+                                             GError              *error);
 /* Newest first; @before_id <= 0 means from the newest. */
 GPtrArray    *tc_store_list_messages     (TcStore     *self,
                                           const char  *associate_id,

@@ -514,3 +514,118 @@ tc_api_client_download_finish (TcApiClient   *self,
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/* --- thumbnails ----------------------------------------------------------------------- */
+
+/* A thumbnail is at most 512 × 512 pixels: far less than this as PNG. */
+#define THUMBNAIL_LIMIT (4 * 1024 * 1024)
+
+static void
+on_thumbnail_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SoupMessage *msg = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  const char *type;
+  guint status;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (body == NULL)
+    {
+      g_task_return_error (task, tc_api_client_transport_error (msg, error));
+      return;
+    }
+  status = soup_message_get_status (msg);
+  if (status != SOUP_STATUS_OK)
+    {
+      g_autoptr(JsonNode) node = NULL;
+
+      if (g_bytes_get_size (body) > 0)
+        node = tc_json_parse (g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body),
+                              NULL);
+      g_task_return_error (task, tc_api_client_status_error (msg, node));
+      return;
+    }
+  type = soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL);
+  if (g_strcmp0 (type, "image/png") != 0 || g_bytes_get_size (body) == 0 ||
+      g_bytes_get_size (body) > THUMBNAIL_LIMIT)
+    {
+      g_task_return_new_error (task, TC_ERROR, TC_ERROR_INTERNAL,
+                               "the server sent a thumbnail this app cannot read");
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) g_bytes_unref);
+}
+
+/**
+ * tc_api_client_media_thumbnail_async:
+ * @self: a logged-in client
+ * @resource_id: an image resource
+ * @size: the longest side wanted, in pixels (the server rounds it up to
+ *   32, 64, 128, 256 or 512 and never enlarges)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the answer
+ * @user_data: data for @callback
+ *
+ * GET /api/v1/media/resources/{id}/thumbnail?size=N [extension].
+ */
+void
+tc_api_client_media_thumbnail_async (TcApiClient         *self,
+                                     const char          *resource_id,
+                                     guint                size,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  GError *error = NULL;
+  SoupMessage *msg;
+
+  g_return_if_fail (TC_IS_API_CLIENT (self));
+  g_return_if_fail (resource_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tc_api_client_media_thumbnail_async);
+  escaped = g_uri_escape_string (resource_id, NULL, FALSE);
+  path = g_strdup_printf ("/api/v1/media/resources/%s/thumbnail?size=%u", escaped,
+                          CLAMP (size, 1, 4096));
+  msg = tc_api_client_new_message (self, "GET", path, &error);
+  if (msg == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, msg, g_object_unref);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", "image/png");
+  g_debug ("GET %s", path);
+  soup_session_send_and_read_async (tc_api_client_get_soup_session (self), msg,
+                                    G_PRIORITY_DEFAULT, cancellable, on_thumbnail_cb,
+                                    g_steal_pointer (&task));
+}
+
+/**
+ * tc_api_client_media_thumbnail_finish:
+ * @self: a client
+ * @result: the result given to the callback
+ * @error: return location for an error; %TC_ERROR_NOT_FOUND when the
+ *   resource has no thumbnail (not an image the server can read)
+ *
+ * Returns: (transfer full): the PNG, or %NULL
+ */
+GBytes *
+tc_api_client_media_thumbnail_finish (TcApiClient   *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (TC_IS_API_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        tc_api_client_media_thumbnail_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

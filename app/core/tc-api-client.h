@@ -177,6 +177,18 @@ GPtrArray   *tc_api_client_media_search_finish     (TcApiClient          *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);
 
+/* A PNG preview of an image resource, its longer side at most @size
+ * pixels [extension]; TC_ERROR_NOT_FOUND when the resource has none. */
+void         tc_api_client_media_thumbnail_async   (TcApiClient          *self,
+                                                    const char           *resource_id,
+                                                    guint                 size,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+GBytes      *tc_api_client_media_thumbnail_finish  (TcApiClient          *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+
 /* Called on the main context as a download goes: @received bytes of
  * @total (-1 when unknown), counting what an earlier attempt kept. */
 typedef void (*TcApiDownloadProgress) (goffset   received,

@@ -43,7 +43,8 @@ tc_replica_message_equal (const TcReplicaMessage *a,
 {
   if (a == NULL || b == NULL)
     return a == b;
-  return a->local_id == b->local_id &&
+  return tc_resources_equal (a->message->attachments, b->message->attachments) &&
+         a->local_id == b->local_id &&
          a->state == b->state &&
          g_strcmp0 (a->error, b->error) == 0 &&
          a->message->id == b->message->id &&
@@ -52,7 +53,8 @@ tc_replica_message_equal (const TcReplicaMessage *a,
          g_strcmp0 (a->message->from, b->message->from) == 0 &&
          g_strcmp0 (a->message->client_id, b->message->client_id) == 0 &&
          g_strcmp0 (a->message->body, b->message->body) == 0 &&
-         g_strcmp0 (a->message->delivered_via, b->message->delivered_via) == 0;
+         g_strcmp0 (a->message->delivered_via, b->message->delivered_via) == 0 &&
+         g_strcmp0 (a->message->delivery_error, b->message->delivery_error) == 0;
 }
 
 TcMessageItem *

@@ -186,7 +186,8 @@ has_status (TcMessageModel         *self,
   return tc_replica_message_is_outgoing (message, self->my_id) &&
          (message->state != TC_MESSAGE_STATE_SENT ||
           message->local_id == self->receipt_local_id ||
-          message->message->delivered_via != NULL);
+          message->message->delivered_via != NULL ||
+          message->message->delivery_error != NULL);
 }
 
 /* Works out how the item at @position sits after its neighbour. */

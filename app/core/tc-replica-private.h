@@ -34,6 +34,31 @@ G_GNUC_INTERNAL void          bind_text   (sqlite3_stmt  *stmt,
                                            const char    *text);
 G_GNUC_INTERNAL char         *column_dup  (sqlite3_stmt  *stmt,
                                            int            column);
+/* Steps a statement that returns no rows; @what names it in the error. */
+G_GNUC_INTERNAL gboolean      step_done   (Db            *db,
+                                           sqlite3_stmt  *stmt,
+                                           const char    *what,
+                                           GError       **error);
+
+/* Transactions of a write job (BEGIN IMMEDIATE … COMMIT). */
+G_GNUC_INTERNAL gboolean      db_begin    (Db            *db,
+                                           GError       **error);
+G_GNUC_INTERNAL gboolean      db_commit   (Db            *db,
+                                           GError       **error);
+/* Rolls back the transaction open, if any. */
+G_GNUC_INTERNAL void          db_rollback (Db            *db);
+
+/* The meta table: replica state by key (NULL when not set). */
+G_GNUC_INTERNAL char         *meta_get    (Db            *db,
+                                           const char    *key,
+                                           GError       **error);
+G_GNUC_INTERNAL gboolean      meta_set    (Db            *db,
+                                           const char    *key,
+                                           const char    *value,
+                                           GError       **error);
+
+/* Case- and accent-insensitive form of @text for matching and sorting. */
+G_GNUC_INTERNAL char         *search_key  (const char    *text);
 
 /* Runs on the worker thread, in the order the jobs were queued. */
 typedef void (*JobFunc) (TcReplica *self,
@@ -56,8 +81,8 @@ G_GNUC_INTERNAL gboolean return_if_closed (Db                  *db,
 /* Columns read by message_from_row(), with messages aliased as m. */
 #define MESSAGE_COLUMNS \
   "m.local_id, m.id, m.client_id, m.sender, m.recipient, m.body, m.attachments, m.sent_at, " \
-  "m.is_read, m.delivered_via, m.state, m.error_text"
-#define N_MESSAGE_COLUMNS 12
+  "m.is_read, m.delivered_via, m.state, m.error_text, m.delivery_error"
+#define N_MESSAGE_COLUMNS 13
 
 /* Common checks of every _finish(). */
 #define CHECK_RESULT(self, result, tag, val) \

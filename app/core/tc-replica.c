@@ -119,6 +119,41 @@ static const TcSqliteMigration migrations[] = {
     "CREATE INDEX messages_read_out ON messages (peer, sort_key, local_id) "
     "  WHERE incoming = 0 AND is_read = 1;"
   },
+  { /* 6: why offline delivery (email or text) failed for good, as the
+     * server says it (the message's delivery_error) */
+    "ALTER TABLE messages ADD COLUMN delivery_error TEXT;"
+  },
+  { /* 7: the Documents and Media library as last seen, so the attachment
+     * browser works offline (tc-replica-media.c). position keeps the
+     * server's order among siblings; stamp is the time of the store that
+     * last saw a row, so one store can drop what it no longer lists;
+     * listed_at is when a folder's own listing was stored (NULL: only
+     * seen in the tree or a path). */
+    "CREATE TABLE media_folders ("
+    "  id             TEXT PRIMARY KEY NOT NULL,"
+    "  parent_id      TEXT,"
+    "  title          TEXT NOT NULL,"
+    "  resource_count INTEGER NOT NULL DEFAULT 0,"
+    "  position       INTEGER NOT NULL DEFAULT 0,"
+    "  stamp          INTEGER NOT NULL,"
+    "  listed_at      INTEGER"
+    ");"
+    "CREATE INDEX media_folders_by_parent ON media_folders (parent_id, position);"
+    "CREATE TABLE media_resources ("
+    "  id          TEXT PRIMARY KEY NOT NULL,"
+    "  folder_id   TEXT NOT NULL,"
+    "  position    INTEGER NOT NULL DEFAULT 0,"
+    "  title       TEXT NOT NULL,"
+    "  mime_type   TEXT NOT NULL,"
+    "  size        INTEGER NOT NULL,"
+    "  description TEXT,"
+    "  sha256      TEXT,"
+    "  updated_at  INTEGER NOT NULL DEFAULT 0,"
+    "  search_text TEXT NOT NULL,"
+    "  stamp       INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX media_resources_by_folder ON media_resources (folder_id, position);"
+  },
 };
 
 /* The version a replica has once opened: the number of schema steps. */
@@ -188,7 +223,7 @@ column_dup (sqlite3_stmt *stmt,
 }
 
 /* Steps a statement that returns no rows. */
-static gboolean
+gboolean
 step_done (Db            *db,
            sqlite3_stmt  *stmt,
            const char    *what,
@@ -202,28 +237,28 @@ step_done (Db            *db,
   return TRUE;
 }
 
-static gboolean
+gboolean
 db_begin (Db      *db,
           GError **error)
 {
   return tc_sqlite_exec (db->db, "BEGIN IMMEDIATE", error);
 }
 
-static gboolean
+gboolean
 db_commit (Db      *db,
            GError **error)
 {
   return tc_sqlite_exec (db->db, "COMMIT", error);
 }
 
-static void
+void
 db_rollback (Db *db)
 {
   if (!sqlite3_get_autocommit (db->db))
     sqlite3_exec (db->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static char *
+char *
 meta_get (Db          *db,
           const char  *key,
           GError     **error)
@@ -242,7 +277,7 @@ meta_get (Db          *db,
   return NULL;
 }
 
-static gboolean
+gboolean
 meta_set (Db          *db,
           const char  *key,
           const char  *value,
@@ -959,6 +994,7 @@ message_from_row (sqlite3_stmt *stmt,
   if (!tc_message_state_from_string (state, &row->state))
     row->state = TC_MESSAGE_STATE_SENT;
   row->error = column_dup (stmt, first + 11);
+  message->delivery_error = column_dup (stmt, first + 12);
   return row;
 }
 
@@ -1014,7 +1050,7 @@ apply_message (Db               *db,
       update = db_prepare (db,
                            "UPDATE messages SET id = ?1, body = ?2, attachments = ?3, "
                            "  sent_at = ?4, is_read = MAX (is_read, ?5), delivered_via = ?6, "
-                           "  state = 'sent', error_text = NULL, sort_key = ?1 "
+                           "  delivery_error = ?10, state = 'sent', error_text = NULL, sort_key = ?1 "
                            "WHERE sender = ?7 AND client_id = ?8 AND recipient = ?9 "
                            "  AND id IS NULL",
                            error);
@@ -1029,6 +1065,7 @@ apply_message (Db               *db,
       bind_text (update, 7, message->from);
       bind_text (update, 8, message->client_id);
       bind_text (update, 9, message->to);
+      bind_text (update, 10, message->delivery_error);
       if (!step_done (db, update, "cannot store a message", error))
         return FALSE;
 
@@ -1055,17 +1092,20 @@ apply_message (Db               *db,
     /* A local read marker may be ahead of the server's flag. */
     upsert = db_prepare (db,
                          "INSERT INTO messages (id, client_id, sender, recipient, peer, incoming, "
-                         "  body, attachments, sent_at, is_read, delivered_via, state, sort_key) "
+                         "  body, attachments, sent_at, is_read, delivered_via, delivery_error, "
+                         "  state, sort_key) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
                          "  ?10 OR COALESCE ((SELECT up_to FROM read_markers "
                          "                    WHERE reader = ?4 AND peer = ?3), 0) >= ?1, "
-                         "  ?11, 'sent', ?1) "
+                         "  ?11, ?12, 'sent', ?1) "
                          "ON CONFLICT (id) DO UPDATE SET "
                          "  is_read = MAX (is_read, excluded.is_read), "
                          "  delivered_via = excluded.delivered_via, "
+                         "  delivery_error = excluded.delivery_error, "
                          "  body = excluded.body, attachments = excluded.attachments "
                          "WHERE is_read < excluded.is_read "
                          "  OR delivered_via IS NOT excluded.delivered_via "
+                         "  OR delivery_error IS NOT excluded.delivery_error "
                          "  OR body IS NOT excluded.body "
                          "  OR attachments IS NOT excluded.attachments",
                          error);
@@ -1082,6 +1122,7 @@ apply_message (Db               *db,
     sqlite3_bind_int64 (upsert, 9, message->sent_at);
     sqlite3_bind_int (upsert, 10, message->read);
     bind_text (upsert, 11, message->delivered_via);
+    bind_text (upsert, 12, message->delivery_error);
     if (!step_done (db, upsert, "cannot store a message", error))
       return FALSE;
     if (sqlite3_changes (db->db) > 0)
@@ -3352,7 +3393,7 @@ tc_replica_get_unread_count_finish (TcReplica     *self,
 /* Case- and accent-insensitive form for matching and sorting names:
  * casefolded, compatibility-decomposed, without combining marks. Letters
  * without an ASCII form (Cyrillic, Greek, CJK) stay what they are. */
-static char *
+char *
 search_key (const char *text)
 {
   g_autofree char *folded = g_utf8_casefold (text != NULL ? text : "", -1);

@@ -17,6 +17,7 @@ struct _TcAccount
   TcAssociate  *associate;
   TcReplica    *replica;
   TcSyncEngine *engine;
+  TcMediaCache *media_cache;
 };
 
 G_DEFINE_FINAL_TYPE (TcAccount, tc_account, G_TYPE_OBJECT)
@@ -157,6 +158,12 @@ start_session (TcAccount   *self,
   g_clear_object (&self->engine);
   self->engine = tc_sync_engine_new (self->client, self->replica);
   tc_sync_engine_start (self->engine);
+  g_clear_object (&self->media_cache);
+  {
+    g_autofree char *dir = tc_media_cache_default_dir ();
+
+    self->media_cache = tc_media_cache_new (self->client, dir);
+  }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOGGED_IN]);
 }
 
@@ -371,6 +378,7 @@ logout_cb (GObject      *source,
   if (self->replica != NULL)
     path = g_strdup (tc_replica_get_path (self->replica));
   g_clear_object (&self->engine);
+  g_clear_object (&self->media_cache);
   g_clear_object (&self->replica);
   g_clear_object (&self->client);
   g_clear_pointer (&self->associate, tc_associate_free);
@@ -464,6 +472,14 @@ tc_account_get_replica (TcAccount *self)
   return self->replica;
 }
 
+/* Where attachments are downloaded (NULL when logged out). */
+TcMediaCache *
+tc_account_get_media_cache (TcAccount *self)
+{
+  g_return_val_if_fail (TC_IS_ACCOUNT (self), NULL);
+  return self->media_cache;
+}
+
 TcSyncEngine *
 tc_account_get_sync_engine (TcAccount *self)
 {
@@ -500,6 +516,7 @@ tc_account_dispose (GObject *object)
   if (self->engine != NULL)
     tc_sync_engine_stop (self->engine);
   g_clear_object (&self->engine);
+  g_clear_object (&self->media_cache);
   g_clear_object (&self->replica);
   g_clear_object (&self->client);
   g_clear_pointer (&self->associate, tc_associate_free);

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "tc-api-client.h"
+#include "tc-media-cache.h"
 #include "tc-replica.h"
 #include "tc-sync-engine.h"
 #include "tc-token-store.h"
@@ -58,6 +59,8 @@ const TcAssociate *tc_account_get_associate      (TcAccount           *self);
 TcReplica         *tc_account_get_replica        (TcAccount           *self);
 TcApiClient       *tc_account_get_api_client     (TcAccount           *self);
 TcSyncEngine      *tc_account_get_sync_engine    (TcAccount           *self);
+/* Attachments downloaded and thumbnails, for this account's server. */
+TcMediaCache      *tc_account_get_media_cache    (TcAccount           *self);
 
 /* A sentence a person can act on for an error of login or sync. */
 char              *tc_account_describe_error     (const GError        *error,

@@ -8,7 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "tc-chat-panel.h"
-#include "tc-relative-time.h"
+#include "tc-locale-format.h"
 
 struct _TcChatPanel
 {
@@ -135,7 +135,7 @@ conversation_row_new (const TcConversation *conversation)
 
   if (conversation->unread > 0)
     {
-      g_autofree char *count = g_strdup_printf ("%u", conversation->unread);
+      g_autofree char *count = tc_format_count (conversation->unread);
       GtkWidget *badge = gtk_label_new (count);
 
       gtk_widget_add_css_class (badge, "unread-badge");
@@ -147,8 +147,8 @@ conversation_row_new (const TcConversation *conversation)
 
   /* One sentence for screen readers: who, presence, how many unread. */
   if (conversation->unread > 0)
-    accessible = g_strdup_printf (ngettext ("%s, %s, %u unread message",
-                                            "%s, %s, %u unread messages", conversation->unread),
+    accessible = g_strdup_printf (ngettext ("%s, %s, %'u unread message",
+                                            "%s, %s, %'u unread messages", conversation->unread),
                                   conversation->peer_name,
                                   conversation->online ? _("online") : _("offline"),
                                   conversation->unread);

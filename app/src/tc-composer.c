@@ -1,16 +1,22 @@
-/* tc-composer.c: where a message is typed — text, counter, Send
+/* tc-composer.c: where a message is typed — text, attachments, Send
  *
  * "Type a Message" placeholder, Enter (or Ctrl+Enter) sends, Shift+Enter
  * starts a new line, a counter near the 4,000-character limit of API.md
- * (characters as the server counts them), and a Send button. Emits "send"
- * with the trimmed text when a person sends; whoever listens keeps the
- * message and clears the composer. Used by conversations and New Chat.
+ * (characters as the server counts them), and a Send button. The paper
+ * clip opens the attachment browser; what is picked shows as chips above
+ * the text, each with a remove button, at most TC_MESSAGE_MAX_ATTACHMENTS.
+ * Emits "send" with the trimmed text when a person sends (text, files or
+ * both); whoever listens takes tc_composer_get_attachments() with it, keeps
+ * the message and clears the composer. Used by conversations and New Chat.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
+#include "tc-attachment-browser.h"
+#include "tc-chip.h"
 #include "tc-composer.h"
+#include "tc-media-preview.h"
 #include "tc-message.h"
 
 struct _TcComposer
@@ -22,7 +28,12 @@ struct _TcComposer
   GtkLabel    *placeholder_label;
   GtkLabel    *counter_label;
   GtkLabel    *offline_note;
+  GtkFlowBox  *attachments_box;
+  GtkLabel    *limit_label;
+  GtkButton   *attach_button;
 
+  TcAccount   *account;       /* nullable: nothing to attach from */
+  GPtrArray   *attachments;   /* of TcResource, in the order picked */
   gboolean     can_send;
   gboolean     preedit;
 };
@@ -75,7 +86,9 @@ tc_composer_has_message (TcComposer *self)
   g_return_val_if_fail (TC_IS_COMPOSER (self), FALSE);
 
   text = tc_composer_get_text (self);
-  return !is_blank (text) && g_utf8_strlen (text, -1) <= TC_MESSAGE_MAX_BODY_CHARS;
+  /* Files alone make a message; text alone too; never too long a text. */
+  return (!is_blank (text) || self->attachments->len > 0) &&
+         g_utf8_strlen (text, -1) <= TC_MESSAGE_MAX_BODY_CHARS;
 }
 
 static void
@@ -91,14 +104,14 @@ update (TcComposer *self)
                           remaining < TC_COMPOSER_COUNTER_THRESHOLD);
   if (remaining < TC_COMPOSER_COUNTER_THRESHOLD)
     {
-      g_autofree char *count = g_strdup_printf ("%d", remaining);
+      g_autofree char *count = g_strdup_printf ("%'d", remaining);
       g_autofree char *sentence = NULL;
 
       if (remaining >= 0)
-        sentence = g_strdup_printf (ngettext ("%d character left", "%d characters left", remaining),
+        sentence = g_strdup_printf (ngettext ("%'d character left", "%'d characters left", remaining),
                                     remaining);
       else
-        sentence = g_strdup_printf (ngettext ("%d character too many", "%d characters too many",
+        sentence = g_strdup_printf (ngettext ("%'d character too many", "%'d characters too many",
                                               -remaining),
                                     -remaining);
       gtk_label_set_text (self->counter_label, count);
@@ -119,6 +132,181 @@ update (TcComposer *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.send",
                                  self->can_send && tc_composer_has_message (self));
+}
+
+/* --- attachments ------------------------------------------------------------------ */
+
+static void show_attachments (TcComposer *self);
+
+static void
+on_remove_attachment_cb (GtkButton  *button,
+                         TcComposer *self)
+{
+  const char *id = tc_chip_get_id (button);
+
+  for (guint i = 0; i < self->attachments->len; i++)
+    if (g_strcmp0 (((TcResource *) g_ptr_array_index (self->attachments, i))->id, id) == 0)
+      {
+        g_ptr_array_remove_index (self->attachments, i);
+        break;
+      }
+  /* The button goes with its chip: focus the text, not nowhere. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
+  show_attachments (self);
+}
+
+static void
+show_attachments (TcComposer *self)
+{
+  guint n = self->attachments->len;
+  gboolean full = n >= TC_MESSAGE_MAX_ATTACHMENTS;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->attachments_box))) != NULL)
+    gtk_flow_box_remove (self->attachments_box, child);
+  for (guint i = 0; i < n; i++)
+    {
+      const TcResource *resource = g_ptr_array_index (self->attachments, i);
+      GtkWidget *icon = tc_media_preview_new (16);
+
+      tc_media_preview_set_resource (TC_MEDIA_PREVIEW (icon), NULL, resource);
+      gtk_flow_box_append (self->attachments_box,
+                           tc_chip_new (icon, resource->title, resource->id,
+                                        G_CALLBACK (on_remove_attachment_cb), self));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->attachments_box), n > 0);
+
+  /* At the limit, say why Attach does nothing more (a tooltip is not
+   * enough: a disabled button is easily passed by). */
+  gtk_widget_set_visible (GTK_WIDGET (self->limit_label), full);
+  if (full)
+    {
+      g_autofree char *why =
+        g_strdup_printf (ngettext ("A message can carry at most %d file. Remove one to attach another.",
+                                   "A message can carry at most %d files. Remove one to attach another.",
+                                   TC_MESSAGE_MAX_ATTACHMENTS),
+                         TC_MESSAGE_MAX_ATTACHMENTS);
+
+      gtk_label_set_text (self->limit_label, why);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->attach_button), why);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->attach_button),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, why, -1);
+    }
+  else
+    {
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->attach_button),
+                                   _("Attach files from Documents and Media"));
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self->attach_button),
+                                     GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+    }
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "composer.attach",
+                                 self->account != NULL && !full);
+  update (self);
+}
+
+/**
+ * tc_composer_get_attachments:
+ * @self: a composer
+ *
+ * Returns: (transfer none) (element-type TcResource): the files attached,
+ *   in the order they were picked
+ */
+GPtrArray *
+tc_composer_get_attachments (TcComposer *self)
+{
+  g_return_val_if_fail (TC_IS_COMPOSER (self), NULL);
+  return self->attachments;
+}
+
+/**
+ * tc_composer_add_attachments:
+ * @self: a composer
+ * @resources: (element-type TcResource): files to attach
+ *
+ * Adds those not attached yet, up to %TC_MESSAGE_MAX_ATTACHMENTS in all.
+ */
+void
+tc_composer_add_attachments (TcComposer *self,
+                             GPtrArray  *resources)
+{
+  g_return_if_fail (TC_IS_COMPOSER (self));
+
+  for (guint i = 0; resources != NULL && i < resources->len; i++)
+    {
+      const TcResource *resource = g_ptr_array_index (resources, i);
+      gboolean known = FALSE;
+
+      for (guint j = 0; j < self->attachments->len && !known; j++)
+        known = g_strcmp0 (((TcResource *) g_ptr_array_index (self->attachments, j))->id,
+                           resource->id) == 0;
+      if (!known && self->attachments->len < TC_MESSAGE_MAX_ATTACHMENTS)
+        g_ptr_array_add (self->attachments, tc_resource_copy (resource));
+    }
+  show_attachments (self);
+}
+
+/**
+ * tc_composer_set_attachments:
+ * @self: a composer
+ * @resources: (nullable) (element-type TcResource): the files attached
+ *   from now on (a draft's), or %NULL for none
+ */
+void
+tc_composer_set_attachments (TcComposer *self,
+                             GPtrArray  *resources)
+{
+  g_return_if_fail (TC_IS_COMPOSER (self));
+
+  g_ptr_array_set_size (self->attachments, 0);
+  tc_composer_add_attachments (self, resources);
+}
+
+void
+tc_composer_clear (TcComposer *self)
+{
+  g_return_if_fail (TC_IS_COMPOSER (self));
+
+  tc_composer_set_attachments (self, NULL);
+  tc_composer_set_text (self, NULL);
+}
+
+void
+tc_composer_set_account (TcComposer *self,
+                         TcAccount  *account)
+{
+  g_return_if_fail (TC_IS_COMPOSER (self));
+  g_return_if_fail (account == NULL || TC_IS_ACCOUNT (account));
+
+  g_set_object (&self->account, account);
+  show_attachments (self);
+}
+
+static void
+on_browser_attach_cb (TcComposer *self,
+                      GPtrArray  *resources)
+{
+  tc_composer_add_attachments (self, resources);
+  tc_composer_focus (self);
+}
+
+static void
+attach_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  TcComposer *self = TC_COMPOSER (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  TcAttachmentBrowser *browser;
+
+  if (self->account == NULL || !tc_account_is_logged_in (self->account) ||
+      self->attachments->len >= TC_MESSAGE_MAX_ATTACHMENTS)
+    return;
+  browser = tc_attachment_browser_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                       self->account,
+                                       TC_MESSAGE_MAX_ATTACHMENTS - self->attachments->len);
+  g_signal_connect_object (browser, "attach", G_CALLBACK (on_browser_attach_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (browser));
 }
 
 void
@@ -231,9 +419,22 @@ on_preedit_changed_cb (TcComposer *self,
 static void
 tc_composer_dispose (GObject *object)
 {
+  TcComposer *self = TC_COMPOSER (object);
+
+  g_clear_object (&self->account);
   gtk_widget_dispose_template (GTK_WIDGET (object), TC_TYPE_COMPOSER);
 
   G_OBJECT_CLASS (tc_composer_parent_class)->dispose (object);
+}
+
+static void
+tc_composer_finalize (GObject *object)
+{
+  TcComposer *self = TC_COMPOSER (object);
+
+  g_clear_pointer (&self->attachments, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (tc_composer_parent_class)->finalize (object);
 }
 
 static void
@@ -243,6 +444,7 @@ tc_composer_class_init (TcComposerClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = tc_composer_dispose;
+  object_class->finalize = tc_composer_finalize;
 
   /**
    * TcComposer::send:
@@ -262,8 +464,12 @@ tc_composer_class_init (TcComposerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TcComposer, placeholder_label);
   gtk_widget_class_bind_template_child (widget_class, TcComposer, counter_label);
   gtk_widget_class_bind_template_child (widget_class, TcComposer, offline_note);
+  gtk_widget_class_bind_template_child (widget_class, TcComposer, attachments_box);
+  gtk_widget_class_bind_template_child (widget_class, TcComposer, limit_label);
+  gtk_widget_class_bind_template_child (widget_class, TcComposer, attach_button);
   gtk_widget_class_bind_template_callback (widget_class, on_preedit_changed_cb);
   gtk_widget_class_install_action (widget_class, "composer.send", NULL, send_activated);
+  gtk_widget_class_install_action (widget_class, "composer.attach", NULL, attach_activated);
 }
 
 static void
@@ -271,6 +477,7 @@ tc_composer_init (TcComposer *self)
 {
   GtkEventController *keys;
 
+  self->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_resource_free);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->can_send = TRUE;
 
@@ -281,5 +488,5 @@ tc_composer_init (TcComposer *self)
   gtk_widget_add_controller (GTK_WIDGET (self->text_view), keys);
   g_signal_connect_object (gtk_text_view_get_buffer (self->text_view), "changed",
                            G_CALLBACK (update), self, G_CONNECT_SWAPPED);
-  update (self);
+  show_attachments (self);
 }

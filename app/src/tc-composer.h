@@ -1,7 +1,9 @@
-/* tc-composer.h: where a message is typed — text, counter, Send */
+/* tc-composer.h: where a message is typed — text, attachments, Send */
 #pragma once
 
 #include <adwaita.h>
+
+#include "tc-account.h"
 
 G_BEGIN_DECLS
 
@@ -25,5 +27,18 @@ void      tc_composer_set_offline_names (TcComposer         *self,
                                          const char * const *names);
 char     *tc_composer_offline_note_text (const char * const *names);
 void      tc_composer_focus         (TcComposer *self);
+
+/* The account whose library the Attach button browses (NULL: none). */
+void       tc_composer_set_account     (TcComposer *self,
+                                        TcAccount  *account);
+/* The files attached (TcResource), in the order picked; borrowed. */
+GPtrArray *tc_composer_get_attachments (TcComposer *self);
+/* Adds files not attached yet, up to TC_MESSAGE_MAX_ATTACHMENTS. */
+void       tc_composer_add_attachments (TcComposer *self,
+                                        GPtrArray  *resources);
+void       tc_composer_set_attachments (TcComposer *self,
+                                        GPtrArray  *resources);
+/* No text and no attachments: after a send. */
+void       tc_composer_clear           (TcComposer *self);
 
 G_END_DECLS

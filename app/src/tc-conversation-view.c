@@ -61,7 +61,8 @@ struct _TcConversationView
   GCancellable      *cancellable;      /* reads for the conversation shown */
   GtkNoSelection    *selection;        /* over model, for message_list */
   TcMessageModel    *model;            /* the conversation shown, or NULL */
-  GHashTable        *drafts;           /* peer id → text not sent yet */
+  GHashTable        *drafts;           /* peer id → Draft: not sent yet */
+  TcMediaCache      *media_cache;      /* the account's, for attachment cards */
   gulong             changed_id;
   gulong             active_id;
 
@@ -84,6 +85,30 @@ struct _TcConversationView
 };
 
 G_DEFINE_FINAL_TYPE (TcConversationView, tc_conversation_view, ADW_TYPE_BIN)
+
+/* What was written in a conversation left before sending. */
+typedef struct {
+  char      *text;
+  GPtrArray *attachments;   /* of TcResource */
+} Draft;
+
+static void
+draft_free (Draft *draft)
+{
+  g_free (draft->text);
+  g_ptr_array_unref (draft->attachments);
+  g_free (draft);
+}
+
+static GPtrArray *
+resources_copy (GPtrArray *resources)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_resource_free);
+
+  for (guint i = 0; resources != NULL && i < resources->len; i++)
+    g_ptr_array_add (copy, tc_resource_copy (g_ptr_array_index (resources, i)));
+  return copy;
+}
 
 enum {
   PROP_0,
@@ -245,8 +270,12 @@ bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *list_item,
              gpointer                  user_data)
 {
-  tc_message_row_set_item (TC_MESSAGE_ROW (gtk_list_item_get_child (list_item)),
-                           gtk_list_item_get_item (list_item));
+  TcConversationView *self = user_data;
+  TcMessageRow *row = TC_MESSAGE_ROW (gtk_list_item_get_child (list_item));
+
+  /* Before the item: its cards download through the account's cache. */
+  tc_message_row_set_media_cache (row, self->media_cache);
+  tc_message_row_set_item (row, gtk_list_item_get_item (list_item));
 }
 
 static void
@@ -532,6 +561,7 @@ update_composer (TcConversationView *self)
 typedef struct {
   TcConversationView *self;
   char               *body;
+  GPtrArray          *attachments;   /* of TcResource */
 } SendData;
 
 static void
@@ -539,6 +569,7 @@ send_data_free (SendData *data)
 {
   g_object_unref (data->self);
   g_free (data->body);
+  g_ptr_array_unref (data->attachments);
   g_free (data);
 }
 
@@ -559,9 +590,12 @@ enqueue_cb (GObject      *source,
 
   /* TRANSLATORS: %s is a technical error message */
   show_error (data->self, _("Could not keep the message to send it: %s"), error->message);
-  /* Give the text back rather than lose it. */
+  /* Give the text and files back rather than lose them. */
   if (!tc_composer_has_message (data->self->composer))
-    tc_composer_set_text (data->self->composer, data->body);
+    {
+      tc_composer_set_text (data->self->composer, data->body);
+      tc_composer_set_attachments (data->self->composer, data->attachments);
+    }
 }
 
 static gboolean
@@ -578,12 +612,13 @@ on_send_cb (TcConversationView *self,
   data = g_new0 (SendData, 1);
   data->self = g_object_ref (self);
   data->body = g_strdup (text);
+  data->attachments = resources_copy (tc_composer_get_attachments (self->composer));
   /* Not cancellable: once Send is pressed the message must be kept, even
    * if the view goes away right after. */
-  tc_replica_enqueue_message_async (self->replica, recipients, data->body, NULL, NULL,
-                                    enqueue_cb, data);
+  tc_replica_enqueue_message_async (self->replica, recipients, data->body, data->attachments,
+                                    NULL, enqueue_cb, data);
 
-  tc_composer_set_text (self->composer, NULL);
+  tc_composer_clear (self->composer);
   scroll_to_bottom (self);
   return TRUE;
 }
@@ -592,14 +627,22 @@ static void
 save_draft (TcConversationView *self)
 {
   g_autofree char *text = NULL;
+  GPtrArray *attachments;
+  Draft *draft;
 
   if (self->peer_id == NULL)
     return;
   text = tc_composer_get_text (self->composer);
-  if (*text != '\0')
-    g_hash_table_insert (self->drafts, g_strdup (self->peer_id), g_steal_pointer (&text));
-  else
-    g_hash_table_remove (self->drafts, self->peer_id);
+  attachments = tc_composer_get_attachments (self->composer);
+  if (*text == '\0' && attachments->len == 0)
+    {
+      g_hash_table_remove (self->drafts, self->peer_id);
+      return;
+    }
+  draft = g_new0 (Draft, 1);
+  draft->text = g_steal_pointer (&text);
+  draft->attachments = resources_copy (attachments);
+  g_hash_table_insert (self->drafts, g_strdup (self->peer_id), draft);
 }
 
 /* --- actions -------------------------------------------------------------------- */
@@ -682,7 +725,7 @@ close_conversation (TcConversationView *self)
   tc_composer_set_offline_names (self->composer, NULL);
   adw_avatar_set_text (self->avatar, NULL);
   gtk_widget_set_visible (self->presence_dot, FALSE);
-  tc_composer_set_text (self->composer, NULL);
+  tc_composer_clear (self->composer);
 }
 
 /**
@@ -710,12 +753,17 @@ tc_conversation_view_set_account (TcConversationView *self,
   g_clear_object (&self->replica);
   g_clear_pointer (&self->my_id, g_free);
   g_clear_pointer (&self->my_name, g_free);
+  g_clear_object (&self->media_cache);
+  tc_composer_set_account (self->composer,
+                           account != NULL && tc_account_is_logged_in (account) ? account : NULL);
 
   if (account != NULL && tc_account_is_logged_in (account))
     {
       const TcAssociate *me = tc_account_get_associate (account);
 
       self->replica = g_object_ref (tc_account_get_replica (account));
+      if (tc_account_get_media_cache (account) != NULL)
+        self->media_cache = g_object_ref (tc_account_get_media_cache (account));
       self->my_id = g_strdup (me->id);
       self->my_name = g_strdup (me->name);
       self->changed_id = g_signal_connect_object (self->replica, "changed",
@@ -742,7 +790,7 @@ void
 tc_conversation_view_set_peer_id (TcConversationView *self,
                                   const char         *peer_id)
 {
-  const char *draft;
+  const Draft *draft;
 
   g_return_if_fail (TC_IS_CONVERSATION_VIEW (self));
 
@@ -768,7 +816,10 @@ tc_conversation_view_set_peer_id (TcConversationView *self,
       self->stick_to_bottom = TRUE;
       draft = g_hash_table_lookup (self->drafts, peer_id);
       if (draft != NULL)
-        tc_composer_set_text (self->composer, draft);
+        {
+          tc_composer_set_text (self->composer, draft->text);
+          tc_composer_set_attachments (self->composer, draft->attachments);
+        }
       load_peer (self);
       if (self->replica != NULL)
         {
@@ -992,6 +1043,7 @@ tc_conversation_view_dispose (GObject *object)
   if (self->replica != NULL)
     g_clear_signal_handler (&self->changed_id, self->replica);
   g_clear_object (&self->replica);
+  g_clear_object (&self->media_cache);
   if (self->scroll_tick_id != 0)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick_id);
@@ -1077,13 +1129,14 @@ tc_conversation_view_init (TcConversationView *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->drafts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->drafts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) draft_free);
   self->cancellable = g_cancellable_new ();
   self->stick_to_bottom = TRUE;
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
   gtk_list_view_set_factory (self->message_list, factory);
   g_object_unref (factory);

@@ -147,6 +147,7 @@ person_text (const char *id,
              gboolean    on_team)
 {
   if (id == NULL)
+    /* TRANSLATORS: no sponsor or enroller: the member is at the top of the tree */
     return g_strdup (_("None"));
   if (me != NULL && g_strcmp0 (id, me->id) == 0)
     return g_strdup (_("You"));

@@ -48,7 +48,7 @@ on_show_cb (TcNotifier             *notifier,
   if (unread > 1)
     /* TRANSLATORS: notification title; %s is a team member, %u how many
      * messages from them are unread */
-    title = g_strdup_printf (ngettext ("%s (%u new message)", "%s (%u new messages)", unread),
+    title = g_strdup_printf (ngettext ("%s (%'u new message)", "%s (%'u new messages)", unread),
                              peer_name, unread);
   else
     title = g_strdup (peer_name);

@@ -4,13 +4,16 @@
  * on the start side; under an outgoing bubble, its state: "Sending…", the
  * read receipt, or why it failed with Retry and Delete (the
  * "conversation.retry" and "conversation.delete" actions of the view, with
- * the message's client id as target). Above the first message of a day,
+ * the message's client id as target). Attached files are cards at the
+ * top of the bubble (TcAttachmentCard). Above the first message of a day,
  * the day; a message not read from the replica yet is blank space.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
+#include "tc-attachment-card.h"
+#include "tc-locale-format.h"
 #include "tc-message-row.h"
 
 struct _TcMessageRow
@@ -25,6 +28,7 @@ struct _TcMessageRow
   GtkBox           *bubble_line;
   GtkWidget        *spacer;
   GtkBox           *bubble;
+  GtkBox           *attachments_box;
   GtkLabel         *body_label;
   GtkLabel         *time_label;
   GtkImage         *state_icon;
@@ -38,6 +42,8 @@ struct _TcMessageRow
   /* owned */
   TcMessageItem    *item;
   gulong            changed_id;
+  TcMediaCache     *media_cache;   /* nullable: cards cannot download */
+  GPtrArray        *shown_attachments;   /* of TcResource: what the cards show */
 
   /* what is shown, from the item */
   const TcReplicaMessage *message;
@@ -56,12 +62,11 @@ format_time (gint64 usec)
   if (when == NULL)
     return g_strdup ("");
   /* The day is in the separator above. */
-  /* TRANSLATORS: time of a message sent today, see g_date_time_format() */
-  return g_date_time_format (when, _("%H:%M"));
+  return tc_format_time_of_day (when);
 }
 
 /* The line under an outgoing bubble, or NULL for none. */
-static const char *
+static char *
 status_text (TcMessageRow *self)
 {
   const TcMessage *message = self->message->message;
@@ -71,7 +76,7 @@ status_text (TcMessageRow *self)
   switch (self->message->state)
     {
     case TC_MESSAGE_STATE_PENDING:
-      return _("Sending…");
+      return g_strdup (_("Sending…"));
     case TC_MESSAGE_STATE_FAILED:
       return NULL;   /* the failure box says it */
     case TC_MESSAGE_STATE_SENT:
@@ -80,11 +85,15 @@ status_text (TcMessageRow *self)
     }
   if (self->show_receipt)
     /* TRANSLATORS: read receipt under the last message the other person has read */
-    return _("Read");
+    return g_strdup (_("Read"));
   if (g_strcmp0 (message->delivered_via, "email") == 0)
-    return _("Delivered by email");
+    return g_strdup (_("Delivered by email"));
   if (g_strcmp0 (message->delivered_via, "sms") == 0)
-    return _("Delivered by text message");
+    return g_strdup (_("Delivered by text message"));
+  if (message->delivery_error != NULL)
+    /* TRANSLATORS: under a message sent while its recipient was offline;
+     * %s is the server's reason, in English, e.g. "no email address on file" */
+    return g_strdup_printf (_("Not delivered by email or text: %s"), message->delivery_error);
   return NULL;
 }
 
@@ -93,13 +102,34 @@ update_accessible_label (TcMessageRow *self,
                          const char   *when)
 {
   const char *who = self->outgoing ? _("You") : self->sender_name;
-  const char *state = status_text (self);
+  g_autofree char *state = status_text (self);
   g_autofree char *text = NULL;
 
   /* TRANSLATORS: how a screen reader reads a message: who wrote it, the
    * time, then the text */
   text = g_strdup_printf (_("%1$s at %2$s: %3$s"), who ? who : "", when,
                           self->message->message->body ? self->message->message->body : "");
+  if (self->message->message->attachments != NULL &&
+      self->message->message->attachments->len > 0)
+    {
+      GPtrArray *attachments = self->message->message->attachments;
+      g_autoptr(GString) titles = g_string_new (NULL);
+      g_autofree char *with_files = NULL;
+
+      for (guint i = 0; i < attachments->len; i++)
+        {
+          if (i > 0)
+            /* TRANSLATORS: what separates names in a list, "Ana, Bo, Cy" */
+            g_string_append (titles, C_("list separator", ", "));
+          g_string_append (titles, ((TcResource *) g_ptr_array_index (attachments, i))->title);
+        }
+      /* TRANSLATORS: a message as read out, then the titles of its attached files */
+      with_files = g_strdup_printf (ngettext ("%1$s. Attached file: %2$s",
+                                              "%1$s. Attached files: %2$s", attachments->len),
+                                    text, titles->str);
+      g_free (text);
+      text = g_steal_pointer (&with_files);
+    }
   if (self->message->state == TC_MESSAGE_STATE_FAILED)
     {
       g_autofree char *with_state = NULL;
@@ -151,13 +181,38 @@ format_day (gint64 usec)
   return g_date_time_format (day, _("%B %-d, %Y"));
 }
 
+/* Cards for @attachments; the same ones kept when nothing changed, so a
+ * download's progress or a focused card survives a state change. */
+static void
+show_attachments (TcMessageRow *self,
+                  GPtrArray    *attachments)
+{
+  GtkWidget *child;
+
+  if (self->shown_attachments != NULL &&
+      tc_resources_equal (self->shown_attachments, attachments))
+    return;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->attachments_box))) != NULL)
+    gtk_box_remove (self->attachments_box, child);
+  g_clear_pointer (&self->shown_attachments, g_ptr_array_unref);
+  self->shown_attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_resource_free);
+  for (guint i = 0; attachments != NULL && i < attachments->len; i++)
+    {
+      const TcResource *resource = g_ptr_array_index (attachments, i);
+
+      g_ptr_array_add (self->shown_attachments, tc_resource_copy (resource));
+      gtk_box_append (self->attachments_box, tc_attachment_card_new (self->media_cache, resource));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->attachments_box), self->shown_attachments->len > 0);
+}
+
 static void
 show_message (TcMessageRow *self)
 {
   const TcMessage *message = self->message->message;
   GtkAlign side = self->outgoing ? GTK_ALIGN_END : GTK_ALIGN_START;
   TcMessageState state = self->message->state;
-  const char *status = status_text (self);
+  g_autofree char *status = status_text (self);
   g_autofree char *when = format_time (message->sent_at);
 
   /* The spacer pushes the bubble to its side. */
@@ -181,6 +236,10 @@ show_message (TcMessageRow *self)
     gtk_widget_remove_css_class (GTK_WIDGET (self->bubble), "failed");
 
   gtk_label_set_text (self->body_label, message->body ? message->body : "");
+  /* Files alone: no empty line under the cards. */
+  gtk_widget_set_visible (GTK_WIDGET (self->body_label),
+                          message->body != NULL && *message->body != '\0');
+  show_attachments (self, message->attachments);
   gtk_label_set_text (self->time_label, when);
 
   /* A small tick once the server has it, a warning sign when it refused
@@ -284,6 +343,27 @@ tc_message_row_set_item (TcMessageRow  *self,
   update (self);
 }
 
+/**
+ * tc_message_row_set_media_cache:
+ * @self: a message row
+ * @cache: (nullable): where attachment cards download to
+ */
+void
+tc_message_row_set_media_cache (TcMessageRow *self,
+                                TcMediaCache *cache)
+{
+  g_return_if_fail (TC_IS_MESSAGE_ROW (self));
+  g_return_if_fail (cache == NULL || TC_IS_MEDIA_CACHE (cache));
+
+  if (self->media_cache == cache)
+    return;
+  g_set_object (&self->media_cache, cache);
+  /* The cards are made again with it. */
+  g_clear_pointer (&self->shown_attachments, g_ptr_array_unref);
+  if (self->message != NULL)
+    show_attachments (self, self->message->message->attachments);
+}
+
 TcMessageItem *
 tc_message_row_get_item (TcMessageRow *self)
 {
@@ -299,6 +379,8 @@ tc_message_row_dispose (GObject *object)
   if (self->item != NULL)
     g_clear_signal_handler (&self->changed_id, self->item);
   g_clear_object (&self->item);
+  g_clear_object (&self->media_cache);
+  g_clear_pointer (&self->shown_attachments, g_ptr_array_unref);
   self->message = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), TC_TYPE_MESSAGE_ROW);
 
@@ -323,6 +405,7 @@ tc_message_row_class_init (TcMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, bubble_line);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, spacer);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, bubble);
+  gtk_widget_class_bind_template_child (widget_class, TcMessageRow, attachments_box);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, body_label);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, state_icon);

@@ -7,6 +7,7 @@
 
 #include <adwaita.h>
 
+#include "tc-media-cache.h"
 #include "tc-message-item.h"
 
 G_BEGIN_DECLS
@@ -19,5 +20,8 @@ GtkWidget     *tc_message_row_new      (void);
 void           tc_message_row_set_item (TcMessageRow  *self,
                                         TcMessageItem *item);
 TcMessageItem *tc_message_row_get_item (TcMessageRow  *self);
+/* Where its attachment cards download to (NULL: they cannot). */
+void           tc_message_row_set_media_cache (TcMessageRow *self,
+                                               TcMediaCache *cache);
 
 G_END_DECLS

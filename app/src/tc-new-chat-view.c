@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "tc-chip.h"
 #include "tc-composer.h"
 #include "tc-member-row.h"
 #include "tc-new-chat-view.h"
@@ -60,7 +61,7 @@ static void
 remove_chip_clicked_cb (GtkButton     *button,
                         TcNewChatView *self)
 {
-  const char *id = g_object_get_data (G_OBJECT (button), "member-id");
+  const char *id = tc_chip_get_id (button);
 
   for (guint i = 0; i < self->recipients->len; i++)
     if (g_strcmp0 (((TcAssociate *) g_ptr_array_index (self->recipients, i))->id, id) == 0)
@@ -72,31 +73,6 @@ remove_chip_clicked_cb (GtkButton     *button,
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
   show_recipients (self);
   search (self);
-}
-
-static GtkWidget *
-chip_new (TcNewChatView     *self,
-          const TcAssociate *member)
-{
-  GtkWidget *chip = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *label = gtk_label_new (member->name);
-  GtkWidget *remove = gtk_button_new_from_icon_name ("window-close-symbolic");
-  /* TRANSLATORS: the button on a recipient chip; %s is a name */
-  g_autofree char *remove_label = g_strdup_printf (_("Remove %s"), member->name);
-
-  gtk_widget_add_css_class (chip, "recipient-chip");
-  gtk_box_append (GTK_BOX (chip), tc_presence_avatar_new (20, member->name, member->online));
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_box_append (GTK_BOX (chip), label);
-  gtk_widget_add_css_class (remove, "flat");
-  gtk_widget_add_css_class (remove, "circular");
-  gtk_widget_set_tooltip_text (remove, remove_label);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  remove_label, -1);
-  g_object_set_data_full (G_OBJECT (remove), "member-id", g_strdup (member->id), g_free);
-  g_signal_connect (remove, "clicked", G_CALLBACK (remove_chip_clicked_cb), self);
-  gtk_box_append (GTK_BOX (chip), remove);
-  return chip;
 }
 
 static void
@@ -112,7 +88,10 @@ show_recipients (TcNewChatView *self)
     {
       const TcAssociate *member = g_ptr_array_index (self->recipients, i);
 
-      gtk_flow_box_append (self->chips, chip_new (self, member));
+      gtk_flow_box_append (self->chips,
+                           tc_chip_new (tc_presence_avatar_new (20, member->name, member->online),
+                                        member->name, member->id,
+                                        G_CALLBACK (remove_chip_clicked_cb), self));
       if (!member->online)
         g_strv_builder_add (offline, member->name);
     }
@@ -243,6 +222,7 @@ on_search_activate_cb (TcNewChatView *self)
 typedef struct {
   TcNewChatView *self;
   char          *body;
+  GPtrArray     *attachments;   /* of TcResource */
   GStrv          recipients;
 } SendData;
 
@@ -251,6 +231,7 @@ send_data_free (SendData *data)
 {
   g_object_unref (data->self);
   g_free (data->body);
+  g_ptr_array_unref (data->attachments);
   g_strfreev (data->recipients);
   g_free (data);
 }
@@ -274,9 +255,12 @@ enqueue_cb (GObject      *source,
                                                error->message);
 
       gtk_widget_activate_action (GTK_WIDGET (data->self), "win.show-toast", "s", text);
-      /* Give the text back rather than lose it. */
+      /* Give the text and files back rather than lose them. */
       if (!tc_composer_has_message (data->self->composer))
-        tc_composer_set_text (data->self->composer, data->body);
+        {
+          tc_composer_set_text (data->self->composer, data->body);
+          tc_composer_set_attachments (data->self->composer, data->attachments);
+        }
       return;
     }
   g_signal_emit (data->self, signals[SENT], 0, data->recipients);
@@ -298,10 +282,16 @@ on_send_cb (TcNewChatView *self,
   data->self = g_object_ref (self);
   data->body = g_strdup (text);
   data->recipients = g_strv_builder_end (ids);
-  /* Not cancellable: once Send is pressed the message must be kept. */
+  data->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_resource_free);
+  for (guint i = 0; i < tc_composer_get_attachments (self->composer)->len; i++)
+    g_ptr_array_add (data->attachments,
+                     tc_resource_copy (g_ptr_array_index (tc_composer_get_attachments (self->composer),
+                                                          i)));
+  /* Not cancellable: once Send is pressed the message must be kept. Each
+   * recipient's own message carries the same files. */
   tc_replica_enqueue_message_async (self->replica, (const char * const *) data->recipients,
-                                    data->body, NULL, NULL, enqueue_cb, data);
-  tc_composer_set_text (self->composer, NULL);
+                                    data->body, data->attachments, NULL, enqueue_cb, data);
+  tc_composer_clear (self->composer);
   return TRUE;
 }
 
@@ -324,6 +314,9 @@ tc_new_chat_view_set_account (TcNewChatView *self,
   if (self->replica != NULL)
     g_signal_handlers_disconnect_by_func (self->replica, on_replica_changed_cb, self);
   g_clear_object (&self->replica);
+  tc_composer_set_account (self->composer,
+                           account != NULL && tc_account_get_replica (account) != NULL ? account
+                                                                                      : NULL);
   if (account != NULL && tc_account_get_replica (account) != NULL)
     {
       self->replica = g_object_ref (tc_account_get_replica (account));
@@ -341,6 +334,7 @@ tc_new_chat_view_reset (TcNewChatView *self,
 
   g_ptr_array_set_size (self->recipients, 0);
   show_recipients (self);
+  tc_composer_set_attachments (self->composer, NULL);
   tc_composer_set_text (self->composer, text);
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   search (self);

@@ -14,7 +14,7 @@
 
 #include <glib/gi18n.h>
 
-#include "tc-relative-time.h"
+#include "tc-locale-format.h"
 #include "tc-replica-search.h"
 #include "tc-search-view.h"
 
@@ -63,7 +63,7 @@ group_header_new (const char *peer_name,
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *name = gtk_label_new (peer_name);
-  g_autofree char *text = g_strdup_printf ("%u", count);
+  g_autofree char *text = tc_format_count (count);
   GtkWidget *count_label = gtk_label_new (text);
 
   gtk_widget_set_margin_start (box, 12);
@@ -81,7 +81,7 @@ group_header_new (const char *peer_name,
   {
     /* TRANSLATORS: a conversation's heading in search results read aloud:
      * the name and how many of its messages match */
-    g_autofree char *accessible = g_strdup_printf (ngettext ("%s, %u match", "%s, %u matches",
+    g_autofree char *accessible = g_strdup_printf (ngettext ("%s, %'u match", "%s, %'u matches",
                                                              count),
                                                    peer_name, count);
 

@@ -143,8 +143,8 @@ unread_count_cb (GObject      *source,
   /* The badge is drawing only: the toggle says it. */
   if (unread > 0)
     /* TRANSLATORS: the accessible name of the Team Chat button in the header */
-    label = g_strdup_printf (ngettext ("Team Chat, %u unread message",
-                                       "Team Chat, %u unread messages", unread), unread);
+    label = g_strdup_printf (ngettext ("Team Chat, %'u unread message",
+                                       "Team Chat, %'u unread messages", unread), unread);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->chat_toggle),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   label != NULL ? label : _("Team Chat"), -1);
@@ -186,10 +186,25 @@ stop_watching_account (TcWindow *self)
   g_clear_object (&self->notifier);
 }
 
+/* Shows one of the stack's pages ("login" or "main") and hides the other
+ * outright: a page the stack merely does not show stays in the
+ * accessibility tree, where screen readers and tests find both. */
+static void
+show_page (TcWindow   *self,
+           const char *name)
+{
+  gboolean main = g_str_equal (name, "main");
+
+  gtk_widget_set_visible (main ? GTK_WIDGET (self->chat_flap) : GTK_WIDGET (self->login_page),
+                          TRUE);
+  gtk_stack_set_visible_child_name (self->stack, name);
+  gtk_widget_set_visible (main ? GTK_WIDGET (self->login_page) : GTK_WIDGET (self->chat_flap),
+                          FALSE);
+}
+
 static void
 show_main (TcWindow *self)
 {
-
   stop_watching_account (self);
   self->engine = g_object_ref (tc_account_get_sync_engine (self->account));
   self->engine_error_id = g_signal_connect_object (self->engine, "notify::error",
@@ -213,7 +228,7 @@ show_main (TcWindow *self)
   tc_search_view_set_replica (self->search_view, self->replica);
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_panel));
   adw_leaflet_set_visible_child (self->team_leaflet, GTK_WIDGET (self->team_sidebar));
-  gtk_stack_set_visible_child_name (self->stack, "main");
+  show_page (self, "main");
   set_menu_action_enabled (self, "logout", TRUE);
   set_menu_action_enabled (self, "new-chat", TRUE);
   set_menu_action_enabled (self, "search", TRUE);
@@ -231,7 +246,7 @@ show_login (TcWindow *self)
   tc_new_chat_view_set_account (self->new_chat_view, NULL);
   tc_search_view_set_replica (self->search_view, NULL);
   tc_login_page_reset (self->login_page);
-  gtk_stack_set_visible_child_name (self->stack, "login");
+  show_page (self, "login");
   set_menu_action_enabled (self, "logout", FALSE);
   set_menu_action_enabled (self, "new-chat", FALSE);
   set_menu_action_enabled (self, "search", FALSE);

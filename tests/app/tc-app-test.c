@@ -1,5 +1,6 @@
 /* tc-app-test.c: helpers for the app core's tests */
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "tc-app-test.h"
 
@@ -382,4 +383,41 @@ tc_app_test_member_event (const char *id,
   event->member->name = g_strdup (name);
   event->member->online = online;
   return event;
+}
+
+/* What undoes each schema step of app/core/tc-replica.c: undo_steps[N]
+ * takes a replica from version N + 1 back to N. A new step adds its line. */
+static const char *const undo_steps[] = {
+  [1] = "DROP INDEX messages_unread_out;",
+  [2] = "DROP TABLE person_names;",
+  [3] = "DROP TRIGGER messages_fts_insert;"
+        "DROP TRIGGER messages_fts_delete;"
+        "DROP TRIGGER messages_fts_update;"
+        "DROP TABLE messages_fts;",
+  [4] = "DROP INDEX messages_read_out;",
+  [5] = "ALTER TABLE messages DROP COLUMN delivery_error;",
+  [6] = "DROP TABLE media_folders;"
+        "DROP TABLE media_resources;",
+};
+
+void
+tc_app_test_replica_rewind (const char *path,
+                            guint       version)
+{
+  sqlite3 *db = NULL;
+  g_autofree char *set_version = g_strdup_printf ("PRAGMA user_version=%u", version);
+
+  /* A step without its undo line would make this test lie. */
+  g_assert_cmpuint (G_N_ELEMENTS (undo_steps), ==, tc_replica_schema_version ());
+  g_assert_cmpint (version, >=, 1);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  for (guint v = tc_replica_schema_version (); v > version; v--)
+    {
+      char *message = NULL;
+
+      if (sqlite3_exec (db, undo_steps[v - 1], NULL, NULL, &message) != SQLITE_OK)
+        g_error ("undoing schema step %u: %s", v, message);
+    }
+  g_assert_cmpint (sqlite3_exec (db, set_version, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
 }

@@ -47,6 +47,11 @@ TcReplica  *tc_app_test_replica_open          (const char         *path,
 /* Drops the reference and waits until the replica is finalized (its
  * worker joined, the database closed). */
 void        tc_app_test_replica_close         (TcReplica         **replica);
+/* Undoes the schema steps of the closed replica at @path down to
+ * @version, data kept, as if an older app had written it; opening it
+ * then runs the later steps again. */
+void        tc_app_test_replica_rewind        (const char         *path,
+                                               guint               version);
 void        tc_app_test_replica_apply         (TcReplica          *replica,
                                                GPtrArray          *events,
                                                const char         *cursor);

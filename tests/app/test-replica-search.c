@@ -532,20 +532,10 @@ test_migrate (Fixture       *f,
               gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  sqlite3 *db = NULL;
 
   apply_bodies (f);
   tc_app_test_replica_close (&f->replica);
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db,
-                                 "DROP TRIGGER messages_fts_insert;"
-                                 "DROP TRIGGER messages_fts_delete;"
-                                 "DROP TRIGGER messages_fts_update;"
-                                 "DROP TABLE messages_fts;"
-                                 "DROP INDEX messages_read_out;"
-                                 "PRAGMA user_version=3",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  tc_app_test_replica_rewind (f->path, 3);
 
   f->replica = tc_app_test_replica_open (f->path, ME, &error);
   g_assert_no_error (error);

@@ -228,22 +228,7 @@ test_open_migrate (Fixture       *f,
   set_user_version (f->path, tc_replica_schema_version ());
 
   /* A file of the first schema is brought up step by step, data kept. */
-  {
-    sqlite3 *db = NULL;
-
-    g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-    g_assert_cmpint (sqlite3_exec (db,
-                                   "DROP TRIGGER messages_fts_insert;"
-                                   "DROP TRIGGER messages_fts_delete;"
-                                   "DROP TRIGGER messages_fts_update;"
-                                   "DROP TABLE messages_fts;"
-                                   "DROP TABLE person_names;"
-                                   "DROP INDEX messages_unread_out;"
-                                   "DROP INDEX messages_read_out;"
-                                   "PRAGMA user_version=1",
-                                   NULL, NULL, NULL), ==, SQLITE_OK);
-    sqlite3_close (db);
-  }
+  tc_app_test_replica_rewind (f->path, 1);
   g_assert_cmpint (user_version (f->path), ==, 1);
   other = tc_app_test_replica_open (f->path, ME, &error);
   g_assert_no_error (error);
@@ -330,6 +315,35 @@ test_apply_idempotent (Fixture       *f,
   row = g_ptr_array_index (after, 1);
   g_assert_cmpint (row->message->id, ==, 2);
   g_assert_cmpstr (row->message->delivered_via, ==, "sms");
+  g_assert_null (row->message->delivery_error);
+
+  /* Offline delivery that failed for good says why (delivery_error); the
+   * reason is kept, and goes when a later event says it was delivered. */
+  {
+    TcEvent *event = g_ptr_array_index (events, 0);
+
+    g_clear_pointer (&event->message->delivered_via, g_free);
+    event->message->delivery_error = g_strdup ("no email address on file");
+    event->seq = 17;
+    tc_app_test_replica_apply (f->replica, events, "16");
+    g_assert_true (take_changes (f, NULL) & TC_REPLICA_CHANGE_MESSAGES);
+    g_clear_pointer (&after, g_ptr_array_unref);
+    after = tc_app_test_replica_all_messages (f->replica);
+    row = g_ptr_array_index (after, 1);
+    g_assert_null (row->message->delivered_via);
+    g_assert_cmpstr (row->message->delivery_error, ==, "no email address on file");
+
+    g_clear_pointer (&event->message->delivery_error, g_free);
+    event->message->delivered_via = g_strdup ("sms");
+    event->seq = 18;
+    tc_app_test_replica_apply (f->replica, events, "16");
+    g_assert_true (take_changes (f, NULL) & TC_REPLICA_CHANGE_MESSAGES);
+    g_clear_pointer (&after, g_ptr_array_unref);
+    after = tc_app_test_replica_all_messages (f->replica);
+    row = g_ptr_array_index (after, 1);
+    g_assert_cmpstr (row->message->delivered_via, ==, "sms");
+    g_assert_null (row->message->delivery_error);
+  }
   cursor = tc_app_test_replica_cursor (f->replica);
   g_assert_cmpstr (cursor, ==, "16");
 
@@ -414,7 +428,7 @@ test_conversations (Fixture       *f,
   g_ptr_array_add (events, tc_app_test_read_event (16, ME, "B", 3));
   /* C is no member any more, but the conversation stays. */
   g_ptr_array_add (events, tc_app_test_message_event (17, 6, ME, "E", "to someone gone"));
-  tc_app_test_replica_apply (f->replica, events, "17");
+  tc_app_test_replica_apply (f->replica, events, "16");
 
   unread = tc_app_test_replica_conversations (f->replica, TC_CONVERSATIONS_UNREAD);
   g_assert_cmpuint (unread->len, ==, 2);
@@ -512,7 +526,7 @@ test_read_markers (Fixture       *f,
   /* The server's own marker catching up clears it. */
   g_ptr_array_set_size (events, 0);
   g_ptr_array_add (events, tc_app_test_read_event (17, ME, "B", 4));
-  tc_app_test_replica_apply (f->replica, events, "17");
+  tc_app_test_replica_apply (f->replica, events, "16");
   g_clear_pointer (&reads, g_ptr_array_unref);
   reads = tc_app_test_replica_reads (f->replica);
   g_assert_cmpuint (reads->len, ==, 0);

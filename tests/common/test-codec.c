@@ -378,6 +378,39 @@ test_uuid (void)
 
   g_assert_true (tc_uuid_is_valid (a));
   g_assert_cmpstr (a, !=, b);
+  /* Version 7, RFC 4122 variant, and in the order they were made (as text
+   * too): the server's idempotency index grows at its end. */
+  g_assert_cmpint (a[14], ==, '7');
+  g_assert_true (strchr ("89ab", a[19]) != NULL);
+  g_assert_cmpstr (a, <, b);
+  {
+    /* The first 48 bits are the time in milliseconds. */
+    gint64 before = g_get_real_time () / 1000;
+    g_autofree char *c = tc_uuid_new ();
+    gint64 after = g_get_real_time () / 1000;
+    char hex[13];
+    gint64 ms;
+
+    memcpy (hex, c, 8);
+    memcpy (hex + 8, c + 9, 4);
+    hex[12] = '\0';
+    ms = g_ascii_strtoll (hex, NULL, 16);
+    g_assert_cmpint (ms, >=, before);
+    g_assert_cmpint (ms, <=, after + 1);   /* +1: a borrowed millisecond */
+  }
+  {
+    g_autofree char *previous = g_strdup (b);
+
+    for (guint i = 0; i < 10000; i++)
+      {
+        g_autofree char *next = tc_uuid_new ();
+
+        g_assert_true (tc_uuid_is_valid (next));
+        g_assert_cmpstr (previous, <, next);
+        g_free (previous);
+        previous = g_steal_pointer (&next);
+      }
+  }
   g_assert_true (tc_uuid_is_valid (UUID));
   g_assert_true (tc_uuid_is_valid ("3F2504E0-4F89-41D3-9A0C-0305E82C3301"));
   g_assert_true (tc_uuid_is_valid ("00000000-0000-0000-0000-000000000000"));

@@ -321,6 +321,154 @@ test_in_memory (void)
   g_assert_cmpint (query_int (db, "PRAGMA foreign_keys"), ==, 1);
 }
 
+/* --- the prepared statement cache --------------------------------------- */
+
+static void
+test_cache_reuse (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(sqlite3) db = open_ok (fixture->path, FALSE);
+  g_autoptr(sqlite3) other = open_ok (fixture->path, FALSE);
+  g_autoptr(GError) error = NULL;
+  const char *sql = "SELECT ?1";
+  sqlite3_stmt *first;
+  sqlite3_stmt *again;
+
+  first = tc_sqlite_prepare_cached (db, sql, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (first);
+  g_assert_cmpint (sqlite3_bind_text (first, 1, "bound", -1, SQLITE_STATIC), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (first), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (first, 0), ==, "bound");
+  tc_sqlite_release_cached (first);   /* mid-result: reset on the way back */
+
+  /* The same statement comes back, reset and with its bindings cleared. */
+  again = tc_sqlite_prepare_cached (db, sql, &error);
+  g_assert_no_error (error);
+  g_assert_true (again == first);
+  g_assert_false (sqlite3_stmt_busy (again));
+  g_assert_cmpint (sqlite3_step (again), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_type (again, 0), ==, SQLITE_NULL);
+
+  /* Another connection has its own cache. */
+  {
+    g_autoptr(TcSqliteStmt) theirs = tc_sqlite_prepare_cached (other, sql, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (theirs != first);
+    g_assert_true (sqlite3_db_handle (theirs) == other);
+  }
+  tc_sqlite_release_cached (again);
+}
+
+static void
+test_cache_nested (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(sqlite3) db = open_ok (fixture->path, FALSE);
+  g_autoptr(GError) error = NULL;
+  const char *sql = "SELECT v FROM n ORDER BY v";
+  g_autoptr(TcSqliteStmt) outer = NULL;
+  sqlite3_stmt *inner_ptr;
+  int rows = 0;
+
+  g_assert_true (tc_sqlite_exec (db, "CREATE TABLE n (v INTEGER);"
+                                     "INSERT INTO n VALUES (1), (2), (3);", &error));
+  g_assert_no_error (error);
+
+  /* While one is being stepped, the same SQL gets a second statement. */
+  outer = tc_sqlite_prepare_cached (db, sql, &error);
+  g_assert_no_error (error);
+  while (sqlite3_step (outer) == SQLITE_ROW)
+    {
+      g_autoptr(TcSqliteStmt) inner = tc_sqlite_prepare_cached (db, sql, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (inner != outer);
+      g_assert_cmpint (sqlite3_step (inner), ==, SQLITE_ROW);
+      g_assert_cmpint (sqlite3_column_int (inner, 0), ==, 1);
+      rows++;
+    }
+  g_assert_cmpint (rows, ==, 3);
+
+  /* Only one is kept: after both are back, the cache hands out one of
+   * them, and the other was finalized (ASan builds would see a leak). */
+  inner_ptr = tc_sqlite_prepare_cached (db, sql, &error);
+  g_assert_nonnull (inner_ptr);
+  tc_sqlite_release_cached (inner_ptr);
+}
+
+static void
+test_cache_errors_and_exec (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(sqlite3) db = open_ok (fixture->path, FALSE);
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+
+  stmt = tc_sqlite_prepare_cached (db, "SELEKT 1", &error);
+  g_assert_null (stmt);
+  g_assert_error (error, TC_ERROR, TC_ERROR_INTERNAL);
+  g_clear_error (&error);
+  tc_sqlite_release_cached (NULL);
+
+  /* The statements a writer repeats for every transaction. */
+  g_assert_true (tc_sqlite_exec (db, "CREATE TABLE t (x INTEGER NOT NULL)", &error));
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_true (tc_sqlite_exec_cached (db, "BEGIN IMMEDIATE", &error));
+      g_assert_true (tc_sqlite_exec_cached (db, "SAVEPOINT job", &error));
+      g_assert_true (tc_sqlite_exec (db, "INSERT INTO t VALUES (1)", &error));
+      g_assert_true (tc_sqlite_exec_cached (db, "RELEASE job", &error));
+      g_assert_true (tc_sqlite_exec_cached (db, "SAVEPOINT job", &error));
+      g_assert_true (tc_sqlite_exec (db, "INSERT INTO t VALUES (2)", &error));
+      g_assert_true (tc_sqlite_exec_cached (db, "ROLLBACK TO job", &error));
+      g_assert_true (tc_sqlite_exec_cached (db, "RELEASE job", &error));
+      g_assert_true (tc_sqlite_exec_cached (db, "COMMIT", &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (query_int (db, "SELECT COUNT(*) FROM t WHERE x = 1"), ==, 3);
+  g_assert_cmpint (query_int (db, "SELECT COUNT(*) FROM t WHERE x = 2"), ==, 0);
+
+  /* A failing step is an error, and the statement can be used again. */
+  g_assert_false (tc_sqlite_exec_cached (db, "INSERT INTO t VALUES (NULL)", &error));
+  g_assert_error (error, TC_ERROR, TC_ERROR_INTERNAL);
+  g_clear_error (&error);
+  g_assert_false (tc_sqlite_exec_cached (db, "INSERT INTO t VALUES (NULL)", &error));
+  g_assert_error (error, TC_ERROR, TC_ERROR_INTERNAL);
+  g_clear_error (&error);
+
+  /* Schema changes under a cached statement: SQLite prepares it again. */
+  g_assert_true (tc_sqlite_exec_cached (db, "INSERT INTO t VALUES (3)", &error));
+  g_assert_true (tc_sqlite_exec (db, "ALTER TABLE t ADD COLUMN y TEXT", &error));
+  g_assert_false (tc_sqlite_exec_cached (db, "INSERT INTO t VALUES (3)", &error));
+  g_assert_error (error, TC_ERROR, TC_ERROR_INTERNAL);   /* two columns now */
+  g_clear_error (&error);
+  g_assert_true (tc_sqlite_exec_cached (db, "INSERT INTO t (x) VALUES (4)", &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_cache_many_statements (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(sqlite3) db = open_ok (fixture->path, FALSE);
+  g_autoptr(GError) error = NULL;
+
+  /* SQL built at run time: more texts than the cache keeps. Statements
+   * over the limit are finalized on release (leak-checked under ASan),
+   * and closing the connection finalizes the cached ones. */
+  for (int i = 0; i < 1000; i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT %d", i);
+      g_autoptr(TcSqliteStmt) stmt = tc_sqlite_prepare_cached (db, sql, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, i);
+    }
+}
+
 #define ADD_TEST(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -339,6 +487,10 @@ main (int   argc,
   ADD_TEST ("/sqlite/migrate/later-step", test_migrate_later_step);
   ADD_TEST ("/sqlite/migrate/newer-refused", test_migrate_newer_refused);
   ADD_TEST ("/sqlite/migrate/failing-step", test_migrate_failing_step);
+  ADD_TEST ("/sqlite/cache/reuse", test_cache_reuse);
+  ADD_TEST ("/sqlite/cache/nested", test_cache_nested);
+  ADD_TEST ("/sqlite/cache/errors-and-exec", test_cache_errors_and_exec);
+  ADD_TEST ("/sqlite/cache/many-statements", test_cache_many_statements);
   g_test_add_func ("/sqlite/open/in-memory", test_in_memory);
 
   return g_test_run ();

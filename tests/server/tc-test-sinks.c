@@ -21,19 +21,26 @@ struct _TcTestSink
 guint16
 tc_test_free_port (void)
 {
-  g_autoptr(GSocket) socket = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
 
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_assert_no_error (error);
-  g_socket_bind (socket, address, TRUE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  /* Below Linux's ephemeral range (32768–60999): a port taken from it
+   * could be handed to some client's outgoing connection before the sink
+   * listens on it, which happens when a test starts its SMTP server only
+   * after a while (an outage). */
+  for (guint attempt = 0; attempt < 1000; attempt++)
+    {
+      guint16 port = (guint16) g_random_int_range (20000, 32768);
+      g_autoptr(GSocket) socket = NULL;
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+      g_autoptr(GError) error = NULL;
+
+      socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                             &error);
+      g_assert_no_error (error);
+      if (g_socket_bind (socket, address, FALSE, NULL))
+        return port;
+    }
+  g_error ("no free TCP port between 20000 and 32767");
 }
 
 static void
@@ -90,6 +97,52 @@ tc_test_smtp_sink_new (guint16     port,
   if (auth != NULL)
     g_ptr_array_add (argv, g_strdup (auth));
   return sink_start (argv);
+}
+
+TcTestSink *
+tc_test_smtp_sink_new_tls (guint16        port,
+                           const char    *dir,
+                           TcTestSmtpTls  tls,
+                           const char    *cert,
+                           const char    *key)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_ptr_array_add (argv, g_strdup (PYTHON));
+  g_ptr_array_add (argv, script_path ("smtp-sink.py"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", port));
+  g_ptr_array_add (argv, g_strdup (dir));
+  g_ptr_array_add (argv, g_strdup (tls == TC_TEST_SMTP_STARTTLS ? "--starttls" : "--smtps"));
+  g_ptr_array_add (argv, g_strdup (cert));
+  g_ptr_array_add (argv, g_strdup (key));
+  return sink_start (argv);
+}
+
+void
+tc_test_make_certificate (const char  *dir,
+                          char       **cert,
+                          char       **key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert_path = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key_path = g_build_filename (dir, "key.pem", NULL);
+  const char *argv[] = {
+    "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+    "-nodes", "-days", "2", "-subj", "/CN=Team Chat test",
+    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    "-keyout", key_path, "-out", cert_path, NULL,
+  };
+  int status = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+  *cert = g_steal_pointer (&cert_path);
+  *key = g_steal_pointer (&key_path);
 }
 
 TcTestSink *

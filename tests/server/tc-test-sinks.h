@@ -16,13 +16,31 @@ typedef struct _TcTestSink TcTestSink;
 #define TC_TEST_SMS_SID   "AC123"
 #define TC_TEST_SMS_TOKEN "sms-auth-token-for-tests"
 
-/* A free TCP port on 127.0.0.1 (nothing listens on it yet). */
+/* A free TCP port on 127.0.0.1 (nothing listens on it yet), outside the
+ * range the kernel hands to outgoing connections. */
 guint16      tc_test_free_port      (void);
 /* Starts the SMTP server on @port, writing into @dir (made if missing);
  * @auth is "user:password" to require AUTH, or NULL. */
 TcTestSink  *tc_test_smtp_sink_new  (guint16      port,
                                      const char  *dir,
                                      const char  *auth);
+/* How the SMTP server speaks TLS. */
+typedef enum {
+  TC_TEST_SMTP_STARTTLS,   /* offers STARTTLS and refuses mail before it */
+  TC_TEST_SMTP_SMTPS,      /* TLS from the first byte */
+} TcTestSmtpTls;
+
+/* The same with TLS, with the PEM certificate @cert and key @key. */
+TcTestSink  *tc_test_smtp_sink_new_tls (guint16        port,
+                                        const char    *dir,
+                                        TcTestSmtpTls  tls,
+                                        const char    *cert,
+                                        const char    *key);
+/* Makes a self-signed certificate for 127.0.0.1 and localhost (openssl)
+ * in @dir: @dir/cert.pem and @dir/key.pem. */
+void         tc_test_make_certificate  (const char    *dir,
+                                        char         **cert,
+                                        char         **key);
 /* Starts the SMS receiver on @port, writing into @dir; posts to any of
  * the NULL-terminated @rejected numbers get 400. */
 TcTestSink  *tc_test_sms_sink_new   (guint16      port,

@@ -692,6 +692,108 @@ test_smtp_auth (Fixture       *f,
 }
 
 
+/* The server's config for an SMTP server with TLS: @scheme "smtp" (STARTTLS)
+ * or "smtps", trusting @ca_file (NULL: the system's CAs only). */
+static void
+start_server_tls (Fixture    *f,
+                  const char *scheme,
+                  const char *ca_file,
+                  guint       max_tries)
+{
+  g_autofree char *plain = config_text (f, max_tries, NULL);
+  g_autoptr(GString) config = g_string_new (plain);
+  g_autofree char *ca_line = ca_file ? g_strdup_printf ("ca_file=%s\n", ca_file) : g_strdup ("");
+  g_autofree char *from = g_strconcat (ca_line, "from=Team Chat", NULL);
+  g_autofree char *url = g_strconcat ("smtp_url=", scheme, "://", NULL);
+
+  g_assert_cmpuint (g_string_replace (config, "smtp_url=smtp://", url, 1), ==, 1);
+  g_assert_cmpuint (g_string_replace (config, "from=Team Chat", from, 1), ==, 1);
+  f->server = tc_test_server_new_or_fail (config->str);
+}
+
+static void
+assert_delivered_over_tls (Fixture    *f,
+                           const char *body)
+{
+  g_autofree char *alice = tc_test_login_as (f->server, "A");
+  g_autofree char *dir = mail_dir (f);
+  g_autoptr(GPtrArray) mails = NULL;
+  g_autoptr(JsonObject) seen = NULL;
+  gint64 id = send_text (f, alice, "B", body);
+  g_autoptr(GMimeMessage) mail = NULL;
+
+  mails = tc_test_sink_wait (dir, 1);
+  g_assert_cmpuint (mails->len, ==, 1);
+  mail = parse_mail (g_ptr_array_index (mails, 0));
+  g_assert_cmpstr (g_mime_object_get_header (GMIME_OBJECT (mail), "X-Sink-TLS"), ==, "yes");
+  seen = wait_message_member (f, alice, "B", id, "delivered_via");
+  g_assert_cmpstr (json_object_get_string_member (seen, "delivered_via"), ==, "email");
+}
+
+/* smtp:// goes over to TLS when the server offers STARTTLS (this one
+ * refuses mail without it), verifying its certificate against ca_file. */
+static void
+test_starttls (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *certs = g_build_filename (f->dir, "certs", NULL);
+  g_autofree char *dir = mail_dir (f);
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+
+  tc_test_make_certificate (certs, &cert, &key);
+  f->smtp = tc_test_smtp_sink_new_tls (f->smtp_port, dir, TC_TEST_SMTP_STARTTLS, cert, key);
+  start_server_tls (f, "smtp", cert, 8);
+  assert_delivered_over_tls (f, "Over STARTTLS");
+}
+
+/* smtps:// is TLS from the first byte. */
+static void
+test_smtps (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *certs = g_build_filename (f->dir, "certs", NULL);
+  g_autofree char *dir = mail_dir (f);
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+
+  tc_test_make_certificate (certs, &cert, &key);
+  f->smtp = tc_test_smtp_sink_new_tls (f->smtp_port, dir, TC_TEST_SMTP_SMTPS, cert, key);
+  start_server_tls (f, "smtps", cert, 8);
+  assert_delivered_over_tls (f, "Over implicit TLS");
+}
+
+/* A certificate nobody vouches for: nothing is sent (not even in clear),
+ * and the sender learns why once the tries are used up. */
+static void
+test_untrusted_certificate (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *certs = g_build_filename (f->dir, "certs", NULL);
+  g_autofree char *dir = mail_dir (f);
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *alice = NULL;
+  g_autoptr(JsonObject) seen = NULL;
+  g_autoptr(GPtrArray) mails = NULL;
+  const char *reason;
+  gint64 id;
+
+  tc_test_make_certificate (certs, &cert, &key);
+  f->smtp = tc_test_smtp_sink_new_tls (f->smtp_port, dir, TC_TEST_SMTP_STARTTLS, cert, key);
+  start_server_tls (f, "smtp", NULL, 2);
+  alice = tc_test_login_as (f->server, "A");
+  id = send_text (f, alice, "B", "Not to an impostor");
+  seen = wait_message_member (f, alice, "B", id, "delivery_error");
+  g_assert_true (json_object_get_null_member (seen, "delivered_via"));
+  reason = json_object_get_string_member (seen, "delivery_error");
+  g_test_message ("delivery_error: %s", reason);
+  g_assert_nonnull (strstr (reason, "certificate"));
+  g_assert_cmpint (db_int (f, "SELECT tries FROM deliveries WHERE message_id = ?1", id), ==, 2);
+  mails = tc_test_sink_received (dir);
+  g_assert_cmpuint (mails->len, ==, 0);
+}
+
 /* --- replies through the webhooks ---------------------------------------------- */
 
 static char *
@@ -1310,6 +1412,9 @@ main (int    argc,
   ADD ("/delivery/email/retried-until-smtp-is-back", test_email_retried_until_smtp_is_back);
   ADD ("/delivery/email/restart-sends-once", test_restart_sends_once);
   ADD ("/delivery/email/smtp-auth", test_smtp_auth);
+  ADD ("/delivery/email/starttls", test_starttls);
+  ADD ("/delivery/email/smtps", test_smtps);
+  ADD ("/delivery/email/untrusted-certificate", test_untrusted_certificate);
   ADD ("/delivery/sms/offline-recipient", test_sms_offline_recipient);
   ADD ("/delivery/sms/retried-until-api-is-back", test_sms_retried_until_api_is_back);
   ADD ("/delivery/final-failures", test_final_failures);

@@ -42,6 +42,7 @@ typedef struct {
   TcSqliteStore *store;
   GMutex         mutex;
   GPtrArray     *sunk_seqs;   /* gint64 as pointers, in sink order */
+  GPtrArray     *sunk;        /* "stream seq message-id" of each event, in sink order */
 } Fixture;
 
 static TcImportRow *
@@ -85,6 +86,11 @@ sink_cb (GPtrArray *events,
     {
       TcStreamEvent *stream_event = g_ptr_array_index (events, i);
       g_ptr_array_add (fixture->sunk_seqs, GSIZE_TO_POINTER (stream_event->event->seq));
+      g_ptr_array_add (fixture->sunk,
+                       g_strdup_printf ("%s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
+                                        stream_event->associate_id, stream_event->event->seq,
+                                        stream_event->event->message != NULL
+                                          ? stream_event->event->message->id : 0));
     }
   g_mutex_unlock (&fixture->mutex);
 }
@@ -104,6 +110,7 @@ fixture_setup (Fixture       *fixture,
   g_assert_no_error (error);
   g_mutex_init (&fixture->mutex);
   fixture->sunk_seqs = g_ptr_array_new ();
+  fixture->sunk = g_ptr_array_new_with_free_func (g_free);
   tc_store_set_event_sink (TC_STORE (fixture->store), sink_cb, fixture);
 
   g_assert_true (tc_store_import_associates (TC_STORE (fixture->store), rows, &result, &error));
@@ -136,6 +143,7 @@ fixture_teardown (Fixture       *fixture,
   g_free (fixture->dir);
   g_free (fixture->path);
   g_ptr_array_unref (fixture->sunk_seqs);
+  g_ptr_array_unref (fixture->sunk);
   g_mutex_clear (&fixture->mutex);
 }
 
@@ -328,6 +336,126 @@ test_import_update_and_login (Fixture       *fixture,
   g_assert_null (nobody);
 }
 
+/* --- the team rule's cache (tc-team-tree.c) after imports ------------------------------ */
+
+/* Whether @from may message @to, through the writer (send) and the readers
+ * (is_team, dashboard, history), which must agree. */
+static gboolean
+may_message (Fixture    *fixture,
+             const char *from,
+             const char *to)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) read_error = NULL;
+  g_autoptr(GPtrArray) sent = send (fixture, from, to, "still there?", NULL, 0, NULL, &error);
+  g_autoptr(TcAssociate) dashboard = NULL;
+  g_autoptr(GPtrArray) history = NULL;
+  gboolean more = FALSE;
+  gboolean team = tc_store_is_team (TC_STORE (fixture->store), from, to, NULL);
+
+  dashboard = tc_store_get_dashboard (TC_STORE (fixture->store), from, to, NULL);
+  history = tc_store_list_messages (TC_STORE (fixture->store), from, to, 0, 10, &more,
+                                    &read_error);
+  if (sent == NULL)
+    g_assert_error (error, TC_ERROR, TC_ERROR_FORBIDDEN);
+  g_assert_true (team == (sent != NULL));
+  g_assert_true (team == (dashboard != NULL));
+  g_assert_true (team == (history != NULL));
+  return team;
+}
+
+static void
+import_one (TcStore    *store,
+            const char *id,
+            const char *sponsor,
+            const char *enroller)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_import_row_free);
+
+  g_ptr_array_add (rows, make_row (id, sponsor, enroller, 2));
+  g_assert_true (tc_store_import_associates (store, rows, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_team_cache_reimport (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = tree_rows ();
+
+  g_assert_true (may_message (fixture, "B", "D"));
+  g_assert_false (may_message (fixture, "B", "E"));
+
+  /* D moves from B's branch to E's: B may no longer message D, E now may. */
+  import_one (TC_STORE (fixture->store), "D", "E", "E");
+  g_assert_false (may_message (fixture, "B", "D"));
+  g_assert_false (may_message (fixture, "D", "B"));
+  g_assert_true (may_message (fixture, "E", "D"));
+  g_assert_true (may_message (fixture, "C", "D"));   /* E's sponsor, up the chain */
+
+  /* A new associate can be messaged at once. */
+  import_one (TC_STORE (fixture->store), "H", "B", "B");
+  g_assert_true (may_message (fixture, "B", "H"));
+  g_assert_true (may_message (fixture, "A", "H"));
+  g_assert_false (may_message (fixture, "C", "H"));
+
+  /* Re-importing the original file puts D back; an unchanged re-import
+   * changes nothing. */
+  g_assert_true (tc_store_import_associates (TC_STORE (fixture->store), rows, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (may_message (fixture, "B", "D"));
+  g_assert_false (may_message (fixture, "E", "D"));
+  g_assert_true (tc_store_import_associates (TC_STORE (fixture->store), rows, NULL, &error));
+  g_assert_true (may_message (fixture, "B", "D"));
+
+  /* A refused import leaves the team as it was. */
+  {
+    g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_import_row_free);
+
+    g_ptr_array_add (bad, make_row ("D", "E", "E", 2));
+    g_ptr_array_add (bad, make_row ("I", "nobody", NULL, 3));
+    g_assert_false (tc_store_import_associates (TC_STORE (fixture->store), bad, NULL, &error));
+    g_assert_error (error, TC_ERROR, TC_ERROR_INVALID);
+    g_assert_true (may_message (fixture, "B", "D"));
+    g_assert_false (may_message (fixture, "E", "D"));
+  }
+}
+
+static void
+test_team_cache_other_process (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TcSqliteStore) cli = NULL;
+
+  /* The server has the team in memory... */
+  g_assert_true (may_message (fixture, "B", "D"));
+
+  /* ...when `teamchat-server import-associates` (its own store on the same
+   * file, as another process would have) moves D away from B. */
+  cli = tc_sqlite_store_new (fixture->path, &error);
+  g_assert_no_error (error);
+  import_one (TC_STORE (cli), "D", "E", "E");
+  g_clear_object (&cli);
+
+  g_assert_false (may_message (fixture, "B", "D"));
+  g_assert_true (may_message (fixture, "E", "D"));
+
+  /* The same for an administrator's hand-made SQL. */
+  {
+    g_autoptr(sqlite3) db = tc_sqlite_open (fixture->path, FALSE, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (tc_sqlite_exec (db, "UPDATE associates SET enroller_id = 'B' WHERE id = 'D'",
+                                   &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (may_message (fixture, "B", "D"));
+  g_assert_true (may_message (fixture, "E", "D"));   /* still E's in the sponsor tree */
+}
+
 /* --- sessions ---------------------------------------------------------------------- */
 
 static void
@@ -389,6 +517,147 @@ test_send_fanout_and_idempotence (Fixture       *fixture,
   g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 1);
   g_assert_cmpuint (history_len (fixture, "C", "A"), ==, 1);
   g_assert_cmpuint (history_len (fixture, "F", "A"), ==, 1);
+}
+
+typedef struct {
+  GPtrArray *messages;
+  GError    *error;
+  gboolean   created;
+  gboolean   done;
+} AsyncSent;
+
+static void
+async_sent_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncSent *sent = user_data;
+
+  sent->messages = tc_store_send_messages_finish (TC_STORE (source), result, &sent->created,
+                                                  &sent->error);
+  sent->done = TRUE;
+}
+
+/* tc_store_send_messages_async() from the main context, its answer back on
+ * it: created, refused, resent. */
+static void
+check_async_sends (Fixture *fixture)
+{
+  g_autofree char *client_id = tc_uuid_new ();
+  const struct { const char *to; const char *client_id; guint status; } cases[] = {
+    { "B,D", client_id, 201 },
+    { "B,D", client_id, 200 },      /* idempotent */
+    { "G", NULL, 403 },            /* another company tree */
+    { "nobody", NULL, 400 },
+  };
+  GPtrArray *first = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(GStrv) to = g_strsplit (cases[i].to, ",", -1);
+      TcSendRequest *request = tc_send_request_new ();
+      AsyncSent sent = { 0, };
+
+      request->client_id = cases[i].client_id ? g_strdup (cases[i].client_id) : tc_uuid_new ();
+      for (guint j = 0; to[j] != NULL; j++)
+        g_ptr_array_add (request->to, g_strdup (to[j]));
+      g_free (request->body);
+      request->body = g_strdup ("sent without waiting");
+      tc_store_send_messages_async (TC_STORE (fixture->store), "A", request, g_get_real_time (),
+                                    NULL, async_sent_cb, &sent);
+      while (!sent.done)
+        g_main_context_iteration (NULL, TRUE);
+
+      if (cases[i].status >= 400)
+        {
+          int code = cases[i].status == 403 ? TC_ERROR_FORBIDDEN : TC_ERROR_INVALID;
+
+          g_assert_null (sent.messages);
+          g_assert_error (sent.error, TC_ERROR, code);
+          g_clear_error (&sent.error);
+          continue;
+        }
+      g_assert_no_error (sent.error);
+      g_assert_cmpuint (sent.messages->len, ==, 2);
+      g_assert_true (sent.created == (cases[i].status == 201));
+      if (first == NULL)
+        first = g_steal_pointer (&sent.messages);
+      else
+        {
+          for (guint j = 0; j < 2; j++)
+            g_assert_cmpint (((TcMessage *) sent.messages->pdata[j])->id, ==,
+                             ((TcMessage *) first->pdata[j])->id);
+          g_ptr_array_unref (sent.messages);
+        }
+    }
+  g_ptr_array_unref (first);
+}
+
+static void
+test_send_async (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  TcStoreInterface *iface = g_type_interface_peek (G_OBJECT_GET_CLASS (fixture->store),
+                                                   TC_TYPE_STORE);
+  gpointer own = iface->send_messages_async;
+
+  /* The store's own: queued straight to the writer. */
+  check_async_sends (fixture);
+  g_assert_cmpuint (history_len (fixture, "A", "D"), ==, 1);
+
+  /* The interface's fallback for stores without one (send_messages on a
+   * GTask thread), on the same store. */
+  iface->send_messages_async = NULL;
+  check_async_sends (fixture);
+  iface->send_messages_async = own;
+  g_assert_cmpuint (history_len (fixture, "A", "D"), ==, 2);
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 2);
+}
+
+/* What the live stream gets (the sink) is what sync reads back: the same
+ * seq for the same message in the same stream. */
+static void
+test_send_live_events_match_sync (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sent = NULL;
+  g_autoptr(GPtrArray) live = NULL;
+
+  g_mutex_lock (&fixture->mutex);
+  g_ptr_array_set_size (fixture->sunk, 0);
+  g_mutex_unlock (&fixture->mutex);
+  sent = send (fixture, "A", "B,C,F", "the live stream and sync agree", NULL, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sent->len, ==, 3);
+
+  g_mutex_lock (&fixture->mutex);
+  live = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < fixture->sunk->len; i++)
+    g_ptr_array_add (live, g_strdup (g_ptr_array_index (fixture->sunk, i)));
+  g_mutex_unlock (&fixture->mutex);
+  g_assert_cmpuint (live->len, ==, 6);   /* sender's and recipient's stream per message */
+
+  for (guint i = 0; i < live->len; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (g_ptr_array_index (live, i), " ", 3);
+      gint64 seq = g_ascii_strtoll (parts[1], NULL, 10);
+      gint64 cursor = 0;
+      gboolean more = FALSE, reset = FALSE;
+      g_autoptr(GPtrArray) page = NULL;
+      TcEvent *event;
+
+      page = tc_store_sync (TC_STORE (fixture->store), parts[0], seq - 1, 1, &cursor, &more,
+                            &reset, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (page->len, ==, 1);
+      event = g_ptr_array_index (page, 0);
+      g_assert_cmpint (event->seq, ==, seq);
+      g_assert_cmpint (event->type, ==, TC_EVENT_MESSAGE);
+      g_assert_cmpint (event->message->id, ==, g_ascii_strtoll (parts[2], NULL, 10));
+      g_assert_true (g_str_equal (parts[0], event->message->from) ||
+                     g_str_equal (parts[0], event->message->to));
+    }
 }
 
 static void
@@ -841,6 +1110,81 @@ test_concurrent_sends (Fixture       *fixture,
     }
 }
 
+/* The WAL is copied back into the database file by the checkpointer
+ * thread, not by the commits of the writer: the file grows while the store
+ * is open and only the store writes. */
+static void
+test_checkpoints_in_background (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  GStatBuf before, after;
+  guint sent = 0;
+  gint64 give_up;
+
+  g_assert_cmpint (g_stat (fixture->path, &before), ==, 0);
+  give_up = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (tc_sqlite_store_get_checkpoints (fixture->store) == 0)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) messages = NULL;
+
+      /* One commit each: a few WAL pages each, 1,000 pages in a few
+       * hundred sends. Not a timing: a bound so a broken build ends. */
+      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
+      messages = send (fixture, "A", "B", "a page or two of WAL", NULL, 0, NULL, &error);
+      g_assert_no_error (error);
+      sent++;
+    }
+  g_test_message ("first checkpoint after %u sends", sent);
+  g_assert_cmpint (g_stat (fixture->path, &after), ==, 0);
+  g_assert_cmpint (after.st_size, >, before.st_size);
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, sent);
+}
+
+/* A writer that never pauses (seed-demo, a long burst of traffic) still
+ * gets its WAL started over: the background checkpoints alone would stay a
+ * batch behind, and the WAL would grow for as long as the writes last. */
+static void
+test_wal_bounded_under_load (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+  g_autofree char *body = g_strnfill (3000, 'w');
+  gint64 largest = 0;
+
+  for (guint batch = 0; batch < 60; batch++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) senders = g_ptr_array_new ();
+      g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_send_request_free);
+      g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+      GStatBuf st;
+
+      for (guint i = 0; i < 400; i++)
+        {
+          TcSendRequest *request = tc_send_request_new ();
+          gint64 now = g_get_real_time ();
+
+          request->client_id = tc_uuid_new ();
+          g_ptr_array_add (request->to, g_strdup ("B"));
+          g_free (request->body);
+          request->body = g_strdup (body);
+          g_ptr_array_add (requests, request);
+          g_ptr_array_add (senders, (gpointer) "A");
+          g_array_append_val (times, now);
+        }
+      g_assert_true (tc_sqlite_store_send_batch (fixture->store, senders, requests, times, &error));
+      g_assert_no_error (error);
+      if (g_stat (wal, &st) == 0)
+        largest = MAX (largest, (gint64) st.st_size);
+    }
+  /* 60 batches of ~1.3 MB of pages each: 80 MB went through the WAL. The
+   * writer finishes a checkpoint past 4,000 pages (16 MB), so the file
+   * stays near that, whatever the thread manages meanwhile. */
+  g_test_message ("largest WAL: %" G_GINT64_FORMAT " bytes", largest);
+  g_assert_cmpint (largest, <, 40 * 1024 * 1024);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -854,9 +1198,13 @@ main (int    argc,
   ADD ("dashboard", test_dashboard);
   ADD ("import/refuses-whole-file", test_import_refuses_whole_file);
   ADD ("import/update-and-login", test_import_update_and_login);
+  ADD ("team-cache/reimport", test_team_cache_reimport);
+  ADD ("team-cache/other-process", test_team_cache_other_process);
   ADD ("sessions", test_sessions);
   ADD ("send/fan-out-and-idempotence", test_send_fanout_and_idempotence);
   ADD ("send/refusals-store-nothing", test_send_refusals_store_nothing);
+  ADD ("send/live-events-match-sync", test_send_live_events_match_sync);
+  ADD ("send/async", test_send_async);
   ADD ("history-paging", test_history_paging);
   ADD ("read-markers", test_read_markers);
   ADD ("sync", test_sync);
@@ -864,6 +1212,8 @@ main (int    argc,
   ADD ("retention-reset", test_retention_reset);
   ADD ("migrations/reopen-and-newer-schema", test_reopen_and_newer_schema);
   ADD ("group-commit/concurrent-sends", test_concurrent_sends);
+  ADD ("checkpoints-in-background", test_checkpoints_in_background);
+  ADD ("wal-bounded-under-load", test_wal_bounded_under_load);
 #undef ADD
 
   return g_test_run ();

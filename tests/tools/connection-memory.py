@@ -7,7 +7,7 @@ Starts BUILD_DIR/sync-server/teamchat-server on a fresh database of the
 test team and sends ROUNDS (default 6) × 20,000 requests
 "GET /api/v1/health" with "Connection: close", each on its own connection,
 printing the server's resident memory and open file descriptors after each
-round. A measurement for docs/RELIABILITY.md (findings 14 and 15), not a
+round. A measurement for docs/RELIABILITY.md (findings 15 and 16), not a
 test.
 """
 import os

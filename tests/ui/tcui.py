@@ -208,6 +208,41 @@ def start_server(tmp, server_bin, csv):
     return server, line[len('listening on '):].strip(), db
 
 
+def start_demo_server(tmp, server_bin):
+    """seed-demo (the demo team and its Documents and Media library) into a
+    new database and serves it; returns (process, url, db, media dir)."""
+    db = os.path.join(tmp, 'demo.db')
+    media = os.path.join(tmp, 'media')
+    subprocess.run([server_bin, 'seed-demo', '--db', db, '--media-dir', media],
+                   capture_output=True, text=True, check=True)
+    server = subprocess.Popen([server_bin, 'serve', '--db', db, '--media-dir', media,
+                               '--port', '0', '--bind', '127.0.0.1'],
+                              stdout=subprocess.PIPE, text=True)
+    line = server.stdout.readline()
+    assert line.startswith('listening on '), line
+    return server, line[len('listening on '):].strip(), db, media
+
+
+def http_bytes(url, token):
+    """GET @url with the bearer token; the body as bytes."""
+    req = urllib.request.Request(url)
+    req.add_header('Authorization', 'Bearer ' + token)
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.read()
+
+
+def find_window(app, title):
+    """A top-level window of the app by its title (dialogs are their own)."""
+    for i in range(app.get_child_count()):
+        try:
+            window = app.get_child_at_index(i)
+            if window is not None and (window.get_name() or '') == title:
+                return window
+        except Exception:  # noqa: BLE001 — a window closing while we look
+            continue
+    return None
+
+
 def login(url, login_name, password):
     return http('POST', url + '/api/v1/session',
                 body={'login': login_name, 'password': password, 'device': 'ui-test'})

@@ -100,7 +100,10 @@ def main():
                         lambda: find(conversations, contains='Bob', role='list item'))
         time.sleep(1)  # let the page transition finish before the picture
         screenshot('ui-chat-panel.png')
-        tap(True, 'logging in shows the Team Chat panel')
+        tap(find(root, role='push button', name='Log In') is None and
+            find(root, role='password text') is None,
+            'logging in shows the Team Chat panel, and the login form leaves the '
+            'accessibility tree')
         label = rows.get_name()
         tap('1 unread message' in label and 'offline' in label,
             'the conversation says who, presence and unread count', 'row: ' + label)
