@@ -97,6 +97,7 @@ typedef struct {
   gint64             started;
   gboolean           disconnected;
   gulong             disconnected_id;
+  char              *json_text;       /* the answer, made on the worker */
 } Pending;
 
 /* --- session cache ------------------------------------------------------------- */
@@ -185,24 +186,28 @@ bearer_token_hash (SoupServerMessage *msg,
 
 /* --- answers ---------------------------------------------------------------------- */
 
+/* @text: (transfer full) (nullable): the JSON body */
 static void
-set_json_response (SoupServerMessage *msg,
-                   guint              status,
-                   JsonNode          *node)
+set_json_text_response (SoupServerMessage *msg,
+                        guint              status,
+                        char              *text)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
   /* libsoup 3.2 has no reason phrase for 429. */
   soup_server_message_set_status (msg, status, status == 429 ? "Too Many Requests" : NULL);
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  if (node != NULL)
-    {
-      gsize len;
-      char *text = json_to_string (node, FALSE);
+  if (text != NULL)
+    soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text,
+                                      strlen (text));
+}
 
-      len = strlen (text);
-      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, len);
-    }
+static void
+set_json_response (SoupServerMessage *msg,
+                   guint              status,
+                   JsonNode          *node)
+{
+  set_json_text_response (msg, status, node != NULL ? json_to_string (node, FALSE) : NULL);
 }
 
 static void
@@ -305,6 +310,7 @@ pending_free (Pending *pending)
   g_clear_pointer (&request->associate_id, g_free);
   g_clear_pointer (&request->response, json_node_unref);
   g_clear_error (&request->error);
+  g_free (pending->json_text);
   g_clear_signal_handler (&pending->disconnected_id, pending->msg);
   g_object_unref (pending->msg);
   g_object_unref (pending->server);
@@ -324,6 +330,14 @@ request_work (gpointer data)
         return;
     }
   pending->route->handler (request);
+
+  /* Turn the answer into text here, and free its tree here: for a sync
+   * page that is most of the work, and the main loop has other clients. */
+  if (request->error == NULL && request->response != NULL)
+    {
+      pending->json_text = json_to_string (request->response, FALSE);
+      g_clear_pointer (&request->response, json_node_unref);
+    }
 }
 
 static void
@@ -352,6 +366,8 @@ request_done (gpointer data)
                                             SOUP_MEMORY_COPY, request->response_text,
                                             strlen (request->response_text));
         }
+      else if (pending->json_text != NULL)
+        set_json_text_response (pending->msg, request->status, g_steal_pointer (&pending->json_text));
       else
         set_json_response (pending->msg, request->status, request->response);
       if (request->response_headers != NULL)

@@ -460,12 +460,9 @@ frame_work (gpointer data)
   Frame *frame = data;
   TcStore *store = frame->conn->hub->store;
 
-  if (frame->send != NULL)
-    frame->messages = tc_store_send_messages (store, frame->conn->associate_id, frame->send,
-                                              g_get_real_time (), NULL, &frame->error);
-  else
-    tc_store_mark_read (store, frame->conn->associate_id, frame->peer, frame->up_to,
-                        &frame->error);
+  /* Sends go through tc_store_send_messages_async() (frame_sent_cb). */
+  tc_store_mark_read (store, frame->conn->associate_id, frame->peer, frame->up_to,
+                      &frame->error);
 }
 
 static void
@@ -490,6 +487,20 @@ frame_done (gpointer data)
       connection_send_object (frame->conn, object);
     }
   frame_free (frame);
+}
+
+/* A send goes to the store without a worker thread: no thread waits for
+ * the commit, and the writer answers a whole batch in one main loop
+ * wake-up (as POST /api/v1/messages does). */
+static void
+frame_sent_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Frame *frame = user_data;
+
+  frame->messages = tc_store_send_messages_finish (TC_STORE (source), result, NULL, &frame->error);
+  frame_done (frame);
 }
 
 static gboolean
@@ -561,6 +572,10 @@ handle_frame (Connection *conn,
 
   if (frame->error != NULL)
     frame_done (frame);
+  else if (frame->send != NULL)
+    tc_store_send_messages_async (conn->hub->store, conn->associate_id,
+                                  g_steal_pointer (&frame->send), g_get_real_time (), NULL,
+                                  frame_sent_cb, frame);
   else
     tc_worker_run (frame_work, frame_done, frame);
 }

@@ -242,21 +242,31 @@ load_attachments (sqlite3    *db,
   return TRUE;
 }
 
+#define MESSAGE_N_COLUMNS 9
+
+/* MESSAGE_COLUMNS from column @first on. */
 static TcMessage *
-message_from_row (sqlite3_stmt  *stmt)
+message_from_row_at (sqlite3_stmt *stmt,
+                     int           first)
 {
   TcMessage *message = tc_message_new ();
 
-  message->id = sqlite3_column_int64 (stmt, 0);
-  message->client_id = column_dup (stmt, 1);
-  message->from = column_dup (stmt, 2);
-  message->to = column_dup (stmt, 3);
-  message->body = column_dup (stmt, 4);
-  message->sent_at = sqlite3_column_int64 (stmt, 5);
-  message->delivered_via = column_dup (stmt, 6);
-  message->read = sqlite3_column_int (stmt, 7) != 0;
-  message->delivery_error = column_dup (stmt, 8);
+  message->id = sqlite3_column_int64 (stmt, first + 0);
+  message->client_id = column_dup (stmt, first + 1);
+  message->from = column_dup (stmt, first + 2);
+  message->to = column_dup (stmt, first + 3);
+  message->body = column_dup (stmt, first + 4);
+  message->sent_at = sqlite3_column_int64 (stmt, first + 5);
+  message->delivered_via = column_dup (stmt, first + 6);
+  message->read = sqlite3_column_int (stmt, first + 7) != 0;
+  message->delivery_error = column_dup (stmt, first + 8);
   return message;
+}
+
+static TcMessage *
+message_from_row (sqlite3_stmt  *stmt)
+{
+  return message_from_row_at (stmt, 0);
 }
 
 /* Steps @stmt (selecting MESSAGE_COLUMNS) into @out, at most @limit rows
@@ -1940,6 +1950,18 @@ head_seq (sqlite3  *db,
   return query_int (db, "SELECT seq FROM sqlite_sequence WHERE name = 'events'", NULL, 0, error);
 }
 
+/* The columns of a sync page: the event, then (for "message" events) its
+ * message as MESSAGE_COLUMNS, then whether it has attachments. */
+#define SYNC_EVENT_COLUMNS 7
+#define SYNC_SQL \
+  "SELECT e.seq, e.type, e.message_id, e.by_id, e.peer_id, e.up_to, e.member_id, " \
+  MESSAGE_COLUMNS ", " \
+  "  EXISTS (SELECT 1 FROM message_attachments ma WHERE ma.message_id = m.id) " \
+  "FROM events e LEFT JOIN messages m ON e.type = 'message' AND m.id = e.message_id " \
+  "WHERE e.associate_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3"
+
+/* One row of SYNC_SQL as an event; NULL without an error when what it
+ * points at is gone (retention). */
 static TcEvent *
 event_from_row (sqlite3       *db,
                 sqlite3_stmt  *stmt,
@@ -1952,10 +1974,14 @@ event_from_row (sqlite3       *db,
 
   if (g_str_equal (type, "message"))
     {
+      /* The message came with the row, in the same snapshot. */
+      if (sqlite3_column_type (stmt, SYNC_EVENT_COLUMNS) == SQLITE_NULL)
+        return NULL;
       event = tc_event_new (TC_EVENT_MESSAGE);
-      event->message = load_message (db, sqlite3_column_int64 (stmt, 2), &local_error);
-      if (event->message == NULL)
-        goto missing;
+      event->message = message_from_row_at (stmt, SYNC_EVENT_COLUMNS);
+      if (sqlite3_column_int (stmt, SYNC_EVENT_COLUMNS + MESSAGE_N_COLUMNS) != 0 &&
+          !load_attachments (db, event->message, error))
+        return NULL;
     }
   else if (g_str_equal (type, "read"))
     {
@@ -2053,10 +2079,7 @@ tc_sqlite_store_sync (TcStore     *store,
       since = 0;
     }
 
-  stmt = prepare (reader.db,
-                  "SELECT seq, type, message_id, by_id, peer_id, up_to, member_id FROM events "
-                  "WHERE associate_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-                  error);
+  stmt = prepare (reader.db, SYNC_SQL, error);
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, associate_id);
