@@ -547,7 +547,7 @@ test_sms_retried_until_api_is_back (Fixture       *f,
   g_autoptr(JsonObject) seen = NULL;
   g_autoptr(JsonObject) first = NULL;
   g_autoptr(JsonObject) second = NULL;
-  gint64 id;
+  gint64 id, second_id;
 
   start_server (f, 100, NULL);
   alice = tc_test_login_as (f->server, "A");
@@ -565,8 +565,11 @@ test_sms_retried_until_api_is_back (Fixture       *f,
   g_assert_cmpint (db_int (f, "SELECT tries FROM deliveries WHERE message_id = ?1", id), >=, 4);
 
   /* Once: the next text is the only other post. */
-  send_text (f, alice, "D", "Second one");
+  second_id = send_text (f, alice, "D", "Second one");
   posts = tc_test_sink_wait (dir, 2);
+  /* The provider has it; the server records that when its answer comes. */
+  g_clear_pointer (&seen, json_object_unref);
+  seen = wait_message_member (f, alice, "D", second_id, "delivered_via");
   g_assert_cmpuint (posts->len, ==, 2);
   first = sms_fields (g_ptr_array_index (posts, 0));
   second = sms_fields (g_ptr_array_index (posts, 1));
@@ -611,8 +614,10 @@ test_restart_sends_once (Fixture       *f,
   g_assert_no_error (error);
   g_free (alice);
   alice = tc_test_login_as (f->server, "A");
-  send_text (f, alice, "B", "After the second restart");
+  id = send_text (f, alice, "B", "After the second restart");
   mails = tc_test_sink_wait (dir, 2);
+  g_clear_pointer (&seen, json_object_unref);
+  seen = wait_message_member (f, alice, "B", id, "delivered_via");
   g_assert_cmpuint (mails->len, ==, 2);
   first = parse_mail (g_ptr_array_index (mails, 0));
   second = parse_mail (g_ptr_array_index (mails, 1));

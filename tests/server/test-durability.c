@@ -297,6 +297,77 @@ lookup (GHashTable *found,
   return g_hash_table_lookup (found, key);
 }
 
+/* After the kill, on the restarted server: every acknowledged message is
+ * there with the id of its ack; each send is there for all its recipients
+ * or none; no send that was never tried is there, and nothing else.
+ * Returns the messages found (by "FROM>TO:CLIENT_ID"); *out_stored_unanswered
+ * counts the sends without an answer that had been committed. */
+static GHashTable *
+check_survivors (Run   *run,
+                 guint *out_stored_unanswered)
+{
+  GHashTable *found = collect_messages (run);
+  guint expected_total = 0;
+
+  *out_stored_unanswered = 0;
+  for (guint i = 0; i < N_SENDS; i++)
+    {
+      Entry *entry = &run->entries[i];
+      guint present = 0;
+
+      for (guint r = 0; r < entry->n_to; r++)
+        {
+          const gint64 *id = lookup (found, entry, r);
+
+          if (entry->state == STATE_ACKED)
+            {
+              if (id == NULL)
+                g_error ("acknowledged message %s to %s (id %" G_GINT64_FORMAT ") was lost",
+                         entry->client_id, entry->to[r], entry->ids[r]);
+              g_assert_cmpint (*id, ==, entry->ids[r]);
+            }
+          if (id != NULL)
+            present++;
+        }
+      g_assert_true (present == 0 || present == entry->n_to);
+      g_assert_true (present == 0 || entry->state != STATE_NOT_SENT);
+      if (entry->state == STATE_FAILED && present > 0)
+        (*out_stored_unanswered)++;
+      if (present > 0)
+        expected_total += entry->n_to;
+    }
+  g_assert_cmpuint (g_hash_table_size (found), ==, expected_total);
+  return found;
+}
+
+/* At the end: each of the N_SENDS sends exactly once, with the ids of its
+ * ack, and no id given twice. */
+static void
+assert_each_once (Run *run)
+{
+  g_autoptr(GHashTable) found = collect_messages (run);
+  g_autoptr(GHashTable) all_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  guint expected_total = 0;
+
+  for (guint i = 0; i < N_SENDS; i++)
+    {
+      Entry *entry = &run->entries[i];
+
+      g_assert_cmpint (entry->state, ==, STATE_ACKED);
+      for (guint r = 0; r < entry->n_to; r++)
+        {
+          const gint64 *id = lookup (found, entry, r);
+
+          g_assert_nonnull (id);
+          g_assert_cmpint (*id, ==, entry->ids[r]);
+          if (!g_hash_table_add (all_ids, g_memdup2 (id, sizeof *id)))
+            g_error ("message id %" G_GINT64_FORMAT " was given twice", *id);
+        }
+      expected_total += entry->n_to;
+    }
+  g_assert_cmpuint (g_hash_table_size (found), ==, expected_total);
+}
+
 static void
 run_init (Run          *run,
           TcTestServer *server)
@@ -331,9 +402,8 @@ test_kill_during_sends (void)
   g_autoptr(TcTestServer) server = tc_test_server_new_or_fail (UNLIMITED_CONFIG);
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) found = NULL;
-  g_autoptr(GHashTable) all_ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   Run run;
-  guint attempted, acked_before, failed = 0, failed_stored = 0, expected_total = 0;
+  guint attempted, acked_before, failed = 0, failed_stored = 0;
 
   run_init (&run, server);
   login_all (&run);
@@ -360,35 +430,7 @@ test_kill_during_sends (void)
 
   /* Every acknowledged message is there with its id; a send with several
    * recipients is all there or not at all. */
-  found = collect_messages (&run);
-  for (guint i = 0; i < attempted; i++)
-    {
-      Entry *entry = &run.entries[i];
-      guint present = 0;
-
-      for (guint r = 0; r < entry->n_to; r++)
-        {
-          const gint64 *id = lookup (found, entry, r);
-
-          if (entry->state == STATE_ACKED)
-            {
-              if (id == NULL)
-                g_error ("acknowledged message %s to %s (id %" G_GINT64_FORMAT ") was lost",
-                         entry->client_id, entry->to[r], entry->ids[r]);
-              g_assert_cmpint (*id, ==, entry->ids[r]);
-            }
-          if (id != NULL)
-            present++;
-        }
-      g_assert_true (present == 0 || present == entry->n_to);
-      if (entry->state == STATE_FAILED && present > 0)
-        failed_stored++;
-    }
-  /* Nothing beyond what was tried. */
-  for (guint i = 0; i < attempted; i++)
-    if (run.entries[i].state == STATE_ACKED || lookup (found, &run.entries[i], 0) != NULL)
-      expected_total += run.entries[i].n_to;
-  g_assert_cmpuint (g_hash_table_size (found), ==, expected_total);
+  found = check_survivors (&run, &failed_stored);
   g_test_message ("%u unanswered sends had been committed", failed_stored);
 
   /* Resend every client_id tried: the stored answer 200 with their ids,
@@ -439,30 +481,7 @@ test_kill_during_sends (void)
   g_assert_cmpuint (run.acked, ==, N_SENDS - attempted);
 
   /* Each client_id exactly once, with the ids it was acknowledged with. */
-  g_clear_pointer (&found, g_hash_table_unref);
-  found = collect_messages (&run);
-  expected_total = 0;
-  for (guint i = 0; i < N_SENDS; i++)
-    {
-      Entry *entry = &run.entries[i];
-
-      g_assert_cmpint (entry->state, ==, STATE_ACKED);
-      for (guint r = 0; r < entry->n_to; r++)
-        {
-          const gint64 *id = lookup (found, entry, r);
-          gint64 *copy;
-
-          g_assert_nonnull (id);
-          g_assert_cmpint (*id, ==, entry->ids[r]);
-          copy = g_new (gint64, 1);
-          *copy = *id;
-          if (!g_hash_table_add (all_ids, copy))
-            g_error ("message id %" G_GINT64_FORMAT " was given twice", *id);
-        }
-      expected_total += entry->n_to;
-    }
-  g_assert_cmpuint (g_hash_table_size (found), ==, expected_total);
-
+  assert_each_once (&run);
   run_clear (&run);
 }
 
@@ -666,7 +685,7 @@ test_kill_during_ws_storm (void)
   Storm storm = { 0 };
   Run run;
   gboolean timed_out = FALSE;
-  guint guard, attempted = 0, failed = 0, expected_total = 0, created = 0, repeated = 0;
+  guint guard, attempted = 0, failed = 0, stored_unanswered = 0, created = 0, repeated = 0;
 
   run_init (&run, server);
   login_all (&run);
@@ -726,32 +745,8 @@ test_kill_during_ws_storm (void)
 
   /* Every acknowledged message is there with its id; every send is whole
    * or absent; nothing else. */
-  found = collect_messages (&run);
-  for (guint i = 0; i < N_SENDS; i++)
-    {
-      Entry *entry = &run.entries[i];
-      guint present = 0;
-
-      for (guint r = 0; r < entry->n_to; r++)
-        {
-          const gint64 *id = lookup (found, entry, r);
-
-          if (entry->state == STATE_ACKED)
-            {
-              if (id == NULL)
-                g_error ("acknowledged message %s to %s was lost", entry->client_id,
-                         entry->to[r]);
-              g_assert_cmpint (*id, ==, entry->ids[r]);
-            }
-          if (id != NULL)
-            present++;
-        }
-      g_assert_true (present == 0 || present == entry->n_to);
-      g_assert_true (present == 0 || entry->state != STATE_NOT_SENT);
-      if (present > 0)
-        expected_total += entry->n_to;
-    }
-  g_assert_cmpuint (g_hash_table_size (found), ==, expected_total);
+  found = check_survivors (&run, &stored_unanswered);
+  g_test_message ("%u unanswered sends had been committed", stored_unanswered);
 
   /* Every sender resends everything, over a WebSocket: what is stored comes
    * back with its ids and nothing new; the rest is created once. */
@@ -794,23 +789,7 @@ test_kill_during_ws_storm (void)
   g_test_message ("resends: %u answered as stored, %u created", repeated, created);
 
   /* Each client_id exactly once, with the ids of its ack. */
-  g_clear_pointer (&found, g_hash_table_unref);
-  found = collect_messages (&run);
-  expected_total = 0;
-  for (guint i = 0; i < N_SENDS; i++)
-    {
-      Entry *entry = &run.entries[i];
-
-      for (guint r = 0; r < entry->n_to; r++)
-        {
-          const gint64 *id = lookup (found, entry, r);
-
-          g_assert_nonnull (id);
-          g_assert_cmpint (*id, ==, entry->ids[r]);
-        }
-      expected_total += entry->n_to;
-    }
-  g_assert_cmpuint (g_hash_table_size (found), ==, expected_total);
+  assert_each_once (&run);
 
   g_ptr_array_unref (storm.senders);
   for (guint i = 0; i < G_N_ELEMENTS (storm.queues); i++)

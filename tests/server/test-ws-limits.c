@@ -263,7 +263,9 @@ test_message_too_big (Fixture       *f,
     after = tc_test_server_get_rss_kib (f->server);
     g_test_message ("sent %" G_GSIZE_FORMAT " bytes of fragments; server RSS %" G_GUINT64_FORMAT
                     " → %" G_GUINT64_FORMAT " KiB", sent, before, after);
-    g_assert_cmpuint (after, <, before + 16 * 1024);
+    /* Kept, they would add all they weigh (64 MiB); dropped, the growth is
+     * what the reads themselves cost (more under AddressSanitizer). */
+    g_assert_cmpuint (after, <, before + sent / 1024 / 2);
     g_assert_cmpuint (tc_raw_ws_wait_close (raw), ==, SOUP_WEBSOCKET_CLOSE_TOO_BIG);
   }
 
