@@ -16,10 +16,12 @@
  *     on the sender's. Prints percentiles.
  *
  *   bench-ws-client idle URL PID N1 [N2 …]
- *     Opens N1 connections, waits for every hello and for the server to
- *     settle, reads the server's RSS (/proc/PID/status), then more up to
- *     N2, … Prints RSS per connection at each step, measured from the RSS
- *     before the first connection.
+ *     Warms the server up (opens and closes 256 connections, so that its
+ *     worker threads, their malloc arenas and its read connections exist),
+ *     reads its RSS (/proc/PID/status), then opens N1 connections, waits
+ *     for every hello and for the server to settle, reads the RSS again,
+ *     then more up to N2, … Prints the RSS per connection at each step
+ *     (from the warm baseline) and between steps.
  */
 #include "config.h"
 
@@ -110,7 +112,7 @@ prepare (const char *path,
 /* --- connections --------------------------------------------------------------- */
 
 typedef struct {
-  guint                    index;
+  guint                    index;   /* of the associate and its token */
   SoupWebsocketConnection *ws;
   gboolean                 ready;     /* hello received */
 } Client;
@@ -378,16 +380,41 @@ rss_kib (const char *pid)
   return line != NULL ? g_ascii_strtoll (line + 6, NULL, 10) : -1;
 }
 
+static void
+close_all (void)
+{
+  for (guint i = 0; i < clients->len; i++)
+    {
+      Client *client = g_ptr_array_index (clients, i);
+
+      if (client->ws != NULL)
+        soup_websocket_connection_close (client->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    }
+  settle (2000);
+  for (guint i = 0; i < clients->len; i++)
+    {
+      Client *client = g_ptr_array_index (clients, i);
+
+      g_clear_object (&client->ws);
+    }
+  g_ptr_array_set_size (clients, 0);
+  n_ready = 0;
+  n_failed = 0;
+}
+
 static int
 idle (const char *pid,
       char      **steps,
       int         n_steps)
 {
-  gint64 before;
+  gint64 before, previous;
+  guint previous_n = 0;
 
-  settle (500);
-  before = rss_kib (pid);
-  printf ("server RSS before: %" G_GINT64_FORMAT " KiB\n", before);
+  if (!connect_up_to (256))
+    return 1;
+  close_all ();
+  before = previous = rss_kib (pid);
+  printf ("server RSS, warmed up, no connection: %" G_GINT64_FORMAT " KiB\n", before);
   for (int i = 0; i < n_steps; i++)
     {
       guint n = (guint) atoi (steps[i]);
@@ -395,11 +422,14 @@ idle (const char *pid,
 
       if (!connect_up_to (n))
         return 1;
-      settle (2000);   /* presence, hello and team loads done */
+      settle (3000);   /* presence, hello and team loads done */
       rss = rss_kib (pid);
       printf ("%6u idle connections: server RSS %" G_GINT64_FORMAT " KiB, +%" G_GINT64_FORMAT
-              " KiB, %.1f KiB per connection\n", n, rss, rss - before,
-              (double) (rss - before) / n);
+              " KiB: %.1f KiB per connection (%.1f KiB each from %u to %u)\n", n, rss,
+              rss - before, (double) (rss - before) / n,
+              (double) (rss - previous) / (n - previous_n), previous_n, n);
+      previous = rss;
+      previous_n = n;
     }
   return 0;
 }

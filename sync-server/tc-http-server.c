@@ -30,6 +30,9 @@
  * max_queued_bytes. Events are small; this is plenty. */
 #define WS_SEND_BUFFER      (64 * 1024)
 #define WORKER_THREADS      32
+/* Connections the kernel holds until they are accepted (capped by
+ * net.core.somaxconn). */
+#define LISTEN_BACKLOG      1024
 /* Authenticated tokens are remembered this long; logout on this server
  * forgets them at once. */
 #define SESSION_CACHE_USEC  (60 * G_USEC_PER_SEC)
@@ -779,6 +782,7 @@ tc_http_server_listen (TcHttpServer  *self,
   const char *bind = tc_config_get_bind (config);
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) listener = NULL;
   SoupServerListenOptions options = 0;
   GSList *uris;
   int port = 0;
@@ -803,7 +807,18 @@ tc_http_server_listen (TcHttpServer  *self,
       return FALSE;
     }
   socket_address = g_inet_socket_address_new (address, (guint16) tc_config_get_port (config));
-  if (!soup_server_listen (self->soup, socket_address, options, error))
+  /* Our own socket for its backlog: soup_server_listen() leaves GSocket's
+   * 10, and when thousands of clients reconnect at once (after a restart
+   * or a network outage) most of their connection attempts were dropped
+   * and retried seconds later. */
+  listener = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                           G_SOCKET_PROTOCOL_TCP, error);
+  if (listener == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
+  if (!g_socket_bind (listener, socket_address, TRUE, error) ||
+      !g_socket_listen (listener, error) ||
+      !soup_server_listen_socket (self->soup, listener, options, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->soup);

@@ -30,6 +30,45 @@ test_format (void)
   assert_format (G_GINT64_CONSTANT (-62135596800) * G_USEC_PER_SEC, "0001-01-01T00:00:00.000Z");
 }
 
+/* What tc_time_format_rfc3339() did with GDateTime, for comparison. */
+static char *
+format_with_gdatetime (gint64 usec)
+{
+  g_autoptr(GDateTime) epoch = g_date_time_new_from_unix_utc (0);
+  g_autoptr(GDateTime) dt = g_date_time_add (epoch, usec);
+  int year, month, day;
+
+  g_date_time_get_ymd (dt, &year, &month, &day);
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, month, day,
+                          g_date_time_get_hour (dt), g_date_time_get_minute (dt),
+                          g_date_time_get_second (dt), g_date_time_get_microsecond (dt) / 1000);
+}
+
+static void
+test_format_matches_gdatetime (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (3339);
+  const gint64 min = G_GINT64_CONSTANT (-62135596800000000);
+  const gint64 max = G_GINT64_CONSTANT (253402300799999999);
+  const gint64 edges[] = {
+    min, min + 1, max, max - 1, 0, -1, 1, -999, -1000, -1001, 999, 1000,
+    G_GINT64_CONSTANT (951782400) * G_USEC_PER_SEC,       /* 2000-02-29 */
+    G_GINT64_CONSTANT (4107542400) * G_USEC_PER_SEC - 1,  /* end of 2100-02-28 */
+    G_GINT64_CONSTANT (-2203891200) * G_USEC_PER_SEC,     /* 1900-03-01 */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (edges) + 200000; i++)
+    {
+      gint64 usec = i < G_N_ELEMENTS (edges) ? edges[i]
+                  : min + (gint64) (g_rand_double (rand) * (double) (max - min));
+      g_autofree char *ours = tc_time_format_rfc3339 (usec);
+      g_autofree char *theirs = format_with_gdatetime (usec);
+
+      if (g_strcmp0 (ours, theirs) != 0)
+        g_error ("%" G_GINT64_FORMAT ": %s, GDateTime says %s", usec, ours, theirs);
+    }
+}
+
 static void
 assert_parse (const char *text,
               gint64      expected)
@@ -158,6 +197,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/time/format", test_format);
+  g_test_add_func ("/time/format/matches-gdatetime", test_format_matches_gdatetime);
   g_test_add_func ("/time/parse", test_parse);
   g_test_add_func ("/time/parse-offsets", test_parse_offsets);
   g_test_add_func ("/time/parse-rejects", test_parse_rejects);
