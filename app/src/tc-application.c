@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "tc-application.h"
+#include "tc-bench-probe.h"
 #include "tc-window.h"
 
 struct _TcApplication
@@ -64,7 +65,10 @@ tc_application_activate (GApplication *app)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
-    window = GTK_WINDOW (tc_window_new (self));
+    {
+      window = GTK_WINDOW (tc_window_new (self));
+      tc_bench_probe_attach (window);
+    }
   gtk_window_present (window);
 }
 

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "tc-account.h"
+#include "tc-bench-probe.h"
 #include "tc-chat-panel.h"
 #include "tc-conversation-view.h"
 #include "tc-dashboard-view.h"
@@ -218,6 +219,7 @@ show_main (TcWindow *self)
   set_menu_action_enabled (self, "new-chat", TRUE);
   set_menu_action_enabled (self, "search", TRUE);
   set_menu_action_enabled (self, "toggle-chat", TRUE);
+  tc_bench_probe_main_shown (GTK_WINDOW (self), self->engine);
 }
 
 static void
