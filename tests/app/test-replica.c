@@ -237,6 +237,7 @@ test_open_migrate (Fixture       *f,
                                    "DROP TRIGGER messages_fts_delete;"
                                    "DROP TRIGGER messages_fts_update;"
                                    "DROP TABLE messages_fts;"
+                                   "DROP TABLE fts_pending;"
                                    "DROP TABLE person_names;"
                                    "DROP INDEX messages_unread_out;"
                                    "DROP INDEX messages_read_out;"
