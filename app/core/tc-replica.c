@@ -3037,18 +3037,26 @@ list_conversations_job (TcReplica *self,
   if (return_if_closed (db, task))
     return;
   /* The indexes on (peer, sort_key, local_id) and on unread messages keep
-   * this to a few lookups per conversation, however long they are. */
+   * this to a few lookups per conversation, however long they are. The
+   * peers are found by hopping along that index from one peer to the next
+   * (SELECT DISTINCT read every entry of it: 10 ms for 50,000 messages). */
   stmt = db_prepare (db,
+                     "WITH RECURSIVE peers (peer) AS ("
+                     "  SELECT MIN (peer) FROM messages "
+                     "  UNION ALL "
+                     "  SELECT (SELECT n.peer FROM messages n WHERE n.peer > peers.peer "
+                     "          ORDER BY n.peer LIMIT 1) "
+                     "  FROM peers WHERE peers.peer IS NOT NULL) "
                      "SELECT p.peer, mem.name, mem.id IS NOT NULL, COALESCE (mem.online, 0), "
                      "  (SELECT COUNT (*) FROM messages u "
                      "   WHERE u.peer = p.peer AND u.incoming = 1 AND u.is_read = 0) AS unread, "
                      "  " MESSAGE_COLUMNS " "
-                     "FROM (SELECT DISTINCT peer FROM messages) p "
+                     "FROM peers p "
                      "JOIN messages m ON m.local_id = "
                      "  (SELECT x.local_id FROM messages x WHERE x.peer = p.peer "
                      "   ORDER BY x.sort_key DESC, x.local_id DESC LIMIT 1) "
                      "LEFT JOIN members mem ON mem.id = p.peer "
-                     "WHERE ?1 = 0 OR unread > 0 "
+                     "WHERE p.peer IS NOT NULL AND (?1 = 0 OR unread > 0) "
                      "ORDER BY m.sort_key DESC, m.local_id DESC",
                      &error);
   if (stmt == NULL)
