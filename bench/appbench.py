@@ -53,13 +53,20 @@ def seeded_db(build, messages, cache_dir):
 
 
 class Server:
-    def __init__(self, build, db, tmp, media_dir):
-        copy = os.path.join(tmp, 'server.db')
-        shutil.copy(db, copy)
-        self.proc = subprocess.Popen(
-            [os.path.join(build, 'sync-server', 'teamchat-server'), 'serve', '--db', copy,
-             '--media-dir', media_dir, '--port', '0', '--bind', '127.0.0.1'],
-            stdout=subprocess.PIPE, text=True)
+    def __init__(self, build, db, tmp, media_dir, copy=True, unlimited=False):
+        if copy:
+            path = os.path.join(tmp, 'server.db')
+            shutil.copy(db, path)
+            db = path
+        argv = [os.path.join(build, 'sync-server', 'teamchat-server'), 'serve', '--db', db,
+                '--media-dir', media_dir, '--port', '0', '--bind', '127.0.0.1']
+        if unlimited:
+            # No message rate limit, to write a long history quickly.
+            conf = os.path.join(tmp, 'unlimited.ini')
+            with open(conf, 'w') as f:
+                f.write('[limits]\nmessages_per_minute=0\n')
+            argv += ['--config', conf]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         assert line.startswith('listening on '), line
         self.url = line[len('listening on '):].strip()
@@ -128,7 +135,8 @@ class Program:
         self.bus_name = bus_name
         self.start = now_us()
         self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
+                                     stderr=subprocess.DEVNULL, text=True, bufsize=1,
+                                     errors='replace')
         self.events = {}
 
     def wait_for(self, event, timeout=120):
@@ -136,15 +144,18 @@ class Program:
         while event not in self.events:
             left = deadline - time.monotonic()
             if left <= 0 or self.proc.poll() is not None:
-                raise RuntimeError('no %r from %s (exit %s)' % (event, self.proc.args[0],
-                                                                self.proc.poll()))
+                raise RuntimeError('no %r from %s (exit %s; seen: %s)' % (
+                    event, self.proc.args[0], self.proc.poll(), ', '.join(self.events)))
             ready, _, _ = select.select([self.proc.stdout], [], [], left)
             if ready:
                 line = self.proc.stdout.readline()
                 if line.startswith('bench '):
                     words = line.split()
                     values = dict(w.split('=', 1) for w in words[2:] if '=' in w)
-                    self.events.setdefault(words[1], values)
+                    name = words[1]
+                    if name == 'mark':
+                        name = 'mark:' + values.get('what', '')
+                    self.events.setdefault(name, values)
         return self.events[event]
 
     def ms(self, event):

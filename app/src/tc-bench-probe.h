@@ -15,6 +15,7 @@
 G_BEGIN_DECLS
 
 gboolean tc_bench_probe_enabled        (void);
+void     tc_bench_probe_mark           (const char   *what);
 void     tc_bench_probe_attach         (GtkWindow    *window);
 void     tc_bench_probe_main_shown     (GtkWindow    *window,
                                         TcSyncEngine *engine);

@@ -657,6 +657,7 @@ resumed_cb (GObject      *source,
   g_autoptr(TcWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  tc_bench_probe_mark ("resumed");
   /* With a kept session the app opens on the conversations, even offline. */
   if (tc_account_resume_finish (TC_ACCOUNT (source), result, &error))
     show_main (self);
