@@ -166,8 +166,10 @@ typedef gpointer (*ParseFunc) (TcApiClient  *self,
                                GError      **error);
 
 typedef enum {
-  REQUEST_AUTH  = 1 << 0,   /* send the bearer token */
-  REQUEST_LOGIN = 1 << 1,   /* 401 and 429 mean login failures */
+  REQUEST_AUTH     = 1 << 0,   /* send the bearer token */
+  REQUEST_LOGIN    = 1 << 1,   /* 401 and 429 mean login failures */
+  REQUEST_IN_THREAD = 1 << 2,  /* big answers: parse on a worker thread (parse must not
+                                * touch the client) */
 } RequestFlags;
 
 typedef struct {
@@ -175,13 +177,65 @@ typedef struct {
   RequestFlags    flags;
   ParseFunc       parse;    /* NULL: the result is a boolean */
   GDestroyNotify  result_free;
+  GBytes         *body;     /* a successful answer, for REQUEST_IN_THREAD */
 } Request;
 
 static void
 request_free (Request *request)
 {
   g_clear_object (&request->msg);
+  g_clear_pointer (&request->body, g_bytes_unref);
   g_free (request);
+}
+
+/* Turns a successful answer's body into the task's result. */
+static void
+return_answer (GTask       *task,
+               TcApiClient *self,
+               Request     *request,
+               GBytes      *body)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (body, &len);
+  gpointer value;
+
+  if (request->parse == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (len > 0)
+    {
+      node = tc_json_parse (data, (gssize) len, &error);
+      if (node == NULL)
+        {
+          g_task_return_new_error (task, TC_ERROR, TC_ERROR_INTERNAL,
+                                   "the server sent an answer this app cannot read: %s",
+                                   error->message);
+          return;
+        }
+    }
+  value = request->parse (self, node, &error);
+  if (value == NULL)
+    {
+      g_prefix_error (&error, "the server sent an answer this app cannot read: ");
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, value, request->result_free);
+}
+
+static void
+parse_in_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  Request *request = task_data;
+
+  return_answer (task, source_object, request, request->body);
 }
 
 static void
@@ -198,7 +252,6 @@ on_response_cb (GObject      *source,
   gsize len = 0;
   const char *data;
   guint status;
-  gpointer value;
 
   body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (body == NULL)
@@ -208,41 +261,25 @@ on_response_cb (GObject      *source,
     }
 
   status = soup_message_get_status (request->msg);
-  data = g_bytes_get_data (body, &len);
-  if (len > 0)
-    {
-      g_autoptr(GError) parse_error = NULL;
-
-      node = tc_json_parse (data, (gssize) len, &parse_error);
-      if (node == NULL && SOUP_STATUS_IS_SUCCESSFUL (status))
-        {
-          g_task_return_new_error (task, TC_ERROR, TC_ERROR_INTERNAL,
-                                   "the server sent an answer this app cannot read: %s",
-                                   parse_error->message);
-          return;
-        }
-    }
-
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
+      data = g_bytes_get_data (body, &len);
+      if (len > 0)
+        node = tc_json_parse (data, (gssize) len, NULL);
       g_task_return_error (task, status_error (request->msg, node,
                                                (request->flags & REQUEST_LOGIN) != 0));
       return;
     }
 
-  if (request->parse == NULL)
+  /* A sync page of 1,000 events takes tens of milliseconds to read: not
+   * on the main loop, where it would freeze the window. */
+  if ((request->flags & REQUEST_IN_THREAD) && request->parse != NULL)
     {
-      g_task_return_boolean (task, TRUE);
+      request->body = g_steal_pointer (&body);
+      g_task_run_in_thread (task, parse_in_thread);
       return;
     }
-  value = request->parse (self, node, &error);
-  if (value == NULL)
-    {
-      g_prefix_error (&error, "the server sent an answer this app cannot read: ");
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_pointer (task, value, request->result_free);
+  return_answer (task, self, request, body);
 }
 
 static SoupMessage *
@@ -830,7 +867,7 @@ tc_api_client_sync_async (TcApiClient         *self,
     }
   if (limit > 0)
     g_string_append_printf (path, "%climit=%u", separator, limit);
-  api_request (self, "GET", path->str, NULL, REQUEST_AUTH, parse_sync,
+  api_request (self, "GET", path->str, NULL, REQUEST_AUTH | REQUEST_IN_THREAD, parse_sync,
                (GDestroyNotify) tc_sync_page_free, tc_api_client_sync_async, cancellable,
                callback, user_data);
 }

@@ -1,6 +1,6 @@
 /* tc-replica-media.c: the Documents and Media library as last seen
  *
- * Tables media_folders and media_resources (schema step 6 in
+ * Tables media_folders and media_resources (schema step 7 in
  * tc-replica.c). Every store runs in one transaction on the replica's
  * worker and takes a new stamp (one more than any stored): the rows it
  * writes get it, and the rows of the same scope that it did not write (a

@@ -154,6 +154,33 @@ static const TcSqliteMigration migrations[] = {
     ");"
     "CREATE INDEX media_resources_by_folder ON media_resources (folder_id, position);"
   },
+  { /* 8: new messages join the search index once per transaction, all
+     * together (db_commit() indexes fts_pending), not one by one: FTS5
+     * writes its pending terms to disk at every statement of a transaction
+     * once it has been written in it, which made a sync page of 1,000
+     * messages 1,000 small index segments. A message updated or deleted
+     * before its transaction ends is simply dropped from fts_pending. */
+    "CREATE TABLE fts_pending (local_id INTEGER PRIMARY KEY);"
+    "DROP TRIGGER messages_fts_insert;"
+    "DROP TRIGGER messages_fts_delete;"
+    "DROP TRIGGER messages_fts_update;"
+    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+    "  INSERT INTO fts_pending (local_id) VALUES (new.local_id);"
+    "END;"
+    "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+    "  INSERT INTO messages_fts (messages_fts, rowid, body)"
+    "    SELECT 'delete', old.local_id, old.body"
+    "    WHERE NOT EXISTS (SELECT 1 FROM fts_pending WHERE local_id = old.local_id);"
+    "  DELETE FROM fts_pending WHERE local_id = old.local_id;"
+    "END;"
+    "CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages"
+    "  WHEN old.body IS NOT new.body"
+    "   AND NOT EXISTS (SELECT 1 FROM fts_pending WHERE local_id = old.local_id) BEGIN"
+    "  INSERT INTO messages_fts (messages_fts, rowid, body)"
+    "    VALUES ('delete', old.local_id, old.body);"
+    "  INSERT INTO messages_fts (rowid, body) VALUES (new.local_id, new.body);"
+    "END;"
+  },
 };
 
 /* The version a replica has once opened: the number of schema steps. */
@@ -244,11 +271,34 @@ db_begin (Db      *db,
   return tc_sqlite_exec (db->db, "BEGIN IMMEDIATE", error);
 }
 
+/* Indexes the messages inserted in this transaction for search, in one
+ * statement (schema step 8). */
+static gboolean
+index_pending (Db      *db,
+               GError **error)
+{
+  g_auto(CachedStmt) index = NULL;
+  g_auto(CachedStmt) clear = NULL;
+
+  index = db_prepare (db,
+                      "INSERT INTO messages_fts (rowid, body) "
+                      "SELECT m.local_id, m.body FROM fts_pending p "
+                      "JOIN messages m ON m.local_id = p.local_id "
+                      "ORDER BY p.local_id",
+                      error);
+  if (index == NULL || !step_done (db, index, "cannot index new messages", error))
+    return FALSE;
+  if (sqlite3_changes (db->db) == 0)
+    return TRUE;
+  clear = db_prepare (db, "DELETE FROM fts_pending", error);
+  return clear != NULL && step_done (db, clear, "cannot index new messages", error);
+}
+
 gboolean
 db_commit (Db      *db,
            GError **error)
 {
-  return tc_sqlite_exec (db->db, "COMMIT", error);
+  return index_pending (db, error) && tc_sqlite_exec (db->db, "COMMIT", error);
 }
 
 void
@@ -3028,18 +3078,26 @@ list_conversations_job (TcReplica *self,
   if (return_if_closed (db, task))
     return;
   /* The indexes on (peer, sort_key, local_id) and on unread messages keep
-   * this to a few lookups per conversation, however long they are. */
+   * this to a few lookups per conversation, however long they are. The
+   * peers are found by hopping along that index from one peer to the next
+   * (SELECT DISTINCT read every entry of it: 10 ms for 50,000 messages). */
   stmt = db_prepare (db,
+                     "WITH RECURSIVE peers (peer) AS ("
+                     "  SELECT MIN (peer) FROM messages "
+                     "  UNION ALL "
+                     "  SELECT (SELECT n.peer FROM messages n WHERE n.peer > peers.peer "
+                     "          ORDER BY n.peer LIMIT 1) "
+                     "  FROM peers WHERE peers.peer IS NOT NULL) "
                      "SELECT p.peer, mem.name, mem.id IS NOT NULL, COALESCE (mem.online, 0), "
                      "  (SELECT COUNT (*) FROM messages u "
                      "   WHERE u.peer = p.peer AND u.incoming = 1 AND u.is_read = 0) AS unread, "
                      "  " MESSAGE_COLUMNS " "
-                     "FROM (SELECT DISTINCT peer FROM messages) p "
+                     "FROM peers p "
                      "JOIN messages m ON m.local_id = "
                      "  (SELECT x.local_id FROM messages x WHERE x.peer = p.peer "
                      "   ORDER BY x.sort_key DESC, x.local_id DESC LIMIT 1) "
                      "LEFT JOIN members mem ON mem.id = p.peer "
-                     "WHERE ?1 = 0 OR unread > 0 "
+                     "WHERE p.peer IS NOT NULL AND (?1 = 0 OR unread > 0) "
                      "ORDER BY m.sort_key DESC, m.local_id DESC",
                      &error);
   if (stmt == NULL)

@@ -54,6 +54,8 @@ typedef struct {
   char                    *cursor;        /* as stored in the replica, NULL before any sync */
   gint64                   cursor_seq;    /* its number, -1 when none */
   TcSyncPage              *page;          /* being applied */
+  TcSyncPage              *next_page;     /* fetched while @page is applied */
+  gboolean                 fetching;      /* a page is on its way */
   guint                    resets;
 
   SoupWebsocketConnection *ws;
@@ -142,7 +144,9 @@ reply_timeout (TcSyncEngine *self)
 }
 
 static void connect_now    (TcSyncEngine *self);
-static void fetch_page     (Session      *session);
+static void fetch_page     (Session      *session,
+                            const char   *since);
+static void apply_next_page (Session     *session);
 static void flush_outbox   (Session      *session);
 static void flush_reads    (Session      *session);
 static gboolean on_liveness_cb (gpointer   user_data);
@@ -238,6 +242,7 @@ session_clear (Session *session)
   g_clear_object (&session->cancellable);
   g_free (session->cursor);
   g_clear_pointer (&session->page, tc_sync_page_free);
+  g_clear_pointer (&session->next_page, tc_sync_page_free);
   g_clear_object (&session->ws);
   g_clear_error (&session->ws_error);
   g_clear_pointer (&session->held, g_ptr_array_unref);
@@ -514,7 +519,7 @@ on_page_applied_cb (GObject      *source,
     }
 
   if (page->more)
-    fetch_page (session);
+    apply_next_page (session);
   else
     catch_up_done (session);
 }
@@ -538,7 +543,7 @@ on_reset_cb (GObject      *source,
   session_set_cursor (session, NULL);
   set_first_sync (session->engine, TRUE);
   set_progress (session->engine, -1.0);
-  fetch_page (session);
+  fetch_page (session, session->cursor);
 }
 
 static void
@@ -557,6 +562,7 @@ on_page_cb (GObject      *source,
       g_clear_pointer (&page, tc_sync_page_free);
       return;
     }
+  session->fetching = FALSE;
   if (page == NULL)
     {
       fail_session (session, error);
@@ -564,6 +570,23 @@ on_page_cb (GObject      *source,
     }
   if (self->state == TC_SYNC_STATE_CONNECTING)
     set_state (self, TC_SYNC_STATE_SYNCING);
+
+  g_assert (session->next_page == NULL);
+  session->next_page = page;
+  apply_next_page (session);
+}
+
+/* Applies the page fetched last, unless one is being applied, and asks for
+ * the one after it meanwhile: the server answers while the replica writes. */
+static void
+apply_next_page (Session *session)
+{
+  TcSyncEngine *self = session->engine;
+  TcSyncPage *page;
+
+  if (session->page != NULL || session->next_page == NULL)
+    return;
+  page = g_steal_pointer (&session->next_page);
 
   if (page->reset)
     {
@@ -584,14 +607,19 @@ on_page_cb (GObject      *source,
   session->page = page;
   tc_replica_apply_events_async (self->replica, page->events, page->cursor, NULL,
                                  on_page_applied_cb, session_ref (session));
+  if (page->more)
+    fetch_page (session, page->cursor);
 }
 
 static void
-fetch_page (Session *session)
+fetch_page (Session    *session,
+            const char *since)
 {
   TcSyncEngine *self = session->engine;
 
-  tc_api_client_sync_async (self->client, session->cursor, self->page_size,
+  g_assert (!session->fetching);
+  session->fetching = TRUE;
+  tc_api_client_sync_async (self->client, since, self->page_size,
                             session->cancellable, on_page_cb, session_ref (session));
 }
 
@@ -621,7 +649,7 @@ on_cursor_cb (GObject      *source,
       set_first_sync (self, TRUE);
       set_progress (self, -1.0);
     }
-  fetch_page (session);
+  fetch_page (session, session->cursor);
 }
 
 static void
@@ -798,7 +826,7 @@ on_hello (Session    *session,
   /* Events between our catch-up and the hello cursor come from sync; the
    * socket holds the ones after it until we are there. */
   session->phase = PHASE_HELLO_CATCH_UP;
-  fetch_page (session);
+  fetch_page (session, session->cursor);
 }
 
 /* --- outbox ----------------------------------------------------------------------------- */

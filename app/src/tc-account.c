@@ -18,6 +18,7 @@ struct _TcAccount
   TcReplica    *replica;
   TcSyncEngine *engine;
   TcMediaCache *media_cache;
+  guint         start_source;  /* starts the engine once the main loop is idle */
 };
 
 G_DEFINE_FINAL_TYPE (TcAccount, tc_account, G_TYPE_OBJECT)
@@ -141,6 +142,16 @@ token_saved_cb (GObject      *source,
     }
 }
 
+static gboolean
+start_engine_cb (gpointer user_data)
+{
+  TcAccount *self = user_data;
+
+  self->start_source = 0;
+  tc_sync_engine_start (self->engine);
+  return G_SOURCE_REMOVE;
+}
+
 /* Takes over a logged-in client and its replica, and starts syncing. */
 static void
 start_session (TcAccount   *self,
@@ -157,7 +168,10 @@ start_session (TcAccount   *self,
   g_set_object (&self->replica, replica);
   g_clear_object (&self->engine);
   self->engine = tc_sync_engine_new (self->client, self->replica);
-  tc_sync_engine_start (self->engine);
+  /* What the views ask of the replica to show the account comes first; the
+   * network (and the replica writes a sync brings) once that is done. */
+  g_clear_handle_id (&self->start_source, g_source_remove);
+  self->start_source = g_idle_add_full (G_PRIORITY_LOW, start_engine_cb, self, NULL);
   g_clear_object (&self->media_cache);
   {
     g_autofree char *dir = tc_media_cache_default_dir ();
@@ -418,6 +432,7 @@ tc_account_logout_async (TcAccount           *self,
       g_task_return_boolean (task, TRUE);
       return;
     }
+  g_clear_handle_id (&self->start_source, g_source_remove);
   if (self->engine != NULL)
     tc_sync_engine_stop (self->engine);
   tc_api_client_logout_async (self->client, cancellable, logout_cb, g_steal_pointer (&task));
@@ -513,6 +528,7 @@ tc_account_dispose (GObject *object)
 {
   TcAccount *self = TC_ACCOUNT (object);
 
+  g_clear_handle_id (&self->start_source, g_source_remove);
   if (self->engine != NULL)
     tc_sync_engine_stop (self->engine);
   g_clear_object (&self->engine);

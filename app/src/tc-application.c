@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "tc-application.h"
+#include "tc-bench-probe.h"
 #include "tc-window.h"
 
 struct _TcApplication
@@ -64,7 +65,12 @@ tc_application_activate (GApplication *app)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
-    window = GTK_WINDOW (tc_window_new (self));
+    {
+      tc_bench_probe_mark ("activate");
+      window = GTK_WINDOW (tc_window_new (self));
+      tc_bench_probe_mark ("window-built");
+      tc_bench_probe_attach (window);
+    }
   gtk_window_present (window);
 }
 
@@ -122,7 +128,9 @@ tc_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *back_accels[] = { "<Alt>Left", NULL };
 
+  tc_bench_probe_mark ("startup");
   G_APPLICATION_CLASS (tc_application_parent_class)->startup (app);
+  tc_bench_probe_mark ("gtk-ready");
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);

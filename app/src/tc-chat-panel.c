@@ -28,7 +28,8 @@ struct _TcChatPanel
   TcAccount       *account;
   TcReplica       *replica;        /* the account's, held while shown */
   TcSyncEngine    *engine;
-  GCancellable    *cancellable;
+  GCancellable    *cancellable;    /* of the list being read, NULL when none is */
+  gboolean         refresh_again;  /* the replica changed while it was read */
   char            *active_peer;    /* the conversation last opened */
   gulong           changed_id;
   gulong           state_id;
@@ -54,6 +55,8 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static void refresh (TcChatPanel *self);
+
 static void
 row_activate_activated (GSimpleAction *action,
                         GVariant      *parameter,
@@ -63,24 +66,48 @@ row_activate_activated (GSimpleAction *action,
   gtk_widget_activate (GTK_WIDGET (user_data));
 }
 
+/* The widgets of a row that change with its conversation; the row keeps
+ * them (unowned: they are its children) so an update changes only texts
+ * and visibility instead of building the row again. */
+typedef struct {
+  char      *peer_id;
+  guint      position;      /* in the latest list, for the sort function */
+  GtkWidget *avatar;
+  GtkWidget *dot;
+  GtkWidget *name;
+  GtkWidget *time_label;
+  GtkWidget *preview;
+  GtkWidget *badge;
+} RowParts;
+
+static void
+row_parts_free (RowParts *parts)
+{
+  g_free (parts->peer_id);
+  g_free (parts);
+}
+
+static RowParts *
+row_parts (GtkWidget *row)
+{
+  return g_object_get_data (G_OBJECT (row), "tc-row-parts");
+}
+
 static GtkWidget *
-conversation_row_new (const TcConversation *conversation)
+conversation_row_new (const char *peer_id)
 {
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *overlay = gtk_overlay_new ();
-  GtkWidget *avatar = adw_avatar_new (40, conversation->peer_name, TRUE);
   GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
   GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *name = gtk_label_new (conversation->peer_name);
-  GtkWidget *preview = gtk_label_new (NULL);
-  const TcReplicaMessage *last = conversation->last_message;
-  g_autofree char *accessible = NULL;
-  g_autofree char *when = NULL;
+  RowParts *parts = g_new0 (RowParts, 1);
   g_autoptr(GSimpleActionGroup) actions = g_simple_action_group_new ();
   g_autoptr(GSimpleAction) activate = g_simple_action_new ("activate", NULL);
 
-  g_object_set_data_full (G_OBJECT (row), "peer-id", g_strdup (conversation->peer_id), g_free);
+  parts->peer_id = g_strdup (peer_id);
+  g_object_set_data_full (G_OBJECT (row), "tc-row-parts", parts, (GDestroyNotify) row_parts_free);
+  g_object_set_data_full (G_OBJECT (row), "peer-id", g_strdup (peer_id), g_free);
   /* GTK 4.8 gives list rows no accessible action; this one lets assistive
    * technologies (and the UI tests) open a conversation. */
   g_signal_connect_object (activate, "activate", G_CALLBACK (row_activate_activated), row, 0);
@@ -89,61 +116,77 @@ conversation_row_new (const TcConversation *conversation)
   gtk_widget_set_margin_top (box, 6);
   gtk_widget_set_margin_bottom (box, 6);
 
-  gtk_overlay_set_child (GTK_OVERLAY (overlay), avatar);
-  if (conversation->online)
-    {
-      GtkWidget *dot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-
-      gtk_widget_add_css_class (dot, "presence-dot");
-      gtk_widget_set_halign (dot, GTK_ALIGN_END);
-      gtk_widget_set_valign (dot, GTK_ALIGN_END);
-      gtk_overlay_add_overlay (GTK_OVERLAY (overlay), dot);
-    }
+  parts->avatar = adw_avatar_new (40, NULL, TRUE);
+  gtk_overlay_set_child (GTK_OVERLAY (overlay), parts->avatar);
+  parts->dot = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_add_css_class (parts->dot, "presence-dot");
+  gtk_widget_set_halign (parts->dot, GTK_ALIGN_END);
+  gtk_widget_set_valign (parts->dot, GTK_ALIGN_END);
+  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), parts->dot);
   gtk_box_append (GTK_BOX (box), overlay);
 
-  gtk_label_set_xalign (GTK_LABEL (name), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
-  gtk_widget_set_hexpand (name, TRUE);
-  gtk_widget_add_css_class (name, "heading");
-  gtk_box_append (GTK_BOX (top), name);
-  if (last != NULL)
-    {
-      GtkWidget *time_label;
-
-      when = tc_format_relative_time (last->message->sent_at);
-      time_label = gtk_label_new (when);
-      gtk_widget_add_css_class (time_label, "dim-label");
-      gtk_widget_add_css_class (time_label, "caption");
-      gtk_box_append (GTK_BOX (top), time_label);
-    }
+  parts->name = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (parts->name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (parts->name), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (parts->name, TRUE);
+  gtk_widget_add_css_class (parts->name, "heading");
+  gtk_box_append (GTK_BOX (top), parts->name);
+  parts->time_label = gtk_label_new (NULL);
+  gtk_widget_add_css_class (parts->time_label, "dim-label");
+  gtk_widget_add_css_class (parts->time_label, "caption");
+  gtk_box_append (GTK_BOX (top), parts->time_label);
   gtk_box_append (GTK_BOX (text), top);
 
-  if (last != NULL)
-    {
-      g_autofree char *flat = g_strdup (last->message->body ? last->message->body : "");
-
-      g_strdelimit (flat, "\n\r\t", ' ');
-      gtk_label_set_text (GTK_LABEL (preview), flat);
-    }
-  gtk_label_set_xalign (GTK_LABEL (preview), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (preview), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (preview, "dim-label");
-  gtk_box_append (GTK_BOX (text), preview);
+  parts->preview = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (parts->preview), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (parts->preview), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (parts->preview, "dim-label");
+  gtk_box_append (GTK_BOX (text), parts->preview);
   gtk_widget_set_hexpand (text, TRUE);
   gtk_widget_set_valign (text, GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (box), text);
 
+  parts->badge = gtk_label_new (NULL);
+  gtk_widget_add_css_class (parts->badge, "unread-badge");
+  gtk_widget_set_valign (parts->badge, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), parts->badge);
+
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  return row;
+}
+
+/* Shows @conversation in @row; what did not change stays as it is (a
+ * label given its own text again does nothing). */
+static void
+conversation_row_update (GtkWidget            *row,
+                         const TcConversation *conversation)
+{
+  RowParts *parts = row_parts (row);
+  const TcReplicaMessage *last = conversation->last_message;
+  g_autofree char *accessible = NULL;
+
+  adw_avatar_set_text (ADW_AVATAR (parts->avatar), conversation->peer_name);
+  gtk_widget_set_visible (parts->dot, conversation->online);
+  gtk_label_set_text (GTK_LABEL (parts->name), conversation->peer_name);
+  if (last != NULL)
+    {
+      g_autofree char *when = tc_format_relative_time (last->message->sent_at);
+      g_autofree char *flat = g_strdup (last->message->body ? last->message->body : "");
+
+      g_strdelimit (flat, "\n\r\t", ' ');
+      gtk_label_set_text (GTK_LABEL (parts->time_label), when);
+      gtk_label_set_text (GTK_LABEL (parts->preview), flat);
+    }
+  else
+    gtk_label_set_text (GTK_LABEL (parts->preview), "");
+  gtk_widget_set_visible (parts->time_label, last != NULL);
   if (conversation->unread > 0)
     {
       g_autofree char *count = tc_format_count (conversation->unread);
-      GtkWidget *badge = gtk_label_new (count);
 
-      gtk_widget_add_css_class (badge, "unread-badge");
-      gtk_widget_set_valign (badge, GTK_ALIGN_CENTER);
-      gtk_box_append (GTK_BOX (box), badge);
+      gtk_label_set_text (GTK_LABEL (parts->badge), count);
     }
-
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_widget_set_visible (parts->badge, conversation->unread > 0);
 
   /* One sentence for screen readers: who, presence, how many unread. */
   if (conversation->unread > 0)
@@ -157,7 +200,16 @@ conversation_row_new (const TcConversation *conversation)
                                   conversation->online ? _("online") : _("offline"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
                                   -1);
-  return row;
+}
+
+static int
+compare_rows (GtkListBoxRow *a,
+              GtkListBoxRow *b,
+              gpointer       user_data)
+{
+  guint x = row_parts (GTK_WIDGET (a))->position, y = row_parts (GTK_WIDGET (b))->position;
+
+  return x < y ? -1 : x > y;
 }
 
 static void
@@ -169,6 +221,9 @@ conversations_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) conversations = NULL;
   GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
+  g_autoptr(GHashTable) rows = NULL;
+  gboolean active_listed = FALSE;
+  GHashTableIter iter;
   GtkWidget *child;
 
   conversations = tc_replica_list_conversations_finish (TC_REPLICA (source), result, &error);
@@ -176,6 +231,14 @@ conversations_cb (GObject      *source,
    * cancelled since: a newer list is on its way, or the panel is gone. */
   if (g_cancellable_is_cancelled (cancellable))
     return;
+  if (cancellable == self->cancellable)
+    g_clear_object (&self->cancellable);
+  /* Changes during the read: one more read covers them all. */
+  if (self->refresh_again)
+    {
+      self->refresh_again = FALSE;
+      refresh (self);
+    }
   if (conversations == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -183,18 +246,41 @@ conversations_cb (GObject      *source,
       return;
     }
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
-    gtk_list_box_remove (self->list_box, child);
+  /* The rows stay and change in place (a sync changes the list many
+   * times a second): only conversations new to the list get a row. */
+  rows = g_hash_table_new (g_str_hash, g_str_equal);
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_BOX_ROW (child))
+      g_hash_table_insert (rows, row_parts (child)->peer_id, child);
   for (guint i = 0; i < conversations->len; i++)
     {
       const TcConversation *conversation = g_ptr_array_index (conversations, i);
-      GtkWidget *row = conversation_row_new (conversation);
+      GtkWidget *row = g_hash_table_lookup (rows, conversation->peer_id);
 
-      gtk_list_box_append (self->list_box, row);
+      if (row != NULL)
+        g_hash_table_remove (rows, conversation->peer_id);
+      else
+        {
+          row = conversation_row_new (conversation->peer_id);
+          gtk_list_box_append (self->list_box, row);
+        }
+      row_parts (row)->position = i;
+      conversation_row_update (row, conversation);
       /* The open conversation stays highlighted across updates. */
       if (g_strcmp0 (conversation->peer_id, self->active_peer) == 0)
-        gtk_list_box_select_row (self->list_box, GTK_LIST_BOX_ROW (row));
+        {
+          gtk_list_box_select_row (self->list_box, GTK_LIST_BOX_ROW (row));
+          active_listed = TRUE;
+        }
     }
+  if (!active_listed)
+    gtk_list_box_unselect_all (self->list_box);
+  /* What is left is no longer listed. */
+  g_hash_table_iter_init (&iter, rows);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &child))
+    gtk_list_box_remove (self->list_box, child);
+  gtk_list_box_invalidate_sort (self->list_box);
 
   if (conversations->len > 0)
     gtk_stack_set_visible_child_name (self->list_stack, "list");
@@ -214,6 +300,7 @@ conversations_cb (GObject      *source,
 static void
 refresh (TcChatPanel *self)
 {
+  self->refresh_again = FALSE;
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->replica == NULL)
@@ -229,8 +316,14 @@ static void
 on_replica_changed_cb (TcChatPanel     *self,
                        TcReplicaChange  change)
 {
-  if (change & (TC_REPLICA_CHANGE_MESSAGES | TC_REPLICA_CHANGE_READ | TC_REPLICA_CHANGE_MEMBERS |
-                TC_REPLICA_CHANGE_RESET))
+  if (!(change & (TC_REPLICA_CHANGE_MESSAGES | TC_REPLICA_CHANGE_READ | TC_REPLICA_CHANGE_MEMBERS |
+                  TC_REPLICA_CHANGE_RESET)))
+    return;
+  /* A read on its way is not thrown away for a newer one: a sync changes
+   * the replica faster than the list is read. */
+  if (self->cancellable != NULL)
+    self->refresh_again = TRUE;
+  else
     refresh (self);
 }
 
@@ -509,4 +602,5 @@ static void
 tc_chat_panel_init (TcChatPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_list_box_set_sort_func (self->list_box, compare_rows, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "tc-attachment-card.h"
+#include "tc-bubble-layout.h"
 #include "tc-locale-format.h"
 #include "tc-message-row.h"
 
@@ -25,8 +26,7 @@ struct _TcMessageRow
   GtkLabel         *day_label;
   GtkWidget        *placeholder;
   GtkBox           *column;
-  GtkBox           *bubble_line;
-  GtkWidget        *spacer;
+  GtkWidget        *bubble_line;
   GtkBox           *bubble;
   GtkBox           *attachments_box;
   GtkLabel         *body_label;
@@ -215,11 +215,8 @@ show_message (TcMessageRow *self)
   g_autofree char *status = status_text (self);
   g_autofree char *when = format_time (message->sent_at);
 
-  /* The spacer pushes the bubble to its side. */
-  if (self->outgoing)
-    gtk_box_reorder_child_after (self->bubble_line, GTK_WIDGET (self->bubble), self->spacer);
-  else
-    gtk_box_reorder_child_after (self->bubble_line, self->spacer, GTK_WIDGET (self->bubble));
+  /* Its line's TcBubbleLayout puts the bubble on its side. */
+  gtk_widget_set_halign (GTK_WIDGET (self->bubble), side);
   gtk_label_set_xalign (self->status_label, self->outgoing ? 1.0f : 0.0f);
   gtk_label_set_xalign (self->error_label, self->outgoing ? 1.0f : 0.0f);
   gtk_widget_set_halign (GTK_WIDGET (self->failed_buttons), side);
@@ -266,6 +263,11 @@ show_message (TcMessageRow *self)
         reason = g_strdup (_("Not sent"));
       gtk_label_set_text (self->error_label, reason);
 
+      /* Tooltips only here: setting one asks the display where the pointer
+       * is, a round trip for each of the 200 rows a list keeps. */
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->retry_button), _("Send this message again"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->delete_button),
+                                   _("Delete this message without sending it"));
       /* The target first: the name alone would not match the actions. */
       gtk_actionable_set_action_target (GTK_ACTIONABLE (self->retry_button), "s", client_id);
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->retry_button), "conversation.retry");
@@ -395,6 +397,7 @@ tc_message_row_class_init (TcMessageRowClass *klass)
 
   object_class->dispose = tc_message_row_dispose;
 
+  g_type_ensure (TC_TYPE_BUBBLE_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/teamchat/TeamChat/tc-message-row.ui");
   /* Read out as one message: who, when, what, and its state. */
@@ -403,7 +406,6 @@ tc_message_row_class_init (TcMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, placeholder);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, column);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, bubble_line);
-  gtk_widget_class_bind_template_child (widget_class, TcMessageRow, spacer);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, attachments_box);
   gtk_widget_class_bind_template_child (widget_class, TcMessageRow, body_label);

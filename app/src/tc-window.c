@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "tc-account.h"
+#include "tc-bench-probe.h"
 #include "tc-chat-panel.h"
 #include "tc-conversation-view.h"
 #include "tc-dashboard-view.h"
@@ -233,6 +234,7 @@ show_main (TcWindow *self)
   set_menu_action_enabled (self, "new-chat", TRUE);
   set_menu_action_enabled (self, "search", TRUE);
   set_menu_action_enabled (self, "toggle-chat", TRUE);
+  tc_bench_probe_main_shown (GTK_WINDOW (self), self->engine);
 }
 
 static void
@@ -670,6 +672,7 @@ resumed_cb (GObject      *source,
   g_autoptr(TcWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  tc_bench_probe_mark ("resumed");
   /* With a kept session the app opens on the conversations, even offline. */
   if (tc_account_resume_finish (TC_ACCOUNT (source), result, &error))
     show_main (self);

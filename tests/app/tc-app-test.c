@@ -398,6 +398,24 @@ static const char *const undo_steps[] = {
   [5] = "ALTER TABLE messages DROP COLUMN delivery_error;",
   [6] = "DROP TABLE media_folders;"
         "DROP TABLE media_resources;",
+  /* Back to step 4's triggers, which index each message as it comes. */
+  [7] = "DROP TRIGGER messages_fts_insert;"
+        "DROP TRIGGER messages_fts_delete;"
+        "DROP TRIGGER messages_fts_update;"
+        "DROP TABLE fts_pending;"
+        "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+        "  INSERT INTO messages_fts (rowid, body) VALUES (new.local_id, new.body);"
+        "END;"
+        "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+        "  INSERT INTO messages_fts (messages_fts, rowid, body)"
+        "    VALUES ('delete', old.local_id, old.body);"
+        "END;"
+        "CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages"
+        "  WHEN old.body IS NOT new.body BEGIN"
+        "  INSERT INTO messages_fts (messages_fts, rowid, body)"
+        "    VALUES ('delete', old.local_id, old.body);"
+        "  INSERT INTO messages_fts (rowid, body) VALUES (new.local_id, new.body);"
+        "END;",
 };
 
 void

@@ -371,6 +371,18 @@ test_in_step (Fixture       *f,
   assert_finds (f->replica, "banana", "0,2");
   assert_finds (f->replica, "grape", "3");
 
+  /* New messages are indexed when their page commits (schema step 6): one
+   * whose body changes, or that goes, in the page that brought it is
+   * indexed as it is at the end, or not at all. */
+  g_ptr_array_set_size (events, 0);
+  g_ptr_array_add (events, message_at (90, 90, "B", ME, "first kiwi"));
+  g_ptr_array_add (events, message_at (91, 91, "B", ME, "plain lemon"));
+  g_ptr_array_add (events, message_at (90, 90, "B", ME, "second mango"));
+  tc_app_test_replica_apply (f->replica, events, "91");
+  assert_finds (f->replica, "kiwi", "");
+  assert_finds (f->replica, "mango", "90");
+  assert_finds (f->replica, "lemon", "91");
+
   /* The index agrees with the table (FTS5's own check). */
   g_clear_object (&result);   /* it holds the replica */
   tc_app_test_replica_close (&f->replica);
