@@ -737,7 +737,9 @@ test_kill_during_ws_storm (void)
     }
   g_test_message ("%u connections; kill -9 after %u acks: %u sends tried, %u without an answer",
                   storm.senders->len, run.acked, attempted, failed);
-  g_assert_cmpuint (failed, >, 0);
+  /* The kill came in the middle of the storm (answers already on their way
+   * may still arrive, so none may be without one). */
+  g_assert_cmpuint (attempted, <, N_SENDS);
 
   g_assert_true (tc_test_server_restart (server, &error));
   g_assert_no_error (error);
