@@ -40,6 +40,10 @@ typedef struct
   guint  login_failures_per_login;
   guint  login_failures_per_address;
   guint  login_window_seconds;
+  /* [database] */
+  guint  database_pool_size;
+  guint  database_heartbeat_seconds;
+  guint  database_presence_timeout_seconds;
 } Settings;
 
 struct _TcConfig
@@ -83,7 +87,7 @@ static const KeyInfo keys[] = {
   UINT_KEY ("server", "port", port, 0, 65535),
   STR_KEY ("server", "bind", KEY_BIND, bind),
   STR_KEY ("server", "public_url", KEY_PUBLIC_URL, public_url),
-  STR_KEY ("server", "db", KEY_STRING, db),
+  STR_KEY ("server", "db", KEY_SECRET, db),   /* a PostgreSQL URI may hold a password */
   STR_KEY ("server", "media_dir", KEY_STRING, media_dir),
   STR_KEY ("server", "tls_cert", KEY_STRING, tls_cert),
   STR_KEY ("server", "tls_key", KEY_STRING, tls_key),
@@ -112,12 +116,19 @@ static const KeyInfo keys[] = {
   UINT_KEY ("limits", "login_failures_per_address", login_failures_per_address, 0, G_MAXINT),
   UINT_KEY ("limits", "login_window_seconds", login_window_seconds, 1,
             TC_CONFIG_MAX_LOGIN_WINDOW_SECONDS),
+
+  UINT_KEY ("database", "pool_size", database_pool_size, 1, TC_CONFIG_MAX_POOL_SIZE),
+  UINT_KEY ("database", "heartbeat_seconds", database_heartbeat_seconds, 1,
+            TC_CONFIG_MAX_HEARTBEAT_SECONDS),
+  UINT_KEY ("database", "presence_timeout_seconds", database_presence_timeout_seconds, 2,
+            2 * TC_CONFIG_MAX_HEARTBEAT_SECONDS),
 };
 
 #undef STR_KEY
 #undef UINT_KEY
 
-static const char * const groups[] = { "server", "retention", "email", "sms", "delivery", "limits" };
+static const char * const groups[] = { "server", "retention", "email", "sms", "delivery", "limits",
+                                       "database" };
 
 static gboolean
 is_known_group (const char *group)
@@ -158,6 +169,9 @@ settings_init_defaults (Settings *s)
   s->login_failures_per_login = TC_CONFIG_DEFAULT_LOGIN_FAILURES_PER_LOGIN;
   s->login_failures_per_address = TC_CONFIG_DEFAULT_LOGIN_FAILURES_PER_ADDRESS;
   s->login_window_seconds = TC_CONFIG_DEFAULT_LOGIN_WINDOW_SECONDS;
+  s->database_pool_size = TC_CONFIG_DEFAULT_POOL_SIZE;
+  s->database_heartbeat_seconds = TC_CONFIG_DEFAULT_HEARTBEAT_SECONDS;
+  s->database_presence_timeout_seconds = TC_CONFIG_DEFAULT_PRESENCE_TIMEOUT_SECONDS;
 }
 
 static char **
@@ -726,6 +740,16 @@ tc_config_validate (TcConfig  *self,
                    "TLS needs both a certificate and its key (--tls-cert and --tls-key, "
                    "or [server] tls_cert and tls_key); only the %s is given",
                    s->tls_cert != NULL ? "certificate" : "key");
+      return FALSE;
+    }
+
+  /* One late heartbeat must not make a process count as dead. */
+  if (s->database_presence_timeout_seconds < 2 * s->database_heartbeat_seconds)
+    {
+      g_set_error (error, TC_ERROR, TC_ERROR_INVALID,
+                   "[database] presence_timeout_seconds (%u) must be at least twice "
+                   "heartbeat_seconds (%u)",
+                   s->database_presence_timeout_seconds, s->database_heartbeat_seconds);
       return FALSE;
     }
 
@@ -1497,4 +1521,46 @@ tc_config_get_delivery_max_retry_seconds (TcConfig *self)
 {
   g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_DELIVERY_MAX_RETRY_SECONDS);
   return self->s.delivery_max_retry_seconds;
+}
+
+/**
+ * tc_config_get_database_pool_size:
+ * @self: a configuration
+ *
+ * Returns: how many connections a PostgreSQL database gets from this
+ *   process (besides the one that listens for live events)
+ */
+guint
+tc_config_get_database_pool_size (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_POOL_SIZE);
+  return self->s.database_pool_size;
+}
+
+/**
+ * tc_config_get_database_heartbeat_seconds:
+ * @self: a configuration
+ *
+ * Returns: how often a serving process on PostgreSQL says it is alive
+ */
+guint
+tc_config_get_database_heartbeat_seconds (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_HEARTBEAT_SECONDS);
+  return self->s.database_heartbeat_seconds;
+}
+
+/**
+ * tc_config_get_database_presence_timeout_seconds:
+ * @self: a configuration
+ *
+ * Returns: after how long without a heartbeat a process counts as dead
+ *   (its connections no longer count as online, its delivery claims are
+ *   taken over)
+ */
+guint
+tc_config_get_database_presence_timeout_seconds (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_PRESENCE_TIMEOUT_SECONDS);
+  return self->s.database_presence_timeout_seconds;
 }

@@ -20,6 +20,9 @@
  *   [limits]    messages_per_minute (120), login_failures_per_login (10),
  *               login_failures_per_address (100): each 0 = unlimited;
  *               login_window_seconds (1..31536000, 300)
+ *   [database]  pool_size (1..1000, 10), heartbeat_seconds (1..3600, 5),
+ *               presence_timeout_seconds (2..7200, 15; at least twice the
+ *               heartbeat): PostgreSQL only
  *
  * Values are trimmed. As in the example of the API contract, a "#" after a
  * space or tab starts a comment that runs to the end of the line, so a
@@ -49,6 +52,12 @@ G_BEGIN_DECLS
 #define TC_CONFIG_DEFAULT_DELIVERY_MAX_RETRY_SECONDS 3600
 #define TC_CONFIG_MAX_DELIVERY_TRIES                 100
 #define TC_CONFIG_MAX_RETRY_SECONDS                  604800
+
+#define TC_CONFIG_DEFAULT_POOL_SIZE                  10
+#define TC_CONFIG_DEFAULT_HEARTBEAT_SECONDS          5
+#define TC_CONFIG_DEFAULT_PRESENCE_TIMEOUT_SECONDS   15
+#define TC_CONFIG_MAX_POOL_SIZE                      1000
+#define TC_CONFIG_MAX_HEARTBEAT_SECONDS              3600
 
 #define TC_CONFIG_MAX_RETENTION_DAYS                 3650
 #define TC_CONFIG_MAX_LOGIN_WINDOW_SECONDS           31536000
@@ -146,5 +155,10 @@ void        tc_config_set_login_failures_per_address (TcConfig *self,
 guint       tc_config_get_login_window_seconds    (TcConfig    *self);
 void        tc_config_set_login_window_seconds    (TcConfig    *self,
                                                    guint        seconds);
+
+/* [database] (PostgreSQL only) */
+guint       tc_config_get_database_pool_size      (TcConfig    *self);
+guint       tc_config_get_database_heartbeat_seconds (TcConfig *self);
+guint       tc_config_get_database_presence_timeout_seconds (TcConfig *self);
 
 G_END_DECLS
