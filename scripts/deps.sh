@@ -8,7 +8,7 @@ build_pkgs=(
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsodium-dev
   libgdk-pixbuf-2.0-dev shared-mime-info
-  libcurl4-openssl-dev libgmime-3.0-dev
+  libcurl4-openssl-dev libgmime-3.0-dev libpq-dev
   glib-networking
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev libnotify-dev librsvg2-common
   desktop-file-utils appstream
@@ -18,6 +18,7 @@ test_pkgs=(
   at-spi2-core gir1.2-atspi-2.0 imagemagick libglib2.0-bin
   flatpak-builder systemd
   python3-aiosmtpd
+  postgresql util-linux
 )
 demo_pkgs=(curl fonts-noto-color-emoji)
 # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes.

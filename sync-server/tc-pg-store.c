@@ -245,7 +245,7 @@ flush_events (TcPgTx  *tx,
 {
   GPtrArray *events = tx->events;
   g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);   /* id → count */
-  g_autoptr(GHashTable) next = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) next = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GPtrArray) streams = g_ptr_array_new ();            /* borrowed ids, sorted */
   g_autoptr(GPtrArray) count_texts = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) columns = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
