@@ -24,21 +24,11 @@
 gboolean
 tc_pg_store_queue_delivery (TcPgTx           *tx,
                             const TcMessage  *message,
+                            const char       *channel,
                             gint64            now,
                             GError          **error)
 {
-  g_autoptr(PGresult) res = NULL;
-  g_autofree char *channel = NULL;
-
-  res = tc_pg_query (tx->conn, error, "SELECT offline_channel FROM associates WHERE id = $1",
-                     "s", message->to);
-  if (res == NULL)
-    return FALSE;
-  if (PQntuples (res) == 0)
-    return TRUE;   /* checked by the caller already */
-  channel = tc_pg_text (res, 0, 0);
-
-  if (!tc_pg_store_wants_delivery (tx->store, message->to, channel))
+  if (channel == NULL || !tc_pg_store_wants_delivery (tx->store, message->to, channel))
     return TRUE;
   if (!tc_pg_command (tx->conn, error, NULL,
                       "INSERT INTO deliveries (message_id, channel, state, tries, next_at, "
@@ -46,11 +36,8 @@ tc_pg_store_queue_delivery (TcPgTx           *tx,
                       "VALUES ($1, $2, 'pending', 0, $3, $3, $3)",
                       "isi", message->id, channel, now))
     return FALSE;
-  /* Every process's scheduler wakes up; one of them claims it. */
-  if (!tx->queued &&
-      !tc_pg_command (tx->conn, error, NULL, "SELECT pg_notify ($1, '')", "s",
-                      TC_PG_CHANNEL_DELIVERIES))
-    return FALSE;
+  /* After the commit, every process's scheduler wakes up; one of them
+   * claims it. */
   tx->queued = TRUE;
   return TRUE;
 }

@@ -5,21 +5,30 @@
  * pool). It LISTENs on three channels and wakes up for notifications, for
  * presence changes of this process, and for heartbeats:
  *
- * - tc_events: each commit that appended events notifies
- *   "FIRST LAST ASSOCIATE" lines (ids only). For the streams this process
- *   has connections of, the thread reads the events after the last seq it
- *   gave the sink, from the database, in seq order, and gives them to the
- *   sink. Per stream, commits happen in seq order (tc-pg-store.c) and
- *   notifications arrive in commit order, so reading "after the last seq
- *   given" never skips one. A stream's starting point is the head cursor
- *   its first connection's hello read, or (whichever comes first) the
- *   number before the first notification seen after it connected: every
- *   event committed before that notification was committed before the
- *   hello's read, so the hello cursor covers it.
+ * - tc_events: after each commit that appended events, "FIRST LAST
+ *   ASSOCIATE" lines (ids only). For the streams this process has
+ *   connections of, the thread reads the events after the last seq it gave
+ *   the sink, from the database, in seq order, and gives them to the sink.
+ *   Per stream, commits happen in seq order (tc-pg-store.c), so whenever
+ *   the thread reads, everything up to the stream's newest committed seq is
+ *   there: reading "after the last seq given" never skips one, whatever
+ *   order notifications arrive in, and a notification only says when to
+ *   read. A stream's starting point is the head cursor its first
+ *   connection's hello read (tc_pg_live_note_head()); the thread reads
+ *   from there at once, so an event committed between that read and the
+ *   hello is not left waiting. Notifications of a stream before that are
+ *   ignored: the hello cursor covers what they announced.
  * - tc_presence: "ASSOCIATE" lines, sent when a process's presence rows of
  *   that associate change. The thread reads whether another live process
  *   holds a connection of them and tells the presence sink what changed.
  * - tc_deliveries: delivery jobs are due; the delivery scheduler wakes up.
+ *
+ * Notifications are sent after the commits, in batches, by a second
+ * thread with a connection of its own (tc-db-notify), in transactions that
+ * do not wait for the disk. A notification lost on the way (a crash right
+ * after a commit, a broken connection) delays live delivery until the next
+ * heartbeat, when the thread looks for streams whose newest seq is beyond
+ * what it gave the sink.
  *
  * Heartbeats: every heartbeat_seconds the thread stamps this process's
  * row of "instances" with the database's clock, and deletes the rows of
@@ -67,10 +76,21 @@ struct _TcPgLive
   guint64     generations;
   gboolean    quit;
 
+  GHashTable *catch_up;          /* associate ids whose starting point was just set */
+
   int         wake_fds[2];
   GThread    *thread;
   TcPgConn   *conn;              /* the thread's, once started */
   gint64      next_heartbeat;    /* monotonic µs */
+
+  /* the notifying thread */
+  GMutex      notify_mutex;
+  GCond       notify_cond;
+  GPtrArray  *notify_lines;      /* "FIRST LAST ASSOCIATE" waiting to be sent */
+  gboolean    notify_deliveries;
+  gboolean    notify_quit;
+  GThread    *notifier;
+  TcPgConn   *notify_conn;       /* the notifier's */
 };
 
 typedef struct {
@@ -202,7 +222,7 @@ register_instance (TcPgLive  *self,
   g_mutex_unlock (&self->mutex);
   array = array_of (local);
 
-  if (!tc_pg_exec (self->conn, "BEGIN", error))
+  if (!tc_pg_exec (self->conn, "BEGIN; SET LOCAL synchronous_commit TO off", error))
     return FALSE;
   old = tc_pg_query (self->conn, error,
                      "DELETE FROM presence WHERE instance_id = $1 RETURNING associate_id",
@@ -270,7 +290,9 @@ write_changes (TcPgLive  *self,
   connected_array = array_of (connected);
   gone_array = array_of (gone);
 
-  if (!tc_pg_exec (self->conn, "BEGIN", error) ||
+  /* Presence rows are soft state (registering again rebuilds them): their
+   * commits need not wait for the disk. */
+  if (!tc_pg_exec (self->conn, "BEGIN; SET LOCAL synchronous_commit TO off", error) ||
       !tc_pg_command (self->conn, error, NULL,
                       "INSERT INTO presence (instance_id, associate_id) "
                       "SELECT $1, unnest ($2::text[]) ON CONFLICT DO NOTHING",
@@ -313,7 +335,7 @@ heartbeat (TcPgLive  *self,
         return FALSE;
     }
 
-  if (!tc_pg_exec (self->conn, "BEGIN", error))
+  if (!tc_pg_exec (self->conn, "BEGIN; SET LOCAL synchronous_commit TO off", error))
     return FALSE;
   dead = tc_pg_query (self->conn, error,
                       "DELETE FROM instances WHERE heartbeat_at < now () - make_interval (secs => $1) "
@@ -440,18 +462,17 @@ handle_event_lines (TcPgLive   *self,
   for (guint i = 0; i < lines->len; i++)
     {
       g_auto(GStrv) parts = g_strsplit (g_ptr_array_index (lines, i), " ", 3);
-      gint64 first, last;
+      gint64 last;
       Stream *stream;
 
       if (g_strv_length (parts) != 3)
         continue;
-      first = g_ascii_strtoll (parts[0], NULL, 10);
       last = g_ascii_strtoll (parts[1], NULL, 10);
       stream = g_hash_table_lookup (self->local, parts[2]);
-      if (stream == NULL)
-        continue;   /* nobody here listens to that stream */
-      if (stream->delivered < 0)
-        stream->delivered = first - 1;
+      /* Nobody here listens to that stream, or its hello has not read the
+       * starting point yet (and will read from there itself). */
+      if (stream == NULL || stream->delivered < 0)
+        continue;
       if (last > stream->delivered && !g_hash_table_contains (wanted, parts[2]))
         {
           Want *want = g_new0 (Want, 1);
@@ -467,13 +488,13 @@ handle_event_lines (TcPgLive   *self,
   return fetch_events (self, wants, error);
 }
 
-/* After a reconnection: every connected stream whose point is known may
- * have missed notifications. */
-static gboolean
-catch_up_streams (TcPgLive  *self,
-                  GError   **error)
+/* What to read for the connected streams among @ids (all of them when
+ * NULL) whose starting point is known. */
+static GPtrArray *
+wants_of (TcPgLive   *self,
+          GHashTable *ids)
 {
-  g_autoptr(GPtrArray) wants = g_ptr_array_new_with_free_func ((GDestroyNotify) want_free);
+  GPtrArray *wants = g_ptr_array_new_with_free_func ((GDestroyNotify) want_free);
   GHashTableIter iter;
   gpointer key, value;
 
@@ -484,7 +505,7 @@ catch_up_streams (TcPgLive  *self,
       Stream *stream = value;
       Want *want;
 
-      if (stream->delivered < 0)
+      if (stream->delivered < 0 || (ids != NULL && !g_hash_table_contains (ids, key)))
         continue;
       want = g_new0 (Want, 1);
       want->associate_id = g_strdup (key);
@@ -493,6 +514,78 @@ catch_up_streams (TcPgLive  *self,
       g_ptr_array_add (wants, want);
     }
   g_mutex_unlock (&self->mutex);
+  return wants;
+}
+
+/* After a reconnection: every connected stream may have missed
+ * notifications. */
+static gboolean
+catch_up_streams (TcPgLive  *self,
+                  GError   **error)
+{
+  g_autoptr(GPtrArray) wants = wants_of (self, NULL);
+
+  return fetch_events (self, wants, error);
+}
+
+/* Streams whose hello just read their starting point: read from there. */
+static gboolean
+catch_up_new_streams (TcPgLive  *self,
+                      GError   **error)
+{
+  g_autoptr(GHashTable) ids = NULL;
+  g_autoptr(GPtrArray) wants = NULL;
+
+  g_mutex_lock (&self->mutex);
+  if (g_hash_table_size (self->catch_up) > 0)
+    {
+      ids = g_steal_pointer (&self->catch_up);
+      self->catch_up = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    }
+  g_mutex_unlock (&self->mutex);
+  if (ids == NULL)
+    return TRUE;
+  wants = wants_of (self, ids);
+  return fetch_events (self, wants, error);
+}
+
+/* With every heartbeat: streams whose newest seq is beyond what the sink
+ * got (a notification was lost) are read. */
+static gboolean
+sweep_streams (TcPgLive  *self,
+               GError   **error)
+{
+  g_autoptr(GPtrArray) wants = wants_of (self, NULL);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) froms = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) behind = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(PGresult) res = NULL;
+  g_autofree char *ids_array = NULL;
+  g_autofree char *froms_array = NULL;
+
+  if (wants->len == 0)
+    return TRUE;
+  for (guint i = 0; i < wants->len; i++)
+    {
+      Want *want = g_ptr_array_index (wants, i);
+
+      g_ptr_array_add (ids, g_strdup (want->associate_id));
+      g_ptr_array_add (froms, g_strdup_printf ("%" G_GINT64_FORMAT, want->from));
+    }
+  ids_array = array_of (ids);
+  froms_array = array_of (froms);
+  res = tc_pg_query (self->conn, error,
+                     "SELECT s.associate_id FROM unnest ($1::text[], $2::bigint[]) AS w (a, d) "
+                     "JOIN streams s ON s.associate_id = w.a AND s.last_seq > w.d",
+                     "ss", ids_array, froms_array);
+  if (res == NULL)
+    return FALSE;
+  if (PQntuples (res) == 0)
+    return TRUE;
+  for (int row = 0; row < PQntuples (res); row++)
+    g_hash_table_add (behind, tc_pg_text (res, row, 0));
+  g_clear_pointer (&wants, g_ptr_array_unref);
+  wants = wants_of (self, behind);
   return fetch_events (self, wants, error);
 }
 
@@ -620,8 +713,9 @@ live_thread (gpointer data)
         }
 
       if (write_changes (self, &error) &&
+          catch_up_new_streams (self, &error) &&
           handle_notifications (self, &error) &&
-          (now < self->next_heartbeat || heartbeat (self, &error)))
+          (now < self->next_heartbeat || (heartbeat (self, &error) && sweep_streams (self, &error))))
         {
           if (now >= self->next_heartbeat)
             self->next_heartbeat = now + (gint64) self->heartbeat_seconds * G_USEC_PER_SEC;
@@ -644,6 +738,67 @@ live_thread (gpointer data)
   return NULL;
 }
 
+/* --- the notifying thread ------------------------------------------------------------ */
+
+static gpointer
+notifier_thread (gpointer data)
+{
+  TcPgLive *self = data;
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) lines = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean deliveries, quit;
+
+      g_mutex_lock (&self->notify_mutex);
+      while (!self->notify_quit && self->notify_lines->len == 0 && !self->notify_deliveries)
+        g_cond_wait (&self->notify_cond, &self->notify_mutex);
+      /* Everything that came meanwhile goes in one transaction. */
+      lines = g_steal_pointer (&self->notify_lines);
+      self->notify_lines = g_ptr_array_new_with_free_func (g_free);
+      deliveries = self->notify_deliveries;
+      self->notify_deliveries = FALSE;
+      quit = self->notify_quit;
+      g_mutex_unlock (&self->notify_mutex);
+
+      if (lines->len > 0 || deliveries)
+        {
+          if (!tc_pg_conn_is_ok (self->notify_conn))
+            {
+              g_clear_pointer (&self->notify_conn, tc_pg_conn_free);
+              self->notify_conn = tc_pg_conn_open (self->conninfo, &error);
+            }
+          /* A batch that cannot go is dropped: the heartbeat sweep finds
+           * its events, the delivery scheduler's timer its jobs. */
+          if (self->notify_conn == NULL ||
+              !tc_pg_notify_now (self->notify_conn, lines, deliveries, &error))
+            {
+              g_warning ("Could not notify the other server processes: %s", error->message);
+              if (!quit)
+                g_usleep (G_USEC_PER_SEC);
+            }
+        }
+      if (quit)
+        break;
+    }
+  g_clear_pointer (&self->notify_conn, tc_pg_conn_free);
+  return NULL;
+}
+
+void
+tc_pg_live_notify (TcPgLive  *self,
+                   GPtrArray *event_lines,
+                   gboolean   deliveries)
+{
+  g_mutex_lock (&self->notify_mutex);
+  for (guint i = 0; i < event_lines->len; i++)
+    g_ptr_array_add (self->notify_lines, g_strdup (g_ptr_array_index (event_lines, i)));
+  self->notify_deliveries |= deliveries;
+  g_cond_signal (&self->notify_cond);
+  g_mutex_unlock (&self->notify_mutex);
+}
+
 /* --- the interface ----------------------------------------------------------------- */
 
 TcPgLive *
@@ -664,7 +819,11 @@ tc_pg_live_start (TcPgStore            *store,
   self->local = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->changes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->elsewhere = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->catch_up = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->wake_fds[0] = self->wake_fds[1] = -1;
+  g_mutex_init (&self->notify_mutex);
+  g_cond_init (&self->notify_cond);
+  self->notify_lines = g_ptr_array_new_with_free_func (g_free);
 
   if (!g_unix_open_pipe (self->wake_fds, FD_CLOEXEC, &pipe_error) ||
       !g_unix_set_fd_nonblocking (self->wake_fds[0], TRUE, &pipe_error) ||
@@ -683,6 +842,7 @@ tc_pg_live_start (TcPgStore            *store,
     }
   self->next_heartbeat = g_get_monotonic_time () + (gint64) self->heartbeat_seconds * G_USEC_PER_SEC;
   self->thread = g_thread_new ("tc-db-live", live_thread, self);
+  self->notifier = g_thread_new ("tc-db-notify", notifier_thread, self);
   return self;
 }
 
@@ -695,7 +855,8 @@ leave (TcPgLive *self)
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
   guint requeued = 0;
 
-  if (!tc_pg_conn_is_ok (self->conn) || !tc_pg_exec (self->conn, "BEGIN", &error))
+  if (!tc_pg_conn_is_ok (self->conn) ||
+      !tc_pg_exec (self->conn, "BEGIN; SET LOCAL synchronous_commit TO off", &error))
     return;
   gone = tc_pg_query (self->conn, &error,
                       "DELETE FROM presence WHERE instance_id = $1 RETURNING associate_id",
@@ -723,6 +884,15 @@ tc_pg_live_stop (TcPgLive *self)
 {
   if (self == NULL)
     return;
+  if (self->notifier != NULL)
+    {
+      /* What was committed is announced before this process leaves. */
+      g_mutex_lock (&self->notify_mutex);
+      self->notify_quit = TRUE;
+      g_cond_signal (&self->notify_cond);
+      g_mutex_unlock (&self->notify_mutex);
+      g_thread_join (self->notifier);
+    }
   if (self->thread != NULL)
     {
       g_mutex_lock (&self->mutex);
@@ -739,7 +909,11 @@ tc_pg_live_stop (TcPgLive *self)
   g_hash_table_unref (self->local);
   g_hash_table_unref (self->changes);
   g_hash_table_unref (self->elsewhere);
+  g_hash_table_unref (self->catch_up);
   g_mutex_clear (&self->mutex);
+  g_ptr_array_unref (self->notify_lines);
+  g_mutex_clear (&self->notify_mutex);
+  g_cond_clear (&self->notify_cond);
   g_free (self->conninfo);
   g_free (self->instance_id);
   g_free (self);
@@ -794,6 +968,11 @@ tc_pg_live_note_head (TcPgLive   *self,
   g_mutex_lock (&self->mutex);
   stream = g_hash_table_lookup (self->local, associate_id);
   if (stream != NULL && stream->delivered < 0)
-    stream->delivered = head;
+    {
+      stream->delivered = head;
+      g_hash_table_add (self->catch_up, g_strdup (associate_id));
+    }
   g_mutex_unlock (&self->mutex);
+  if (stream != NULL)
+    wake (self);
 }

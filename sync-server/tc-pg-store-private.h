@@ -27,6 +27,7 @@ typedef struct {
   TcPgStore *store;
   TcPgConn  *conn;
   GPtrArray *events;    /* appended events, numbered at commit */
+  GPtrArray *lines;     /* "FIRST LAST ASSOCIATE" of those, notified after COMMIT */
   gboolean   queued;    /* delivery jobs were queued */
   gboolean   retry;     /* run the whole function again (a conflict it saw) */
 } TcPgTx;
@@ -63,10 +64,19 @@ void         tc_pg_tx_append_message_events (TcPgTx          *tx,
                                              const TcMessage *message,
                                              gint64           created_at);
 
-/* pg_notify (@channel, …) of @lines (char *), as few notifications as fit. */
+/* pg_notify (@channel, …) of @lines (char *), as few notifications as fit,
+ * in the current transaction. */
 gboolean     tc_pg_notify_lines             (TcPgConn    *conn,
                                              const char  *channel,
                                              GPtrArray   *lines,
+                                             GError     **error);
+/* Notifies @event_lines (and, with @deliveries, that jobs are due) in a
+ * transaction of its own that does not wait for the disk: PostgreSQL
+ * serialises the commits of notifying transactions (async.c), which must
+ * not include the data transactions' flushes. */
+gboolean     tc_pg_notify_now               (TcPgConn    *conn,
+                                             GPtrArray   *event_lines,
+                                             gboolean     deliveries,
                                              GError     **error);
 
 /* --- rows ---------------------------------------------------------------- */
@@ -110,8 +120,11 @@ guint        tc_pg_store_presence_timeout   (TcPgStore   *self);
 
 /* --- tc-pg-store-delivery.c ------------------------------------------------- */
 
+/* In a send: queues @message's delivery job by @channel (the recipient's
+ * offline channel) when the policy says the recipient is offline. */
 gboolean     tc_pg_store_queue_delivery     (TcPgTx          *tx,
                                              const TcMessage *message,
+                                             const char      *channel,
                                              gint64           now,
                                              GError         **error);
 gboolean     tc_pg_store_purge_delivery     (TcPgTx          *tx,
@@ -145,8 +158,14 @@ void         tc_pg_live_set_connected       (TcPgLive    *live,
                                              gboolean     connected);
 gboolean     tc_pg_live_is_connected_elsewhere (TcPgLive   *live,
                                                 const char *associate_id);
+/* Hands committed events' lines (and whether jobs are due) to the
+ * notifying thread, which sends them in batches. Never blocks. */
+void         tc_pg_live_notify              (TcPgLive    *live,
+                                             GPtrArray   *event_lines,
+                                             gboolean     deliveries);
 /* A head cursor was read for @associate_id: live events of that stream
- * flow from there on, if nothing set the point before. */
+ * flow from there on (read at once up to now), if nothing set the point
+ * before. */
 void         tc_pg_live_note_head           (TcPgLive    *live,
                                              const char  *associate_id,
                                              gint64       head);

@@ -21,9 +21,13 @@
  * for the tail of a transaction, and streams of different associates
  * never wait for each other.
  *
- * The same commit sends pg_notify ('tc_events', "FIRST LAST ASSOCIATE" …)
- * lines; every live process (tc-pg-store-live.c) reads those events from
- * the database for the streams it has connections of.
+ * After the commit, a notification pg_notify ('tc_events', "FIRST LAST
+ * ASSOCIATE" …) tells every live process (tc-pg-store-live.c), which reads
+ * the events from the database for the streams it has connections of. It
+ * is sent after COMMIT, not in the transaction: PostgreSQL holds one lock
+ * from a notifying transaction's pre-commit to the end of its commit, so
+ * notifying inside the data transactions would make their commits (and
+ * disk flushes) take turns, across every process.
  */
 #include "config.h"
 
@@ -48,7 +52,6 @@ typedef struct {
   gint64      up_to;
   char       *member_id;
   gint64      created_at;
-  gint64      seq;           /* set at commit */
 } PendingEvent;
 
 struct _TcPgStore
@@ -74,6 +77,7 @@ struct _TcPgStore
   gpointer            delivery_data;
 
   TcPgLive           *live;            /* NULL unless options.live */
+  gboolean            opened;          /* tc_pg_store_new() succeeded */
 };
 
 static void tc_pg_store_iface_init (TcStoreInterface *iface);
@@ -109,6 +113,14 @@ pool_acquire (TcPgStore  *self,
   g_mutex_unlock (&self->pool_mutex);
 
   conn = tc_pg_conn_open (self->conninfo, error);
+  if (conn == NULL && self->opened && error != NULL && *error != NULL)
+    {
+      /* Where the database is, and why it refused, are the log's business;
+       * clients get a 503 that says only what it is. */
+      g_warning ("%s", (*error)->message);
+      g_clear_error (error);
+      g_set_error (error, TC_ERROR, TC_ERROR_UNAVAILABLE, "the database is unavailable");
+    }
   if (conn == NULL)
     {
       g_mutex_lock (&self->pool_mutex);
@@ -224,117 +236,123 @@ tc_pg_notify_lines (TcPgConn    *conn,
   return TRUE;
 }
 
-static gint
-compare_ids (gconstpointer a,
-             gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
 static char *
 int_or_null (gint64 value)
 {
   return value > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, value) : NULL;
 }
 
-/* Numbers the transaction's events and stores them, just before COMMIT:
- * see the top of this file. */
+/* Numbers the transaction's events and stores them, just before COMMIT
+ * (see the top of this file), in one statement: the streams' counters
+ * move on by their number of events, in a fixed order, and the events get
+ * the numbers in the order they were appended. */
 static gboolean
 flush_events (TcPgTx  *tx,
               GError **error)
 {
   GPtrArray *events = tx->events;
-  g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);   /* id → count */
-  g_autoptr(GHashTable) next = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GPtrArray) streams = g_ptr_array_new ();            /* borrowed ids, sorted */
-  g_autoptr(GPtrArray) count_texts = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) columns = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(PGresult) res = NULL;
-  g_autofree char *ids_array = NULL;
-  g_autofree char *counts_array = NULL;
   g_autoptr(GPtrArray) arrays = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(PGresult) res = NULL;
 
   if (events->len == 0)
     return TRUE;
 
-  for (guint i = 0; i < events->len; i++)
-    {
-      PendingEvent *event = g_ptr_array_index (events, i);
-      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, event->associate_id));
-
-      if (n == 0)
-        g_ptr_array_add (streams, event->associate_id);
-      g_hash_table_insert (counts, event->associate_id, GUINT_TO_POINTER (n + 1));
-    }
-  g_ptr_array_sort (streams, compare_ids);
-  for (guint i = 0; i < streams->len; i++)
-    g_ptr_array_add (count_texts,
-                     g_strdup_printf ("%u", GPOINTER_TO_UINT (g_hash_table_lookup (counts, streams->pdata[i]))));
-  ids_array = tc_pg_text_array ((const char * const *) streams->pdata, streams->len);
-  counts_array = tc_pg_text_array ((const char * const *) count_texts->pdata, count_texts->len);
-
-  res = tc_pg_query (tx->conn, error,
-                     "INSERT INTO streams AS s (associate_id, last_seq) "
-                     "SELECT a, n FROM unnest ($1::text[], $2::bigint[]) AS t (a, n) "
-                     "ORDER BY a COLLATE \"C\" "
-                     "ON CONFLICT (associate_id) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq "
-                     "RETURNING associate_id, last_seq",
-                     "ss", ids_array, counts_array);
-  if (res == NULL)
-    return FALSE;
-  for (int row = 0; row < PQntuples (res); row++)
-    {
-      char *id = tc_pg_text (res, row, 0);
-      gint64 last = tc_pg_int (res, row, 1);
-      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, id));
-      gint64 *first = g_new (gint64, 1);
-
-      *first = last - n + 1;
-      g_ptr_array_add (lines, g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %s",
-                                               *first, last, id));
-      g_hash_table_insert (next, id, first);
-    }
-
-  for (guint c = 0; c < 9; c++)
+  for (guint c = 0; c < 8; c++)
     g_ptr_array_add (columns, g_ptr_array_new_with_free_func (g_free));
   for (guint i = 0; i < events->len; i++)
     {
       PendingEvent *event = g_ptr_array_index (events, i);
-      gint64 *seq = g_hash_table_lookup (next, event->associate_id);
-      char *values[9];
+      char *values[8];
 
-      g_assert (seq != NULL);
-      event->seq = (*seq)++;
       values[0] = g_strdup (event->associate_id);
-      values[1] = g_strdup_printf ("%" G_GINT64_FORMAT, event->seq);
-      values[2] = g_strdup (event->type);
-      values[3] = int_or_null (event->message_id);
-      values[4] = g_strdup (event->by_id);
-      values[5] = g_strdup (event->peer_id);
-      values[6] = int_or_null (event->up_to);
-      values[7] = g_strdup (event->member_id);
-      values[8] = g_strdup_printf ("%" G_GINT64_FORMAT, event->created_at);
-      for (guint c = 0; c < 9; c++)
+      values[1] = g_strdup (event->type);
+      values[2] = int_or_null (event->message_id);
+      values[3] = g_strdup (event->by_id);
+      values[4] = g_strdup (event->peer_id);
+      values[5] = int_or_null (event->up_to);
+      values[6] = g_strdup (event->member_id);
+      values[7] = g_strdup_printf ("%" G_GINT64_FORMAT, event->created_at);
+      for (guint c = 0; c < 8; c++)
         g_ptr_array_add (g_ptr_array_index (columns, c), values[c]);
     }
-  for (guint c = 0; c < 9; c++)
+  for (guint c = 0; c < 8; c++)
     {
       GPtrArray *column = g_ptr_array_index (columns, c);
       g_ptr_array_add (arrays, tc_pg_text_array ((const char * const *) column->pdata, column->len));
     }
 
-  if (!tc_pg_command (tx->conn, error, NULL,
-                      "INSERT INTO events (associate_id, seq, type, message_id, by_id, peer_id, "
-                      "  up_to, member_id, created_at) "
-                      "SELECT * FROM unnest ($1::text[], $2::bigint[], $3::text[], $4::bigint[], "
-                      "  $5::text[], $6::text[], $7::bigint[], $8::text[], $9::bigint[])",
-                      "sssssssss", arrays->pdata[0], arrays->pdata[1], arrays->pdata[2],
-                      arrays->pdata[3], arrays->pdata[4], arrays->pdata[5], arrays->pdata[6],
-                      arrays->pdata[7], arrays->pdata[8]))
+  res = tc_pg_query (tx->conn, error,
+                     "WITH input AS ("
+                     "  SELECT * FROM unnest ($1::text[], $2::text[], $3::bigint[], $4::text[], "
+                     "    $5::text[], $6::bigint[], $7::text[], $8::bigint[]) WITH ORDINALITY "
+                     "  AS t (associate_id, type, message_id, by_id, peer_id, up_to, member_id, "
+                     "        created_at, i)), "
+                     "counts AS (SELECT associate_id, count (*) AS n FROM input GROUP BY associate_id), "
+                     "bumped AS ("
+                     "  INSERT INTO streams AS s (associate_id, last_seq) "
+                     "  SELECT associate_id, n FROM counts ORDER BY associate_id COLLATE \"C\" "
+                     "  ON CONFLICT (associate_id) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq "
+                     "  RETURNING s.associate_id, s.last_seq), "
+                     "stored AS ("
+                     "  INSERT INTO events (associate_id, seq, type, message_id, by_id, peer_id, up_to, "
+                     "                      member_id, created_at) "
+                     "  SELECT input.associate_id, "
+                     "    bumped.last_seq - counts.n "
+                     "      + row_number () OVER (PARTITION BY input.associate_id ORDER BY input.i), "
+                     "    input.type, input.message_id, input.by_id, input.peer_id, input.up_to, "
+                     "    input.member_id, input.created_at "
+                     "  FROM input JOIN counts USING (associate_id) JOIN bumped USING (associate_id)) "
+                     "SELECT bumped.associate_id, bumped.last_seq - counts.n + 1, bumped.last_seq "
+                     "FROM bumped JOIN counts USING (associate_id)",
+                     "ssssssss", arrays->pdata[0], arrays->pdata[1], arrays->pdata[2],
+                     arrays->pdata[3], arrays->pdata[4], arrays->pdata[5], arrays->pdata[6],
+                     arrays->pdata[7]);
+  if (res == NULL)
     return FALSE;
-  /* Delivered at COMMIT, to every listening process, this one included. */
-  return tc_pg_notify_lines (tx->conn, TC_PG_CHANNEL_EVENTS, lines, error);
+  /* Notified after COMMIT, to every listening process, this one included. */
+  for (int row = 0; row < PQntuples (res); row++)
+    g_ptr_array_add (tx->lines, g_strdup_printf ("%s %s %s", PQgetvalue (res, row, 1),
+                                                 PQgetvalue (res, row, 2), PQgetvalue (res, row, 0)));
+  return TRUE;
+}
+
+gboolean
+tc_pg_notify_now (TcPgConn    *conn,
+                  GPtrArray   *event_lines,
+                  gboolean     deliveries,
+                  GError     **error)
+{
+  if (!tc_pg_exec (conn, "BEGIN; SET LOCAL synchronous_commit TO off", error))
+    return FALSE;
+  if ((event_lines == NULL || tc_pg_notify_lines (conn, TC_PG_CHANNEL_EVENTS, event_lines, error)) &&
+      (!deliveries ||
+       tc_pg_command (conn, error, NULL, "SELECT pg_notify ($1, '')", "s", TC_PG_CHANNEL_DELIVERIES)) &&
+      tc_pg_exec (conn, "COMMIT", error))
+    return TRUE;
+  if (tc_pg_conn_is_ok (conn))
+    tc_pg_exec (conn, "ROLLBACK", NULL);
+  return FALSE;
+}
+
+/* After a commit: the other processes (and this one's live thread) learn
+ * of it. Without a live thread (the command line tools), right away on
+ * @conn. A notification that never comes only delays live delivery: the
+ * live threads also look for missed events with every heartbeat. */
+static void
+notify_committed (TcPgStore *self,
+                  TcPgConn  *conn,
+                  GPtrArray *lines,
+                  gboolean   deliveries)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (lines->len == 0 && !deliveries)
+    return;
+  if (self->live != NULL)
+    tc_pg_live_notify (self->live, lines, deliveries);
+  else if (!tc_pg_notify_now (conn, lines, deliveries, &error))
+    g_debug ("Could not notify the server processes: %s", error->message);
 }
 
 static gboolean
@@ -345,10 +363,11 @@ run (TcPgStore   *self,
      gpointer     data,
      GError     **error)
 {
-  TcPgTx tx = { self, NULL, NULL, FALSE, FALSE };
+  TcPgTx tx = { self, NULL, NULL, NULL, FALSE, FALSE };
   gboolean ok = FALSE;
 
   tx.events = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_event_free);
+  tx.lines = g_ptr_array_new_with_free_func (g_free);
   for (guint attempt = 1; ; attempt++)
     {
       g_autoptr(GError) local_error = NULL;
@@ -361,6 +380,7 @@ run (TcPgStore   *self,
           break;
         }
       g_ptr_array_set_size (tx.events, 0);
+      g_ptr_array_set_size (tx.lines, 0);
       tx.queued = FALSE;
       tx.retry = FALSE;
 
@@ -394,11 +414,14 @@ run (TcPgStore   *self,
       break;
     }
 
+  if (ok)
+    notify_committed (self, tx.conn, tx.lines, tx.queued);
   if (ok && tx.queued)
     tc_pg_store_emit_queued (self);
   if (pinned == NULL)
     pool_release (self, tx.conn);
   g_ptr_array_unref (tx.events);
+  g_ptr_array_unref (tx.lines);
   return ok;
 }
 
@@ -753,20 +776,53 @@ is_ancestor (TcPgConn    *conn,
   return tc_pg_bool (res, 0, 0) ? 1 : 0;
 }
 
+/* The team rule for one pair in one round trip: whether @b exists, its
+ * offline channel, and whether either is above the other in one of the
+ * trees. */
+#define PAIR_SQL \
+  "WITH RECURSIVE " \
+  " sp_a (id) AS (SELECT sponsor_id FROM associates WHERE id = $1 " \
+  "   UNION SELECT a.sponsor_id FROM associates a JOIN sp_a ON a.id = sp_a.id), " \
+  " en_a (id) AS (SELECT enroller_id FROM associates WHERE id = $1 " \
+  "   UNION SELECT a.enroller_id FROM associates a JOIN en_a ON a.id = en_a.id), " \
+  " sp_b (id) AS (SELECT sponsor_id FROM associates WHERE id = $2 " \
+  "   UNION SELECT a.sponsor_id FROM associates a JOIN sp_b ON a.id = sp_b.id), " \
+  " en_b (id) AS (SELECT enroller_id FROM associates WHERE id = $2 " \
+  "   UNION SELECT a.enroller_id FROM associates a JOIN en_b ON a.id = en_b.id) " \
+  "SELECT b.id IS NOT NULL, b.offline_channel, " \
+  "  $1 <> $2 AND (EXISTS (SELECT 1 FROM sp_a WHERE id = $2) OR EXISTS (SELECT 1 FROM en_a WHERE id = $2) " \
+  "    OR EXISTS (SELECT 1 FROM sp_b WHERE id = $1) OR EXISTS (SELECT 1 FROM en_b WHERE id = $1)) " \
+  "FROM (SELECT 1) AS one LEFT JOIN associates b ON b.id = $2"
+
+/* 1 when @a and @b are on each other's team, 0 when not, -1 on error;
+ * *out_exists tells whether @b exists, *out_channel (optional) is its
+ * offline channel. */
+static int
+team_pair (TcPgConn    *conn,
+           const char  *a,
+           const char  *b,
+           gboolean    *out_exists,
+           char       **out_channel,
+           GError     **error)
+{
+  g_autoptr(PGresult) res = tc_pg_query (conn, error, PAIR_SQL, "ss", a, b);
+
+  if (res == NULL)
+    return -1;
+  if (out_exists != NULL)
+    *out_exists = tc_pg_bool (res, 0, 0);
+  if (out_channel != NULL)
+    *out_channel = tc_pg_text (res, 0, 1);
+  return tc_pg_bool (res, 0, 2) ? 1 : 0;
+}
+
 static int
 team_check (TcPgConn    *conn,
             const char  *a,
             const char  *b,
             GError     **error)
 {
-  int r;
-
-  if (g_strcmp0 (a, b) == 0)
-    return 0;
-  r = is_ancestor (conn, a, b, error);
-  if (r != 0)
-    return r;
-  return is_ancestor (conn, b, a, error);
+  return team_pair (conn, a, b, NULL, NULL, error);
 }
 
 static int
@@ -1352,6 +1408,7 @@ send_one (TcPgTx   *tx,
 {
   const TcSendRequest *request = job->request;
   g_autoptr(GPtrArray) resources = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_resource_free);
+  g_autoptr(GPtrArray) channels = g_ptr_array_new_with_free_func (g_free);   /* of recipients */
 
   g_ptr_array_set_size (job->messages, 0);
   job->created = FALSE;
@@ -1360,27 +1417,28 @@ send_one (TcPgTx   *tx,
   if (job->messages->len > 0)
     return TRUE;   /* a resend of something already committed: the same answer */
 
+  g_ptr_array_set_size (channels, 0);
   for (guint i = 0; i < request->to->len; i++)
     {
       const char *to = g_ptr_array_index (request->to, i);
-      int exists, r;
+      gboolean exists = FALSE;
+      char *channel = NULL;
+      int r;
 
       if (g_strcmp0 (to, job->sender_id) == 0)
         {
           g_set_error (error, TC_ERROR, TC_ERROR_INVALID, "you cannot send a message to yourself");
           return FALSE;
         }
-      exists = associate_exists (tx->conn, to, error);
-      if (exists < 0)
+      r = team_pair (tx->conn, job->sender_id, to, &exists, &channel, error);
+      if (r < 0)
         return FALSE;
+      g_ptr_array_add (channels, channel);
       if (!exists)
         {
           g_set_error (error, TC_ERROR, TC_ERROR_INVALID, "unknown recipient “%s”", to);
           return FALSE;
         }
-      r = team_check (tx->conn, job->sender_id, to, error);
-      if (r < 0)
-        return FALSE;
       if (r == 0)
         {
           g_set_error (error, TC_ERROR, TC_ERROR_FORBIDDEN, "recipient “%s” is not on your team",
@@ -1449,7 +1507,7 @@ send_one (TcPgTx   *tx,
         }
 
       tc_pg_tx_append_message_events (tx, message, job->now);
-      if (!tc_pg_store_queue_delivery (tx, message, job->now, error))
+      if (!tc_pg_store_queue_delivery (tx, message, g_ptr_array_index (channels, i), job->now, error))
         return FALSE;
     }
   job->created = TRUE;
@@ -2280,6 +2338,7 @@ tc_pg_store_new (const char            *conninfo,
       if (self->live == NULL)
         return NULL;
     }
+  self->opened = TRUE;
   return g_steal_pointer (&self);
 }
 

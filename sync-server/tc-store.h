@@ -41,8 +41,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcStreamEvent, tc_stream_event_free)
  * seq order, never a seq lower than one already given for that stream.
  * TcSqliteStore gives every event of every commit; a store shared by
  * several processes gives the events of the streams this process holds
- * connections of (tc_store_set_connected()), whichever process committed
- * them. */
+ * connections of (tc_store_set_connected()), after the head cursor read for
+ * them then (tc_store_head_cursor()), whichever process committed them. */
 typedef void (*TcStoreEventSink) (GPtrArray *events,
                                   gpointer   user_data);
 

@@ -11,6 +11,9 @@
 #
 # Durability is off (fsync, synchronous_commit): these databases are thrown
 # away, and a test that kills the Team Chat server does not kill PostgreSQL.
+# TEAMCHAT_PG_DURABLE=1 keeps PostgreSQL's defaults instead (benchmarks).
+# As root, DIR is given to the postgres user: its parent must be one that
+# user can enter (a fresh mktemp -d in /tmp is).
 set -euo pipefail
 cmd=${1:-}; dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 run|start|stop DIR" >&2; exit 2; }
@@ -31,9 +34,11 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 options=(-c "listen_addresses=" -c "unix_socket_directories=$dir" -c port=5432
-         -c fsync=off -c synchronous_commit=off -c full_page_writes=off
          -c max_connections=500 -c shared_buffers=64MB
          -c log_min_messages=warning -c log_checkpoints=off)
+if [ "${TEAMCHAT_PG_DURABLE:-0}" != 1 ]; then
+  options+=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
+fi
 
 init() {
   mkdir -p "$dir"

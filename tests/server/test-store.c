@@ -861,9 +861,13 @@ test_concurrent_sends (Fixture       *fixture,
   g_ptr_array_set_size (fixture->sunk_seqs, 0);
   g_ptr_array_set_size (fixture->sunk_ids, 0);
   g_mutex_unlock (&fixture->mutex);
-  /* A shared store hands over the events of the streams connected here. */
+  /* A shared store hands over the events of the streams connected here,
+   * after the head cursor read for them (as a WebSocket's hello does). */
   for (guint i = 0; i < G_N_ELEMENTS (tree); i++)
-    tc_store_set_connected (fixture->store, tree[i].id, TRUE);
+    {
+      tc_store_set_connected (fixture->store, tree[i].id, TRUE);
+      g_assert_cmpint (tc_store_head_cursor (fixture->store, tree[i].id, NULL), >=, 0);
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
     {
