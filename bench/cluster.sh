@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Scale-out benchmark: the server on PostgreSQL (durable: fsync and
 # synchronous_commit on), one process versus two sharing the database.
+#   notify: pgbench, 16 clients each inserting a row: alone, with a NOTIFY
+#           in the same transaction, with a NOTIFY after it (in a
+#           transaction of its own that does not wait for the disk);
 #   ingest: wrk posting messages to an offline recipient (bench/ingest.lua),
 #           all connections on one process, then split over two;
 #   live:   a message's way from POST on one process to the recipient's
-#           WebSocket on the same process, then on the other one.
+#           WebSocket on the same process, then on the other one;
+#   and the same ingest and live figures on SQLite, for reference.
 # Usage: bench/cluster.sh [SECONDS] [CONNECTIONS] [LIVE_MESSAGES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +35,18 @@ TEAMCHAT_PG_DURABLE=1 tests/server/pg-cluster.sh start "$pg" >/dev/null
 psql -X -q -h "$pg" -U postgres -d postgres -c "CREATE DATABASE bench"
 db="postgresql:///bench?host=$pg&user=postgres"
 sql() { psql -X -q -A -t -h "$pg" -U postgres -d bench -c "$1"; }
+
+echo "== notify: pgbench -c16 -T5, one INSERT per transaction =="
+psql -X -q -h "$pg" -U postgres -d bench -c "CREATE TABLE bench_rows (id bigserial PRIMARY KEY, v text)"
+printf "INSERT INTO bench_rows (v) VALUES ('x');\n" > "$dir/plain.sql"
+printf "BEGIN;\nINSERT INTO bench_rows (v) VALUES ('x');\nSELECT pg_notify ('bench', 'x');\nCOMMIT;\n" > "$dir/inside.sql"
+printf "INSERT INTO bench_rows (v) VALUES ('x');\nBEGIN;\nSET LOCAL synchronous_commit TO off;\nSELECT pg_notify ('bench', 'x');\nCOMMIT;\n" > "$dir/after.sql"
+pgbench=$(pg_config --bindir)/pgbench
+for what in plain inside after; do
+  printf '%-7s ' "$what:"
+  "$pgbench" -n -h "$pg" -U postgres -c 16 -j 2 -T 5 -f "$dir/$what.sql" bench 2>&1 | grep -E '^tps'
+done
+psql -X -q -h "$pg" -U postgres -d bench -c "DROP TABLE bench_rows"
 
 server=_build-bench/sync-server/teamchat-server
 $server seed-demo --db "$db" --media-dir "$dir/media" --messages 10000 >/dev/null
