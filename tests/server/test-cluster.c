@@ -333,6 +333,44 @@ test_presence_run (Fixture       *f,
   offline = wait_presence (ws_d, "A", FALSE, LIVE_GUARD_SECONDS);
 }
 
+/* --- a notification that never came ------------------------------------------------------ */
+
+static gboolean
+is_read_up_to (JsonObject *frame,
+               gpointer    data)
+{
+  return is_read_by (frame, (gpointer) "B") &&
+         json_object_get_int_member_with_default (frame, "up_to", 0) == *(gint64 *) data;
+}
+
+/* An event committed without any notification (as when a process dies
+ * between its commit and its notification) still reaches the socket: the
+ * heartbeat looks for streams that fell behind. */
+static void
+test_missed_notification_run (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *a = tc_test_login_as (f->one, "A");
+  g_autoptr(TcTestWs) ws_a = tc_test_ws_open (f->one, a);
+  g_autofree char *b = tc_test_login_as (f->two, "B");
+  g_autoptr(JsonNode) frame = NULL;
+  g_autoptr(JsonNode) live = NULL;
+  gint64 up_to = 424242;
+
+  /* A's stream is followed (a notified event arrived), so what comes next
+   * without a notification can only be found by the heartbeat's sweep. */
+  http_send (f->two, b, "A", "the stream is live");
+  live = wait_message (ws_a, "the stream is live");
+  tc_test_db_exec (tc_test_server_get_db_path (f->one),
+                   "WITH s AS (UPDATE streams SET last_seq = last_seq + 1 WHERE associate_id = 'A' "
+                   "           RETURNING last_seq) "
+                   "INSERT INTO events (associate_id, seq, type, by_id, peer_id, up_to, created_at) "
+                   "SELECT 'A', last_seq, 'read', 'B', 'A', 424242, 0 FROM s");
+  frame = tc_test_ws_wait_for (ws_a, is_read_up_to, &up_to, LIVE_GUARD_SECONDS,
+                               "the event nobody notified");
+  g_assert_nonnull (frame);
+}
+
 /* --- kill -9 of one process -------------------------------------------------------------- */
 
 /* What a client keeps: its cursor, and every event it applied. */
@@ -594,6 +632,7 @@ test_delivery_once_run (Fixture       *f,
 ONLY_ON_POSTGRESQL (test_live_chat)
 ONLY_ON_POSTGRESQL (test_presence)
 ONLY_ON_POSTGRESQL (test_kill_one)
+ONLY_ON_POSTGRESQL (test_missed_notification)
 ONLY_ON_POSTGRESQL (test_delivery_once)
 
 int
@@ -606,6 +645,7 @@ main (int    argc,
   g_test_add (path, Fixture, data, fixture_set_up, func, fixture_tear_down)
   ADD ("/cluster/live-chat", test_live_chat, NULL);
   ADD ("/cluster/presence", test_presence, NULL);
+  ADD ("/cluster/missed-notification", test_missed_notification, NULL);
   ADD ("/cluster/kill-one", test_kill_one, NULL);
   ADD ("/cluster/delivery-once", test_delivery_once, "own servers");
 #undef ADD
