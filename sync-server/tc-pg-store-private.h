@@ -81,6 +81,27 @@ gboolean     tc_pg_notify_now               (TcPgConn    *conn,
 
 /* --- rows ---------------------------------------------------------------- */
 
+#define TC_PG_ASSOCIATE_COLUMNS \
+  "a.id, a.name, a.email, a.phone, a.sponsor_id, a.enroller_id, a.marketing_site_url, " \
+  "a.offline_channel"
+TcAssociate *tc_pg_associate_from_row       (PGresult    *res,
+                                             int          row);
+/* A message as the associate sees it: "read" from the recipient's marker. */
+#define TC_PG_MESSAGE_COLUMNS \
+  "m.id, m.client_id, m.sender_id, m.recipient_id, m.body, m.sent_at, m.delivered_via, " \
+  "COALESCE ((SELECT r.up_to FROM read_markers r " \
+  "           WHERE r.associate_id = m.recipient_id AND r.peer_id = m.sender_id), 0) >= m.id, " \
+  "m.delivery_error"
+/* Reads the rows of @res (TC_PG_MESSAGE_COLUMNS) into @out, at most @limit
+ * (0: all; *out_more tells whether there was another), with their
+ * attachments in one more query. */
+gboolean     tc_pg_collect_messages         (TcPgConn    *conn,
+                                             PGresult    *res,
+                                             guint        limit,
+                                             GPtrArray   *out,
+                                             gboolean    *out_more,
+                                             GError     **error);
+
 #define TC_PG_RESOURCE_COLUMNS \
   "r.id, r.title, r.mime_type, r.size, r.folder_id, r.description, r.sha256, r.updated_at"
 TcResource  *tc_pg_resource_from_row        (PGresult    *res,
@@ -103,6 +124,32 @@ GPtrArray   *tc_pg_events_from_rows         (TcPgConn    *conn,
 #define TC_PG_EVENT_COLUMNS \
   "e.associate_id, e.seq, e.type, e.message_id, e.by_id, e.peer_id, e.up_to, e.member_id"
 
+/* --- tc-pg-store-team.c ----------------------------------------------------- */
+
+/* 1 when @a and @b are on each other's team, 0 when not, -1 on error;
+ * *out_exists (optional) whether @b exists, *out_channel (optional) its
+ * offline channel. */
+int          tc_pg_team_pair                (TcPgConn    *conn,
+                                             const char  *a,
+                                             const char  *b,
+                                             gboolean    *out_exists,
+                                             char       **out_channel,
+                                             GError     **error);
+int          tc_pg_team_check               (TcPgConn    *conn,
+                                             const char  *a,
+                                             const char  *b,
+                                             GError     **error);
+/* Team members of @associate_id (TcAssociate without preferences), sorted
+ * as SQLite's "name COLLATE NOCASE, id". */
+GPtrArray   *tc_pg_team_members             (TcPgConn    *conn,
+                                             const char  *associate_id,
+                                             GError     **error);
+void         tc_pg_store_team_iface_init    (TcStoreInterface *iface);
+
+/* --- tc-pg-store-messages.c ----------------------------------------------------- */
+
+void         tc_pg_store_messages_iface_init (TcStoreInterface *iface);
+
 /* --- what the store hands out ---------------------------------------------- */
 
 gboolean     tc_pg_store_wants_delivery     (TcPgStore   *self,
@@ -113,6 +160,10 @@ void         tc_pg_store_emit_events        (TcPgStore   *self,
 void         tc_pg_store_emit_presence      (TcPgStore   *self,
                                              const char  *associate_id);
 void         tc_pg_store_emit_queued        (TcPgStore   *self);
+/* A head cursor was read for @associate_id (see tc_pg_live_note_head()). */
+void         tc_pg_store_note_head          (TcPgStore   *self,
+                                             const char  *associate_id,
+                                             gint64       head);
 /* This process's instance id, NULL unless live. */
 const char  *tc_pg_store_instance_id        (TcPgStore   *self);
 /* Seconds of silence after which a process counts as dead. */
