@@ -343,6 +343,8 @@ remote_presence_work (gpointer data)
   RemotePresence *remote = data;
   g_autoptr(GError) error = NULL;
 
+  if (remote->hub->store == NULL)
+    return;   /* shutting down */
   remote->team_ids = tc_store_list_team_ids (remote->hub->store, remote->associate_id, &error);
   if (remote->team_ids == NULL)
     g_warning ("Could not load a team for presence: %s", error->message);

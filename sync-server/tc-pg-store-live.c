@@ -831,13 +831,13 @@ tc_pg_live_start (TcPgStore            *store,
     {
       g_set_error (error, TC_ERROR, TC_ERROR_INTERNAL, "cannot make a pipe: %s", pipe_error->message);
       g_error_free (pipe_error);
-      tc_pg_live_stop (self);
+      tc_pg_live_free (self);
       return NULL;
     }
   /* Registered, listening and aware of the others before serving anyone. */
   if (!connect_and_listen (self, error))
     {
-      tc_pg_live_stop (self);
+      tc_pg_live_free (self);
       return NULL;
     }
   self->next_heartbeat = g_get_monotonic_time () + (gint64) self->heartbeat_seconds * G_USEC_PER_SEC;
@@ -891,7 +891,7 @@ tc_pg_live_stop (TcPgLive *self)
       self->notify_quit = TRUE;
       g_cond_signal (&self->notify_cond);
       g_mutex_unlock (&self->notify_mutex);
-      g_thread_join (self->notifier);
+      g_thread_join (g_steal_pointer (&self->notifier));
     }
   if (self->thread != NULL)
     {
@@ -899,10 +899,19 @@ tc_pg_live_stop (TcPgLive *self)
       self->quit = TRUE;
       g_mutex_unlock (&self->mutex);
       wake (self);
-      g_thread_join (self->thread);
+      g_thread_join (g_steal_pointer (&self->thread));
     }
-  leave (self);
+  if (self->conn != NULL)
+    leave (self);
   g_clear_pointer (&self->conn, tc_pg_conn_free);
+}
+
+void
+tc_pg_live_free (TcPgLive *self)
+{
+  if (self == NULL)
+    return;
+  tc_pg_live_stop (self);
   for (guint i = 0; i < 2; i++)
     if (self->wake_fds[i] >= 0)
       close (self->wake_fds[i]);

@@ -201,8 +201,10 @@ TcPgLive    *tc_pg_live_start               (TcPgStore            *store,
                                              const char           *conninfo,
                                              const TcStoreOptions *options,
                                              GError              **error);
-/* Leaves the cluster and stops the thread. */
+/* Leaves the cluster and stops the threads; what other threads may still
+ * ask (is_connected_elsewhere) keeps answering until tc_pg_live_free(). */
 void         tc_pg_live_stop                (TcPgLive    *live);
+void         tc_pg_live_free                (TcPgLive    *live);
 const char  *tc_pg_live_get_instance_id     (TcPgLive    *live);
 void         tc_pg_live_set_connected       (TcPgLive    *live,
                                              const char  *associate_id,

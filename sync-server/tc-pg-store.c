@@ -1039,7 +1039,7 @@ tc_pg_store_close (TcPgStore *self)
 
   g_return_if_fail (TC_IS_PG_STORE (self));
 
-  g_clear_pointer (&self->live, tc_pg_live_stop);
+  tc_pg_live_stop (self->live);   /* freed with the store */
   g_mutex_lock (&self->pool_mutex);
   g_atomic_int_set (&self->closed, 1);
   g_cond_broadcast (&self->pool_cond);
@@ -1060,6 +1060,7 @@ tc_pg_store_finalize (GObject *object)
   TcPgStore *self = TC_PG_STORE (object);
 
   tc_pg_store_close (self);
+  g_clear_pointer (&self->live, tc_pg_live_free);
   g_mutex_clear (&self->pool_mutex);
   g_cond_clear (&self->pool_cond);
   g_mutex_clear (&self->sink_mutex);
