@@ -125,6 +125,7 @@ send_one (TcPgTx   *tx,
         {
           /* The same send committed meanwhile (a resend racing the first
            * one): run again, and answer with what that one stored. */
+          g_debug ("A send of %s committed meanwhile: answering with it", message->client_id);
           tx->retry = TRUE;
           return TRUE;
         }

@@ -415,6 +415,59 @@ test_send_fanout_and_idempotence (Fixture       *fixture,
   g_assert_cmpuint (history_len (fixture, "F", "A"), ==, 1);
 }
 
+typedef struct {
+  Fixture    *fixture;
+  const char *client_id;
+  GPtrArray  *messages;
+  gboolean    created;
+  GError     *error;
+} Resend;
+
+static gpointer
+resend_thread (gpointer data)
+{
+  Resend *resend = data;
+
+  resend->messages = send (resend->fixture, "A", "B,C", "sent twice at once", resend->client_id,
+                           0, &resend->created, &resend->error);
+  return NULL;
+}
+
+/* The same send arriving several times at once (a client resending while
+ * its first try is still in flight): one is created, the others answer
+ * with its messages. */
+static void
+test_send_concurrent_resends (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *client_id = tc_uuid_new ();
+  Resend resends[8];
+  GThread *threads[8];
+  guint created = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      resends[i] = (Resend) { fixture, client_id, NULL, FALSE, NULL };
+      threads[i] = g_thread_new ("resend", resend_thread, &resends[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      g_assert_no_error (resends[i].error);
+      g_assert_cmpuint (resends[i].messages->len, ==, 2);
+      for (guint j = 0; j < 2; j++)
+        g_assert_cmpint (((TcMessage *) resends[i].messages->pdata[j])->id, ==,
+                         ((TcMessage *) resends[0].messages->pdata[j])->id);
+      created += resends[i].created;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_ptr_array_unref (resends[i].messages);
+  g_assert_cmpuint (created, ==, 1);
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 1);
+  g_assert_cmpuint (history_len (fixture, "A", "C"), ==, 1);
+}
+
 static void
 test_send_refusals_store_nothing (Fixture       *fixture,
                                   gconstpointer  data)
@@ -946,6 +999,7 @@ main (int    argc,
   ADD ("import/update-and-login", test_import_update_and_login);
   ADD ("sessions", test_sessions);
   ADD ("send/fan-out-and-idempotence", test_send_fanout_and_idempotence);
+  ADD ("send/concurrent-resends", test_send_concurrent_resends);
   ADD ("send/refusals-store-nothing", test_send_refusals_store_nothing);
   ADD ("history-paging", test_history_paging);
   ADD ("read-markers", test_read_markers);
