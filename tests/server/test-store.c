@@ -767,6 +767,55 @@ test_retention (Fixture       *fixture,
   g_assert_cmpuint (purged, ==, 0);
 }
 
+/* PostgreSQL: while another process purges (holds the purge's advisory
+ * lock), a purge does nothing; once it is done, the next one purges. */
+static void
+test_retention_one_at_a_time (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) holder = NULL;
+  g_autoptr(GDataInputStream) holder_out = NULL;
+  g_autoptr(GPtrArray) old = NULL;
+  g_autofree char *line = NULL;
+  guint purged = 99;
+  gint64 now = g_get_real_time ();
+
+  if (!tc_test_db_is_postgresql ())
+    {
+      g_test_skip ("the purge lock is PostgreSQL's");
+      return;
+    }
+  old = send (fixture, "A", "B", "from last year", NULL, now - 200 * DAY, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Another session takes the lock ("tcpu") and keeps it until told. */
+  holder = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                             "psql", "-X", "-q", "-A", "-t", "-d", fixture->path, NULL);
+  g_assert_no_error (error);
+  holder_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (holder));
+  g_assert_true (g_output_stream_write_all (g_subprocess_get_stdin_pipe (holder),
+                                            "SELECT pg_advisory_lock (1952673909), 'locked';\n",
+                                            strlen ("SELECT pg_advisory_lock (1952673909), 'locked';\n"),
+                                            NULL, NULL, &error));
+  g_assert_no_error (error);
+  line = g_data_input_stream_read_line_utf8 (holder_out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "|locked");
+
+  g_assert_true (tc_store_purge (fixture->store, now - 90 * DAY, &purged, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (purged, ==, 0);
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 1);
+
+  g_assert_true (g_output_stream_close (g_subprocess_get_stdin_pipe (holder), NULL, &error));
+  g_assert_true (g_subprocess_wait_check (holder, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (tc_store_purge (fixture->store, now - 90 * DAY, &purged, &error));
+  g_assert_cmpuint (purged, ==, 1);
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 0);
+}
+
 static void
 test_retention_reset (Fixture       *fixture,
                       gconstpointer  data)
@@ -1006,6 +1055,7 @@ main (int    argc,
   ADD ("sync", test_sync);
   ADD ("retention", test_retention);
   ADD ("retention-reset", test_retention_reset);
+  ADD ("retention/one-purge-at-a-time", test_retention_one_at_a_time);
   ADD ("migrations/reopen-and-newer-schema", test_reopen_and_newer_schema);
   ADD ("group-commit/concurrent-sends", test_concurrent_sends);
 #undef ADD
