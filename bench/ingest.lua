@@ -11,7 +11,8 @@ function setup(thread)
 end
 
 function init(args)
-  math.randomseed(os.time() + (tid or 0))
+  -- INSTANCE tells apart wrk processes started in the same second.
+  math.randomseed(os.time() + (tid or 0) + 1000 * tonumber(os.getenv("INSTANCE") or "0"))
   prefix = string.format("%08x", math.random(0, 0x7fffffff))
 end
 

@@ -8,7 +8,7 @@ build_pkgs=(
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libsodium-dev
   libgdk-pixbuf-2.0-dev shared-mime-info
-  libcurl4-openssl-dev libgmime-3.0-dev
+  libcurl4-openssl-dev libgmime-3.0-dev libpq-dev
   glib-networking
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev libnotify-dev librsvg2-common
   desktop-file-utils appstream
@@ -20,6 +20,7 @@ test_pkgs=(
   python3-aiosmtpd
   locales gsettings-desktop-schemas
   groff-base curl
+  postgresql util-linux
 )
 # Locales the i18n tests format dates and numbers in (tests/i18n).
 test_locales=(de_DE.UTF-8 en_US.UTF-8 es_ES.UTF-8 fr_FR.UTF-8 pt_BR.UTF-8)

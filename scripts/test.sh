@@ -3,6 +3,9 @@
 # under AddressSanitizer + UndefinedBehaviorSanitizer (leaks are failures),
 # then runs each fuzz target for a short while (scripts/fuzz.sh; set
 # TEAMCHAT_SKIP_FUZZ=1 to skip, TEAMCHAT_FUZZ_SECONDS to change the 20 s).
+# The server tests run twice, on SQLite and (suite "postgresql") on a
+# PostgreSQL cluster this script starts in a temporary directory and stops
+# at the end (tests/server/pg-cluster.sh; Debian's postgresql package).
 # Headless: UI tests run under xvfb-run and dbus-run-session. Xvfb runs with
 # -noreset: otherwise it resets whenever its last client leaves (the a11y
 # bus launcher does, right before the app connects) and the app's
@@ -11,6 +14,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh build test
+
+# One PostgreSQL cluster for the whole run; each test makes its databases.
+pg_dir=$(mktemp -d /tmp/teamchat-pg-XXXXXX)
+trap 'tests/server/pg-cluster.sh stop "$pg_dir"' EXIT
+pg_env=$(tests/server/pg-cluster.sh start "$pg_dir")
+export "${pg_env?}"
 
 run_suite() {
   local dir=$1; shift

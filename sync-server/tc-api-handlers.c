@@ -502,7 +502,7 @@ tc_api_sync (TcApiRequest *request)
     {
       /* Where the pages end, so a client can show how far its first sync
        * got: a cursor of the same kind, never one to sync from. */
-      gint64 head = tc_store_head_cursor (request->ctx->store, NULL);
+      gint64 head = tc_store_head_cursor (request->ctx->store, request->associate_id, NULL);
 
       if (head >= cursor)
         {
@@ -520,6 +520,21 @@ tc_api_health (TcApiRequest *request)
 {
   JsonObject *answer = json_object_new ();
 
+  json_object_set_string_member (answer, "status", "ok");
+  json_object_set_string_member (answer, "version", PACKAGE_VERSION);
+  tc_api_reply (request, SOUP_STATUS_OK, object_node (answer));
+}
+
+/* GET /healthz: whether this process can serve, that is, reach its
+ * database; load balancers take an instance out while it answers 503. */
+void
+tc_api_healthz (TcApiRequest *request)
+{
+  JsonObject *answer;
+
+  if (!tc_store_check_health (request->ctx->store, &request->error))
+    return;
+  answer = json_object_new ();
   json_object_set_string_member (answer, "status", "ok");
   json_object_set_string_member (answer, "version", PACKAGE_VERSION);
   tc_api_reply (request, SOUP_STATUS_OK, object_node (answer));

@@ -103,6 +103,7 @@ void tc_api_read           (TcApiRequest *request);
 void tc_api_read_all       (TcApiRequest *request);
 void tc_api_sync           (TcApiRequest *request);
 void tc_api_health         (TcApiRequest *request);
+void tc_api_healthz        (TcApiRequest *request);
 void tc_api_media_categories (TcApiRequest *request);
 void tc_api_media_folder     (TcApiRequest *request);
 void tc_api_media_search     (TcApiRequest *request);

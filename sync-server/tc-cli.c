@@ -16,7 +16,7 @@
 #include "tc-media-import.h"
 #include "tc-reply-parser.h"
 #include "tc-seed.h"
-#include "tc-sqlite-store.h"
+#include "tc-store-open.h"
 #include "tc-worker.h"
 
 #define PURGE_INTERVAL_SECONDS (60 * 60)
@@ -69,22 +69,13 @@ parse_options (const char    *command,
   return g_option_context_parse (context, argc, argv, error);
 }
 
-static TcSqliteStore *
-open_store (const char  *db_path,
+/* The command line tools: an SQLite file, or a PostgreSQL database with
+ * the default pool and no part in live fan-out. */
+static TcStore *
+open_store (const char  *db,
             GError     **error)
 {
-  if (db_path == NULL || *db_path == '\0')
-    {
-      g_set_error (error, TC_ERROR, TC_ERROR_INVALID, "--db PATH is required");
-      return NULL;
-    }
-  if (g_str_has_prefix (db_path, "postgresql://") || g_str_has_prefix (db_path, "postgres://"))
-    {
-      g_set_error (error, TC_ERROR, TC_ERROR_INVALID,
-                   "PostgreSQL databases are not supported by this build yet; use an SQLite file path");
-      return NULL;
-    }
-  return tc_sqlite_store_new (db_path, error);
+  return tc_store_open (db, NULL, error);
 }
 
 static gboolean
@@ -106,7 +97,7 @@ check_no_extra_args (int      argc,
 
 typedef struct {
   GMainLoop     *loop;
-  TcSqliteStore *store;
+  TcStore       *store;
   gint64         retention_days;
   gboolean       purging;
 } ServeState;
@@ -118,7 +109,7 @@ purge_work (gpointer data)
   g_autoptr(GError) error = NULL;
   guint n = 0;
 
-  if (!tc_store_purge (TC_STORE (state->store), g_get_real_time () - state->retention_days * USEC_PER_DAY,
+  if (!tc_store_purge (state->store, g_get_real_time () - state->retention_days * USEC_PER_DAY,
                        &n, &error))
     g_warning ("Retention purge failed: %s", error->message);
   else if (n > 0)
@@ -182,7 +173,7 @@ cmd_serve (int    argc,
   g_autofree char *tls_key = NULL;
   int port = -1;
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database file", "PATH" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database: an SQLite file or a postgresql:// URI", "PATH" },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "Port (0 picks a free one)", "N" },
     { "bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address to listen on", "ADDR" },
     { "media-dir", 0, 0, G_OPTION_ARG_FILENAME, &media_dir, "Media library directory", "DIR" },
@@ -193,13 +184,15 @@ cmd_serve (int    argc,
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(TcConfig) config = tc_config_new ();
-  g_autoptr(TcSqliteStore) store = NULL;
+  g_autoptr(TcStore) store = NULL;
   g_autoptr(TcHttpServer) server = NULL;
   g_autoptr(TcMediaLibrary) library = NULL;
   g_autoptr(TcDelivery) delivery = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *url = NULL;
   ServeState state = { 0, };
+  TcStoreOptions options = { 0, };
+  g_autofree char *db_shown = NULL;
   guint purge_source, term_source, int_source;
 
   if (!parse_options ("serve", entries, &argc, &argv, &error) ||
@@ -247,7 +240,11 @@ cmd_serve (int    argc,
         return die ("%s", error->message);
     }
 
-  store = open_store (tc_config_get_db (config), &error);
+  options.pool_size = tc_config_get_database_pool_size (config);
+  options.live = TRUE;
+  options.heartbeat_seconds = tc_config_get_database_heartbeat_seconds (config);
+  options.presence_timeout_seconds = tc_config_get_database_presence_timeout_seconds (config);
+  store = tc_store_open (tc_config_get_db (config), &options, &error);
   if (store == NULL)
     return die ("%s", error->message);
 
@@ -255,9 +252,9 @@ cmd_serve (int    argc,
   state.retention_days = tc_config_get_retention_days (config);
   purge_work (&state);   /* at start, before anyone is served */
 
-  server = tc_http_server_new (TC_STORE (store), config);
+  server = tc_http_server_new (store, config);
   tc_http_server_set_media_library (server, library);
-  delivery = tc_delivery_new (TC_STORE (store), config, tc_http_server_get_hub (server));
+  delivery = tc_delivery_new (store, config, tc_http_server_get_hub (server));
   if (!tc_delivery_start (delivery, &error))
     return die ("cannot start offline delivery: %s", error->message);
   tc_http_server_set_delivery (server, delivery);
@@ -272,8 +269,8 @@ cmd_serve (int    argc,
 
   printf ("listening on %s\n", url);
   fflush (stdout);
-  g_message ("Team Chat server %s listening on %s (database %s)", PACKAGE_VERSION, url,
-             tc_config_get_db (config));
+  db_shown = tc_store_describe (tc_config_get_db (config));
+  g_message ("Team Chat server %s listening on %s (database %s)", PACKAGE_VERSION, url, db_shown);
 
   g_main_loop_run (loop);
 
@@ -287,7 +284,7 @@ cmd_serve (int    argc,
   tc_delivery_stop (delivery);
   g_clear_object (&server);
   g_clear_object (&delivery);
-  tc_sqlite_store_close (store);
+  tc_store_close (store);
   return 0;
 }
 
@@ -299,11 +296,11 @@ cmd_import_associates (int    argc,
 {
   g_autofree char *db = NULL;
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database file", "PATH" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database: an SQLite file or a postgresql:// URI", "PATH" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(TcSqliteStore) store = NULL;
+  g_autoptr(TcStore) store = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_autofree char *contents = NULL;
   TcImportResult result = { 0, 0 };
@@ -324,9 +321,9 @@ cmd_import_associates (int    argc,
   store = open_store (db, &error);
   if (store == NULL)
     return die ("%s", error->message);
-  if (!tc_store_import_associates (TC_STORE (store), rows, &result, &error))
+  if (!tc_store_import_associates (store, rows, &result, &error))
     return die ("%s: %s", argv[2], error->message);
-  tc_sqlite_store_close (store);
+  tc_store_close (store);
 
   printf ("imported %u\n", rows->len);
   g_message ("%u created, %u updated", result.created, result.updated);
@@ -342,12 +339,12 @@ cmd_import_media (int    argc,
   g_autofree char *db = NULL;
   g_autofree char *media_dir = NULL;
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database file", "PATH" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database: an SQLite file or a postgresql:// URI", "PATH" },
     { "media-dir", 0, 0, G_OPTION_ARG_FILENAME, &media_dir, "Media library directory", "DIR" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(TcSqliteStore) store = NULL;
+  g_autoptr(TcStore) store = NULL;
   g_autoptr(TcMediaLibrary) library = NULL;
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   TcMediaImportResult result = { 0, };
@@ -370,9 +367,9 @@ cmd_import_media (int    argc,
   store = open_store (db, &error);
   if (store == NULL)
     return die ("%s", error->message);
-  if (!tc_media_import_run (TC_STORE (store), library, argv[2], &result, warnings, &error))
+  if (!tc_media_import_run (store, library, argv[2], &result, warnings, &error))
     return die ("%s", error->message);
-  tc_sqlite_store_close (store);
+  tc_store_close (store);
 
   for (guint i = 0; i < warnings->len; i++)
     fprintf (stderr, "teamchat-server: warning: %s\n", (const char *) g_ptr_array_index (warnings, i));
@@ -395,13 +392,13 @@ cmd_seed_demo (int    argc,
   g_autofree char *media_dir = NULL;
   int messages = 0;
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database file", "PATH" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database: an SQLite file or a postgresql:// URI", "PATH" },
     { "media-dir", 0, 0, G_OPTION_ARG_FILENAME, &media_dir, "Media library directory", "DIR" },
     { "messages", 0, 0, G_OPTION_ARG_INT, &messages, "Also create N messages over the last 90 days", "N" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(TcSqliteStore) store = NULL;
+  g_autoptr(TcStore) store = NULL;
   g_autoptr(TcMediaLibrary) library = NULL;
   TcSeedResult result = { 0, 0 };
   TcMediaImportResult media = { 0, };
@@ -424,7 +421,7 @@ cmd_seed_demo (int    argc,
       !tc_seed_demo_media (store, library, &media, &error) ||
       !tc_seed_demo_shares (store, &result.messages, &error))
     return die ("%s", error->message);
-  tc_sqlite_store_close (store);
+  tc_store_close (store);
 
   printf ("seeded %u associates, %u messages and %u library files\n", result.associates,
           result.messages, media.created + media.updated + media.unchanged);
@@ -442,12 +439,12 @@ cmd_purge (int    argc,
   g_autofree char *db = NULL;
   int days = 90;
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database file", "PATH" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database: an SQLite file or a postgresql:// URI", "PATH" },
     { "days", 0, 0, G_OPTION_ARG_INT, &days, "Keep this many days (default 90)", "N" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(TcSqliteStore) store = NULL;
+  g_autoptr(TcStore) store = NULL;
   guint n = 0;
 
   if (!parse_options ("purge", entries, &argc, &argv, &error) ||
@@ -459,9 +456,9 @@ cmd_purge (int    argc,
   store = open_store (db, &error);
   if (store == NULL)
     return die ("%s", error->message);
-  if (!tc_store_purge (TC_STORE (store), g_get_real_time () - days * USEC_PER_DAY, &n, &error))
+  if (!tc_store_purge (store, g_get_real_time () - days * USEC_PER_DAY, &n, &error))
     return die ("%s", error->message);
-  tc_sqlite_store_close (store);
+  tc_store_close (store);
 
   printf ("purged %u messages\n", n);
   return 0;
@@ -512,11 +509,11 @@ cmd_revoke_replies (int    argc,
 {
   g_autofree char *db = NULL;
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database file", "PATH" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Database: an SQLite file or a postgresql:// URI", "PATH" },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(TcSqliteStore) store = NULL;
+  g_autoptr(TcStore) store = NULL;
   guint n;
 
   if (!parse_options ("revoke-replies ASSOCIATE_ID", entries, &argc, &argv, &error))
@@ -528,10 +525,10 @@ cmd_revoke_replies (int    argc,
   store = open_store (db, &error);
   if (store == NULL)
     return die ("%s", error->message);
-  n = tc_store_revoke_reply_tokens (TC_STORE (store), argv[2], &error);
+  n = tc_store_revoke_reply_tokens (store, argv[2], &error);
   if (error != NULL)
     return die ("%s", error->message);
-  tc_sqlite_store_close (store);
+  tc_store_close (store);
   printf ("revoked %u reply %s\n", n, n == 1 ? "address" : "addresses");
   return 0;
 }

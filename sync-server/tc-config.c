@@ -48,6 +48,10 @@ typedef struct
   guint  ws_ping_interval_seconds;
   guint  ws_idle_timeout_seconds;
   guint  ws_max_queued_bytes;
+  /* [database] */
+  guint  database_pool_size;
+  guint  database_heartbeat_seconds;
+  guint  database_presence_timeout_seconds;
 } Settings;
 
 struct _TcConfig
@@ -92,7 +96,7 @@ static const KeyInfo keys[] = {
   UINT_KEY ("server", "port", port, 0, 65535),
   STR_KEY ("server", "bind", KEY_BIND, bind),
   STR_KEY ("server", "public_url", KEY_PUBLIC_URL, public_url),
-  STR_KEY ("server", "db", KEY_STRING, db),
+  STR_KEY ("server", "db", KEY_SECRET, db),   /* a PostgreSQL URI may hold a password */
   STR_KEY ("server", "media_dir", KEY_STRING, media_dir),
   STR_KEY ("server", "tls_cert", KEY_STRING, tls_cert),
   STR_KEY ("server", "tls_key", KEY_STRING, tls_key),
@@ -133,13 +137,18 @@ static const KeyInfo keys[] = {
             TC_CONFIG_MAX_WS_SECONDS),
   UINT_KEY ("websocket", "max_queued_bytes", ws_max_queued_bytes, TC_CONFIG_MIN_WS_QUEUED_BYTES,
             G_MAXINT),
+  UINT_KEY ("database", "pool_size", database_pool_size, 1, TC_CONFIG_MAX_POOL_SIZE),
+  UINT_KEY ("database", "heartbeat_seconds", database_heartbeat_seconds, 1,
+            TC_CONFIG_MAX_HEARTBEAT_SECONDS),
+  UINT_KEY ("database", "presence_timeout_seconds", database_presence_timeout_seconds, 2,
+            2 * TC_CONFIG_MAX_HEARTBEAT_SECONDS),
 };
 
 #undef STR_KEY
 #undef UINT_KEY
 
 static const char * const groups[] = { "server", "retention", "email", "sms", "delivery", "limits",
-                                       "websocket" };
+                                       "websocket", "database" };
 
 static gboolean
 is_known_group (const char *group)
@@ -185,6 +194,9 @@ settings_init_defaults (Settings *s)
   s->ws_ping_interval_seconds = TC_CONFIG_DEFAULT_WS_PING_INTERVAL_SECONDS;
   s->ws_idle_timeout_seconds = TC_CONFIG_DEFAULT_WS_IDLE_TIMEOUT_SECONDS;
   s->ws_max_queued_bytes = TC_CONFIG_DEFAULT_WS_MAX_QUEUED_BYTES;
+  s->database_pool_size = TC_CONFIG_DEFAULT_POOL_SIZE;
+  s->database_heartbeat_seconds = TC_CONFIG_DEFAULT_HEARTBEAT_SECONDS;
+  s->database_presence_timeout_seconds = TC_CONFIG_DEFAULT_PRESENCE_TIMEOUT_SECONDS;
 }
 
 static char **
@@ -837,6 +849,16 @@ tc_config_validate (TcConfig  *self,
                    "[websocket] idle_timeout_seconds (%u) must be longer than "
                    "ping_interval_seconds (%u), or every client would be dropped",
                    s->ws_idle_timeout_seconds, s->ws_ping_interval_seconds);
+      return FALSE;
+    }
+
+  /* One late heartbeat must not make a process count as dead. */
+  if (s->database_presence_timeout_seconds < 2 * s->database_heartbeat_seconds)
+    {
+      g_set_error (error, TC_ERROR, TC_ERROR_INVALID,
+                   "[database] presence_timeout_seconds (%u) must be at least twice "
+                   "heartbeat_seconds (%u)",
+                   s->database_presence_timeout_seconds, s->database_heartbeat_seconds);
       return FALSE;
     }
 
@@ -1741,4 +1763,48 @@ tc_config_get_ws_max_queued_bytes (TcConfig *self)
 {
   g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_WS_MAX_QUEUED_BYTES);
   return self->s.ws_max_queued_bytes;
+}
+
+/* --- [database] ----------------------------------------------------------- */
+
+/**
+ * tc_config_get_database_pool_size:
+ * @self: a configuration
+ *
+ * Returns: how many connections a PostgreSQL database gets from this
+ *   process (besides the one that listens for live events)
+ */
+guint
+tc_config_get_database_pool_size (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_POOL_SIZE);
+  return self->s.database_pool_size;
+}
+
+/**
+ * tc_config_get_database_heartbeat_seconds:
+ * @self: a configuration
+ *
+ * Returns: how often a serving process on PostgreSQL says it is alive
+ */
+guint
+tc_config_get_database_heartbeat_seconds (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_HEARTBEAT_SECONDS);
+  return self->s.database_heartbeat_seconds;
+}
+
+/**
+ * tc_config_get_database_presence_timeout_seconds:
+ * @self: a configuration
+ *
+ * Returns: after how long without a heartbeat a process counts as dead
+ *   (its connections no longer count as online, its delivery claims are
+ *   taken over)
+ */
+guint
+tc_config_get_database_presence_timeout_seconds (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_PRESENCE_TIMEOUT_SECONDS);
+  return self->s.database_presence_timeout_seconds;
 }

@@ -27,6 +27,9 @@
  *               ping_interval_seconds (1..86400, 30),
  *               idle_timeout_seconds (2..86400, 75; longer than the ping
  *               interval), max_queued_bytes (4096 or more, 1 MiB)
+ *   [database]  pool_size (1..1000, 10), heartbeat_seconds (1..3600, 5),
+ *               presence_timeout_seconds (2..7200, 15; at least twice the
+ *               heartbeat): PostgreSQL only
  *
  * Values are trimmed. As in the example of the API contract, a "#" after a
  * space or tab starts a comment that runs to the end of the line, so a
@@ -64,6 +67,11 @@ G_BEGIN_DECLS
 #define TC_CONFIG_DEFAULT_WS_MAX_QUEUED_BYTES        (1024 * 1024)
 #define TC_CONFIG_MAX_WS_SECONDS                     86400
 #define TC_CONFIG_MIN_WS_QUEUED_BYTES                4096
+#define TC_CONFIG_DEFAULT_POOL_SIZE                  10
+#define TC_CONFIG_DEFAULT_HEARTBEAT_SECONDS          5
+#define TC_CONFIG_DEFAULT_PRESENCE_TIMEOUT_SECONDS   15
+#define TC_CONFIG_MAX_POOL_SIZE                      1000
+#define TC_CONFIG_MAX_HEARTBEAT_SECONDS              3600
 
 #define TC_CONFIG_MAX_RETENTION_DAYS                 3650
 #define TC_CONFIG_MAX_LOGIN_WINDOW_SECONDS           31536000
@@ -171,5 +179,9 @@ guint       tc_config_get_ws_frames_per_minute    (TcConfig    *self);
 guint       tc_config_get_ws_ping_interval_seconds (TcConfig   *self);
 guint       tc_config_get_ws_idle_timeout_seconds (TcConfig    *self);
 guint       tc_config_get_ws_max_queued_bytes     (TcConfig    *self);
+/* [database] (PostgreSQL only) */
+guint       tc_config_get_database_pool_size      (TcConfig    *self);
+guint       tc_config_get_database_heartbeat_seconds (TcConfig *self);
+guint       tc_config_get_database_presence_timeout_seconds (TcConfig *self);
 
 G_END_DECLS

@@ -352,7 +352,10 @@ tc_delivery_start (TcDelivery  *self,
              self->email_enabled ? "on" : "off (no [email] smtp_url and from)",
              self->sms_enabled ? "on" : "off (no complete [sms])");
 
-  self->senders = g_thread_pool_new (send_one, self, SENDER_THREADS, FALSE, NULL);
+  /* Jobs still queued when the pool stops are freed (they stay "sending"
+   * in the database and are requeued at the next start). */
+  self->senders = g_thread_pool_new_full (send_one, self, (GDestroyNotify) tc_delivery_job_free,
+                                          SENDER_THREADS, FALSE, NULL);
   tc_store_set_delivery_policy (self->store, offline_cb, queued_cb, self);
   self->scheduler = g_thread_new ("tc-delivery", scheduler_thread, self);
   return TRUE;

@@ -67,6 +67,11 @@ static const Route routes[] = {
   { "GET",    "media/resources/*/thumbnail", TRUE, tc_api_media_thumbnail },
 };
 
+/* Outside /api/v1/: for load balancers. */
+static const Route root_routes[] = {
+  { "GET",    "healthz",                  FALSE, tc_api_healthz },
+};
+
 /* Under /hooks/: signed by the provider, not by a session. */
 static const Route hook_routes[] = {
   { "POST",   "email",                    FALSE, tc_api_hook_email },
@@ -510,6 +515,12 @@ api_handler (SoupServer        *soup,
       table = hook_routes;
       n_routes = G_N_ELEMENTS (hook_routes);
       max_bytes = g_str_equal (rest, "email") ? HOOK_MAX_BYTES : TC_REQUEST_MAX_BYTES;
+    }
+  else if (g_str_equal (path, "/healthz"))
+    {
+      rest = path + 1;
+      table = root_routes;
+      n_routes = G_N_ELEMENTS (root_routes);
     }
   else
     {

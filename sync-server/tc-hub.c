@@ -55,6 +55,7 @@ struct _TcHub
 
   GMainContext   *context;
   GAsyncQueue    *incoming;      /* TcStreamEvent from the writer thread */
+  GAsyncQueue    *remote_presence; /* associate ids (char *) from the store */
 };
 
 G_DEFINE_FINAL_TYPE (TcHub, tc_hub, G_TYPE_OBJECT)
@@ -249,6 +250,18 @@ announce_presence (TcHub      *self,
     }
 }
 
+/* A change of this process's connections changes what team members see
+ * only when no other server process holds a connection of @associate_id. */
+static void
+announce_local_change (TcHub      *self,
+                       const char *associate_id,
+                       GPtrArray  *team_ids,
+                       gboolean    online)
+{
+  if (!tc_store_is_connected_elsewhere (self->store, associate_id))
+    announce_presence (self, associate_id, team_ids, online);
+}
+
 typedef struct {
   TcHub     *hub;
   char      *associate_id;
@@ -282,7 +295,7 @@ team_load_done (gpointer data)
       if (presence->n_connections > 0 && !presence->announced)
         {
           presence->announced = TRUE;
-          announce_presence (self, load->associate_id, presence->team_ids, TRUE);
+          announce_local_change (self, load->associate_id, presence->team_ids, TRUE);
         }
       else if (presence->n_connections == 0)
         g_hash_table_remove (self->presence, load->associate_id);
@@ -307,6 +320,8 @@ presence_connected (TcHub      *self,
     }
   presence->n_connections++;
   set_online_count (self, associate_id, presence->n_connections);
+  if (presence->n_connections == 1)
+    tc_store_set_connected (self->store, associate_id, TRUE);
 
   if (presence->team_ids == NULL && !presence->loading)
     {
@@ -320,7 +335,7 @@ presence_connected (TcHub      *self,
   else if (presence->team_ids != NULL && !presence->announced)
     {
       presence->announced = TRUE;
-      announce_presence (self, associate_id, presence->team_ids, TRUE);
+      announce_local_change (self, associate_id, presence->team_ids, TRUE);
     }
 }
 
@@ -336,8 +351,9 @@ presence_disconnected (TcHub      *self,
   set_online_count (self, associate_id, presence->n_connections);
   if (presence->n_connections > 0)
     return;
+  tc_store_set_connected (self->store, associate_id, FALSE);
   if (presence->announced)
-    announce_presence (self, associate_id, presence->team_ids, FALSE);
+    announce_local_change (self, associate_id, presence->team_ids, FALSE);
   /* While the team is still loading, team_load_done cleans up. */
   if (!presence->loading)
     g_hash_table_remove (self->presence, associate_id);
@@ -356,7 +372,83 @@ tc_hub_is_online (TcHub      *self,
   g_mutex_lock (&self->online_mutex);
   online = g_hash_table_contains (self->online, associate_id);
   g_mutex_unlock (&self->online_mutex);
-  return online;
+  return online || (self->store != NULL &&
+                    tc_store_is_connected_elsewhere (self->store, associate_id));
+}
+
+/* --- presence from other server processes ------------------------------------ */
+
+typedef struct {
+  TcHub     *hub;
+  char      *associate_id;
+  GPtrArray *team_ids;
+} RemotePresence;
+
+static void
+remote_presence_work (gpointer data)
+{
+  RemotePresence *remote = data;
+  g_autoptr(GError) error = NULL;
+
+  if (remote->hub->store == NULL)
+    return;   /* shutting down */
+  remote->team_ids = tc_store_list_team_ids (remote->hub->store, remote->associate_id, &error);
+  if (remote->team_ids == NULL)
+    g_warning ("Could not load a team for presence: %s", error->message);
+}
+
+static void
+remote_presence_done (gpointer data)
+{
+  RemotePresence *remote = data;
+  Presence *presence = g_hash_table_lookup (remote->hub->presence, remote->associate_id);
+
+  /* Loads may finish out of order: announce the state as it is now. */
+  if (remote->team_ids != NULL && (presence == NULL || presence->n_connections == 0))
+    announce_presence (remote->hub, remote->associate_id, remote->team_ids,
+                       tc_hub_is_online (remote->hub, remote->associate_id));
+  g_clear_pointer (&remote->team_ids, g_ptr_array_unref);
+  g_free (remote->associate_id);
+  g_object_unref (remote->hub);
+  g_free (remote);
+}
+
+static gboolean
+drain_remote_presence_cb (gpointer user_data)
+{
+  TcHub *self = user_data;
+  char *associate_id;
+
+  while ((associate_id = g_async_queue_try_pop (self->remote_presence)) != NULL)
+    {
+      Presence *presence = g_hash_table_lookup (self->presence, associate_id);
+      RemotePresence *remote;
+
+      /* While this process holds a connection, the associate is online
+       * whatever happens elsewhere. */
+      if (presence != NULL && presence->n_connections > 0)
+        {
+          g_free (associate_id);
+          continue;
+        }
+      remote = g_new0 (RemotePresence, 1);
+      remote->hub = g_object_ref (self);
+      remote->associate_id = associate_id;
+      tc_worker_run (remote_presence_work, remote_presence_done, remote);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* A thread of the store: another process's presence changed. */
+static void
+store_presence_sink (const char *associate_id,
+                     gpointer    user_data)
+{
+  TcHub *self = user_data;
+
+  g_async_queue_push (self->remote_presence, g_strdup (associate_id));
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, drain_remote_presence_cb,
+                              g_object_ref (self), g_object_unref);
 }
 
 /* --- hello -------------------------------------------------------------------- */
@@ -376,7 +468,7 @@ hello_work (gpointer data)
 
   hello->team_ids = tc_store_list_team_ids (store, hello->conn->associate_id, &hello->error);
   if (hello->team_ids != NULL)
-    hello->cursor = tc_store_head_cursor (store, &hello->error);
+    hello->cursor = tc_store_head_cursor (store, hello->conn->associate_id, &hello->error);
 }
 
 static void
@@ -909,7 +1001,10 @@ tc_hub_dispose (GObject *object)
   TcHub *self = TC_HUB (object);
 
   if (self->store != NULL)
-    tc_store_set_event_sink (self->store, NULL, NULL);
+    {
+      tc_store_set_event_sink (self->store, NULL, NULL);
+      tc_store_set_presence_sink (self->store, NULL, NULL);
+    }
   g_clear_object (&self->store);
   g_clear_handle_id (&self->sweep_source, g_source_remove);
 
@@ -926,6 +1021,7 @@ tc_hub_finalize (GObject *object)
   g_hash_table_unref (self->online);
   g_mutex_clear (&self->online_mutex);
   g_async_queue_unref (self->incoming);
+  g_async_queue_unref (self->remote_presence);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (tc_hub_parent_class)->finalize (object);
@@ -950,6 +1046,7 @@ tc_hub_init (TcHub *self)
   self->online = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&self->online_mutex);
   self->incoming = g_async_queue_new_full ((GDestroyNotify) tc_stream_event_free);
+  self->remote_presence = g_async_queue_new_full (g_free);
   self->context = g_main_context_ref_thread_default ();
   self->limits = (TcHubLimits) {
     .frames_per_minute = TC_HUB_DEFAULT_FRAMES_PER_MINUTE,
@@ -970,5 +1067,6 @@ tc_hub_new (TcStore *store)
   self = g_object_new (TC_TYPE_HUB, NULL);
   self->store = g_object_ref (store);
   tc_store_set_event_sink (store, store_event_sink, self);
+  tc_store_set_presence_sink (store, store_presence_sink, self);
   return self;
 }

@@ -35,7 +35,7 @@ compare_times (gconstpointer a,
 }
 
 gboolean
-tc_seed_demo (TcSqliteStore  *store,
+tc_seed_demo (TcStore        *store,
               guint           n_messages,
               guint           days,
               TcSeedResult   *result,
@@ -53,10 +53,10 @@ tc_seed_demo (TcSqliteStore  *store,
   guint sent = 0;
   guint created = 0;
 
-  g_return_val_if_fail (TC_IS_SQLITE_STORE (store), FALSE);
+  g_return_val_if_fail (TC_IS_STORE (store), FALSE);
   g_return_val_if_fail (days > 0, FALSE);
 
-  if (!tc_store_import_associates (TC_STORE (store), rows, &imported, error))
+  if (!tc_store_import_associates (store, rows, &imported, error))
     return FALSE;
 
   for (guint i = 0; i < rows->len; i++)
@@ -65,7 +65,7 @@ tc_seed_demo (TcSqliteStore  *store,
       Member *member = g_new0 (Member, 1);
 
       member->id = g_strdup (row->associate->id);
-      member->team = tc_store_list_team_ids (TC_STORE (store), member->id, error);
+      member->team = tc_store_list_team_ids (store, member->id, error);
       if (member->team == NULL)
         {
           member_free (member);
@@ -117,7 +117,7 @@ tc_seed_demo (TcSqliteStore  *store,
           g_array_append_val (batch_times, g_array_index (times, gint64, sent));
         }
       if (requests->len > 0 &&
-          !tc_sqlite_store_send_batch (store, senders, requests, batch_times, error))
+          !tc_store_send_batch (store, senders, requests, batch_times, error))
         return FALSE;
     }
 
@@ -150,7 +150,7 @@ remove_tree (const char *path)
 }
 
 gboolean
-tc_seed_demo_media (TcSqliteStore        *store,
+tc_seed_demo_media (TcStore              *store,
                     TcMediaLibrary       *library,
                     TcMediaImportResult  *result,
                     GError              **error)
@@ -158,13 +158,13 @@ tc_seed_demo_media (TcSqliteStore        *store,
   g_autofree char *source = g_dir_make_tmp ("teamchat-demo-media-XXXXXX", error);
   gboolean ok;
 
-  g_return_val_if_fail (TC_IS_SQLITE_STORE (store), FALSE);
+  g_return_val_if_fail (TC_IS_STORE (store), FALSE);
   g_return_val_if_fail (TC_IS_MEDIA_LIBRARY (library), FALSE);
 
   if (source == NULL)
     return FALSE;
   ok = tc_demo_media_write (source, error) > 0 &&
-       tc_media_import_run (TC_STORE (store), library, source, result, NULL, error);
+       tc_media_import_run (store, library, source, result, NULL, error);
   remove_tree (source);
   return ok;
 }
@@ -209,13 +209,13 @@ find_resource (TcStore     *store,
 }
 
 gboolean
-tc_seed_demo_shares (TcSqliteStore  *store,
-                     guint          *n_created,
-                     GError        **error)
+tc_seed_demo_shares (TcStore  *store,
+                     guint    *n_created,
+                     GError  **error)
 {
   gint64 now = g_get_real_time ();
 
-  g_return_val_if_fail (TC_IS_SQLITE_STORE (store), FALSE);
+  g_return_val_if_fail (TC_IS_STORE (store), FALSE);
 
   for (guint i = 0; i < G_N_ELEMENTS (demo_shares); i++)
     {
@@ -231,13 +231,13 @@ tc_seed_demo_shares (TcSqliteStore  *store,
       request->body = g_strdup (demo_shares[i].body);
       for (guint j = 0; demo_shares[i].titles[j] != NULL; j++)
         {
-          char *id = find_resource (TC_STORE (store), demo_shares[i].titles[j], error);
+          char *id = find_resource (store, demo_shares[i].titles[j], error);
 
           if (id == NULL)
             return FALSE;
           g_ptr_array_add (request->attachments, id);
         }
-      sent = tc_store_send_messages (TC_STORE (store), demo_shares[i].from, request, when,
+      sent = tc_store_send_messages (store, demo_shares[i].from, request, when,
                                      &created, error);
       if (sent == NULL)
         return FALSE;

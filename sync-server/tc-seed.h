@@ -2,7 +2,7 @@
 #pragma once
 
 #include "tc-media-library.h"
-#include "tc-sqlite-store.h"
+#include "tc-store.h"
 
 G_BEGIN_DECLS
 
@@ -14,7 +14,7 @@ typedef struct {
 /* Creates or refreshes the demo team, then adds @n_messages messages between
  * team members spread over the last @days days (oldest first, so ids follow
  * time). Deterministic: the same arguments give the same history. */
-gboolean tc_seed_demo (TcSqliteStore  *store,
+gboolean tc_seed_demo (TcStore        *store,
                        guint           n_messages,
                        guint           days,
                        TcSeedResult   *result,
@@ -22,7 +22,7 @@ gboolean tc_seed_demo (TcSqliteStore  *store,
 
 /* Imports the demo library (tc-demo-media.h) into @store and @library,
  * like `import-media` would; seeding again leaves it unchanged. */
-gboolean tc_seed_demo_media (TcSqliteStore        *store,
+gboolean tc_seed_demo_media (TcStore              *store,
                              TcMediaLibrary       *library,
                              TcMediaImportResult  *result,
                              GError              **error);
@@ -30,8 +30,8 @@ gboolean tc_seed_demo_media (TcSqliteStore        *store,
 /* Adds a short conversation between the top demo login and Kwame in which
  * files of the demo library are shared (after tc_seed_demo_media());
  * seeding again adds nothing. Counts the messages created. */
-gboolean tc_seed_demo_shares (TcSqliteStore  *store,
-                              guint          *n_created,
-                              GError        **error);
+gboolean tc_seed_demo_shares (TcStore  *store,
+                              guint    *n_created,
+                              GError  **error);
 
 G_END_DECLS

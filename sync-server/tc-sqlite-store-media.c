@@ -12,6 +12,7 @@
 
 #include "tc-error.h"
 #include "tc-sqlite-store-private.h"
+#include "tc-store-util.h"
 
 #define MEDIA_MAX_FOLDERS_IN_PATH 64
 
@@ -60,64 +61,6 @@ tc_sqlite_resource_from_row (sqlite3_stmt *stmt,
   resource->sha256 = tc_sqlite_store_column_dup (stmt, first + 6);
   resource->updated_at = sqlite3_column_int64 (stmt, first + 7);
   return resource;
-}
-
-/* Lowercase, without accents or other combining marks, compatibility
- * forms unfolded: "Résumé Ⅱ" and "resume ii" fold alike. */
-static char *
-fold_for_search (const char *text)
-{
-  g_autofree char *decomposed = g_utf8_normalize (text != NULL ? text : "", -1, G_NORMALIZE_NFKD);
-  g_autoptr(GString) bare = g_string_new (NULL);
-
-  if (decomposed == NULL)
-    return g_strdup ("");
-  for (const char *p = decomposed; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (!g_unichar_ismark (c))
-        g_string_append_unichar (bare, c);
-    }
-  return g_utf8_casefold (bare->str, -1);
-}
-
-static char *
-resource_search_text (const char *title,
-                      const char *description)
-{
-  g_autofree char *joined = g_strconcat (title != NULL ? title : "", "\n",
-                                         description != NULL ? description : "", NULL);
-
-  return fold_for_search (joined);
-}
-
-/* A LIKE pattern that matches @text anywhere, with % _ and \ taken literally. */
-static char *
-like_pattern (const char *text)
-{
-  GString *pattern = g_string_new ("%");
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '%' || *p == '_' || *p == '\\')
-        g_string_append_c (pattern, '\\');
-      g_string_append_c (pattern, *p);
-    }
-  g_string_append_c (pattern, '%');
-  return g_string_free (pattern, FALSE);
-}
-
-static char *
-new_media_id (const char *prefix)
-{
-  g_autofree char *uuid = g_uuid_string_random ();
-  GString *id = g_string_new (prefix);
-
-  for (const char *p = uuid; *p != '\0'; p++)
-    if (*p != '-')
-      g_string_append_c (id, *p);
-  return g_string_free (id, FALSE);
 }
 
 /* --- reading ------------------------------------------------------------------------ */
@@ -276,14 +219,14 @@ tc_sqlite_store_media_search (TcStore     *store,
   MEDIA_READER (reader, store);
   g_autoptr(TcSqliteStmt) stmt = NULL;
   g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_resource_free);
-  g_autofree char *folded = fold_for_search (query);
+  g_autofree char *folded = tc_store_fold_for_search (query);
   g_autofree char *pattern = NULL;
   int rc;
 
   g_strstrip (folded);
   if (*folded == '\0')
     return g_steal_pointer (&found);
-  pattern = like_pattern (folded);
+  pattern = tc_store_like_pattern (folded);
 
   if (!media_reader_open (&reader, error))
     return NULL;
@@ -377,7 +320,7 @@ upsert_folder (sqlite3             *db,
     }
   else if (rc == SQLITE_DONE)
     {
-      id = new_media_id ("fld_");
+      id = tc_store_new_media_id ("fld_");
       write = tc_sqlite_store_prepare (db,
                              "INSERT INTO media_folders (id, title, parent_id, source_path, created_at) "
                              "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -415,7 +358,7 @@ upsert_resource (sqlite3             *db,
   g_autoptr(TcSqliteStmt) find = NULL;
   g_autoptr(TcSqliteStmt) write = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *search_text = resource_search_text (entry->title, entry->description);
+  g_autofree char *search_text = tc_store_resource_search_text (entry->title, entry->description);
   int rc;
 
   find = tc_sqlite_store_prepare (db,
@@ -451,7 +394,7 @@ upsert_resource (sqlite3             *db,
     }
   else if (rc == SQLITE_DONE)
     {
-      id = new_media_id ("res_");
+      id = tc_store_new_media_id ("res_");
       write = tc_sqlite_store_prepare (db,
                              "INSERT INTO resources (id, title, mime_type, size, folder_id, "
                              "  description, sha256, updated_at, search_text, source_path) "

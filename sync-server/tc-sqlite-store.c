@@ -20,6 +20,7 @@
 #include "tc-sqlite-schema.h"
 #include "tc-sqlite-store.h"
 #include "tc-sqlite-store-private.h"
+#include "tc-store-util.h"
 #include "tc-import-row.h"
 #include "tc-team-tree.h"
 
@@ -552,11 +553,7 @@ add_stream_event (GPtrArray  *events,
                   const char *associate_id,
                   TcEvent    *event)
 {
-  TcStreamEvent *stream_event = g_new0 (TcStreamEvent, 1);
-
-  stream_event->associate_id = g_strdup (associate_id);
-  stream_event->event = event;
-  g_ptr_array_add (events, stream_event);
+  tc_stream_events_add (events, associate_id, event);
 }
 
 /* The "message" events of sender and recipient, in one statement: the
@@ -1140,48 +1137,6 @@ tc_sqlite_store_is_team (TcStore     *store,
   return r > 0;
 }
 
-static gboolean
-member_matches (const TcAssociate *member,
-                const char        *query)
-{
-  g_autofree char *digits = NULL;
-  GString *phone_digits;
-
-  if (g_str_match_string (query, member->name, TRUE))
-    return TRUE;
-  if (member->email != NULL && g_str_match_string (query, member->email, TRUE))
-    return TRUE;
-  {
-    g_autofree char *folded_query = g_utf8_casefold (query, -1);
-    g_autofree char *folded_name = g_utf8_casefold (member->name, -1);
-    g_autofree char *folded_email = member->email ? g_utf8_casefold (member->email, -1) : NULL;
-
-    if (strstr (folded_name, folded_query) != NULL ||
-        (folded_email != NULL && strstr (folded_email, folded_query) != NULL))
-      return TRUE;
-  }
-
-  /* Phones match on their digits, whatever punctuation either side uses. */
-  phone_digits = g_string_new (NULL);
-  for (const char *p = query; *p; p++)
-    if (g_ascii_isdigit (*p))
-      g_string_append_c (phone_digits, *p);
-  digits = g_string_free (phone_digits, FALSE);
-  if (*digits != '\0' && strlen (digits) >= 3 && member->phone != NULL)
-    {
-      GString *member_digits = g_string_new (NULL);
-      gboolean found;
-
-      for (const char *p = member->phone; *p; p++)
-        if (g_ascii_isdigit (*p))
-          g_string_append_c (member_digits, *p);
-      found = strstr (member_digits->str, digits) != NULL;
-      g_string_free (member_digits, TRUE);
-      return found;
-    }
-  return FALSE;
-}
-
 static GPtrArray *
 tc_sqlite_store_list_team (TcStore     *store,
                            const char  *associate_id,
@@ -1198,7 +1153,7 @@ tc_sqlite_store_list_team (TcStore     *store,
     return NULL;
   if (query != NULL && *query != '\0')
     for (guint i = members->len; i > 0; i--)
-      if (!member_matches (g_ptr_array_index (members, i - 1), query))
+      if (!tc_store_member_matches (g_ptr_array_index (members, i - 1), query))
         g_ptr_array_remove_index (members, i - 1);
   return g_steal_pointer (&members);
 }
@@ -1262,42 +1217,6 @@ typedef struct {
   TcImportResult  result;
 } ImportJob;
 
-static void
-add_problem (GString     *problems,
-             guint        line,
-             const char  *format,
-             ...) G_GNUC_PRINTF (3, 4);
-
-static void
-add_problem (GString     *problems,
-             guint        line,
-             const char  *format,
-             ...)
-{
-  va_list args;
-
-  if (problems->len > 0)
-    g_string_append_c (problems, '\n');
-  if (line > 0)
-    g_string_append_printf (problems, "line %u: ", line);
-  va_start (args, format);
-  g_string_append_vprintf (problems, format, args);
-  va_end (args);
-}
-
-static gboolean
-member_changed (const TcAssociate *before,
-                const TcAssociate *after)
-{
-  return before == NULL ||
-         g_strcmp0 (before->name, after->name) != 0 ||
-         g_strcmp0 (before->email, after->email) != 0 ||
-         g_strcmp0 (before->phone, after->phone) != 0 ||
-         g_strcmp0 (before->sponsor_id, after->sponsor_id) != 0 ||
-         g_strcmp0 (before->enroller_id, after->enroller_id) != 0 ||
-         g_strcmp0 (before->marketing_site_url, after->marketing_site_url) != 0;
-}
-
 static gboolean
 import_job (TcSqliteStore *self,
             sqlite3       *db,
@@ -1338,12 +1257,12 @@ import_job (TcSqliteStore *self,
       bind_text (login_taken, 2, row->associate->id);
       if (sqlite3_step (login_taken) == SQLITE_ROW)
         {
-          add_problem (problems, row->line, "login “%s” belongs to another associate", row->login);
+          tc_store_add_problem (problems, row->line, "login “%s” belongs to another associate", row->login);
           continue;
         }
       if (before == NULL && hash == NULL)
         {
-          add_problem (problems, row->line, "a new associate needs a password");
+          tc_store_add_problem (problems, row->line, "a new associate needs a password");
           continue;
         }
 
@@ -1366,7 +1285,7 @@ import_job (TcSqliteStore *self,
         job->result.created++;
       else
         job->result.updated++;
-      if (member_changed (before, row->associate))
+      if (tc_store_member_changed (before, row->associate))
         g_ptr_array_add (changed, row);
     }
 
@@ -1386,11 +1305,11 @@ import_job (TcSqliteStore *self,
           if (!associate_exists (db, parents[p], &exists, error))
             return FALSE;
           if (!exists)
-            add_problem (problems, row->line, "%s “%s” is not a known associate", roles[p],
+            tc_store_add_problem (problems, row->line, "%s “%s” is not a known associate", roles[p],
                          parents[p]);
         }
       if (is_ancestor (db, row->associate->id, row->associate->id, error) > 0)
-        add_problem (problems, row->line,
+        tc_store_add_problem (problems, row->line,
                      "associate “%s” would be their own sponsor or enroller (a cycle)",
                      row->associate->id);
     }
@@ -1433,16 +1352,6 @@ import_job (TcSqliteStore *self,
   return TRUE;
 }
 
-static void
-hash_row_password (gpointer data,
-                   gpointer user_data)
-{
-  gpointer *slot = data;
-  const char *password = slot[0];
-
-  slot[1] = tc_password_hash (password);
-}
-
 static gboolean
 tc_sqlite_store_import_associates (TcStore        *store,
                                    GPtrArray      *rows,
@@ -1450,30 +1359,9 @@ tc_sqlite_store_import_associates (TcStore        *store,
                                    GError        **error)
 {
   ImportJob job = { rows, NULL, { 0, 0 } };
-  g_autofree gpointer *slots = g_new0 (gpointer, rows->len * 2);
-  GThreadPool *pool;
   gboolean ok;
 
-  /* argon2 is slow by design: hash on every core, and before the write
-   * transaction, so the server's writer is never held up by it. */
-  pool = g_thread_pool_new (hash_row_password, NULL, MAX (1, (int) g_get_num_processors ()),
-                            FALSE, NULL);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      TcImportRow *row = g_ptr_array_index (rows, i);
-
-      if (row->password != NULL && *row->password != '\0')
-        {
-          slots[i * 2] = row->password;
-          g_thread_pool_push (pool, &slots[i * 2], NULL);
-        }
-    }
-  g_thread_pool_free (pool, FALSE, TRUE);
-
-  job.hashes = g_ptr_array_new_full (rows->len, g_free);
-  for (guint i = 0; i < rows->len; i++)
-    g_ptr_array_add (job.hashes, slots[i * 2 + 1]);
-
+  job.hashes = tc_store_hash_passwords (rows);
   ok = run_write (TC_SQLITE_STORE (store), import_job, &job, error);
   g_ptr_array_unref (job.hashes);
   if (ok && result != NULL)
@@ -1764,6 +1652,16 @@ tc_sqlite_store_send_batch (TcSqliteStore  *self,
   g_return_val_if_fail (senders->len == requests->len && requests->len == times->len, FALSE);
 
   return run_write (self, send_batch_job, &batch, error);
+}
+
+static gboolean
+tc_sqlite_store_send_batch_iface (TcStore    *store,
+                                  GPtrArray  *senders,
+                                  GPtrArray  *requests,
+                                  GArray     *times,
+                                  GError    **error)
+{
+  return tc_sqlite_store_send_batch (TC_SQLITE_STORE (store), senders, requests, times, error);
 }
 
 static GPtrArray *
@@ -2116,9 +2014,12 @@ tc_sqlite_store_sync (TcStore     *store,
   return g_steal_pointer (&events);
 }
 
+/* One counter for all streams: the newest seq of any stream covers
+ * @associate_id's too. */
 static gint64
-tc_sqlite_store_head_cursor (TcStore  *store,
-                             GError  **error)
+tc_sqlite_store_head_cursor (TcStore     *store,
+                             const char  *associate_id,
+                             GError     **error)
 {
   READER_DECLARE (reader, TC_SQLITE_STORE (store));
   if (!reader_open (&reader, error))
@@ -2371,6 +2272,7 @@ tc_sqlite_store_iface_init (TcStoreInterface *iface)
   iface->import_media = tc_sqlite_store_import_media;
   iface->set_delivery_policy = tc_sqlite_store_set_delivery_policy;
   iface->send_messages_async = tc_sqlite_store_send_messages_async;
+  iface->send_batch = tc_sqlite_store_send_batch_iface;
   tc_sqlite_store_delivery_iface_init (iface);
 }
 

@@ -281,9 +281,9 @@ tc_store_sync (TcStore *self, const char *associate_id, gint64 since, guint limi
 }
 
 gint64
-tc_store_head_cursor (TcStore *self, GError **error)
+tc_store_head_cursor (TcStore *self, const char *associate_id, GError **error)
 {
-  STORE_CALL (self, head_cursor, -1, error);
+  STORE_CALL (self, head_cursor, -1, associate_id, error);
 }
 
 gboolean
@@ -410,4 +410,86 @@ char *
 tc_store_find_by_phone (TcStore *self, const char *e164, GError **error)
 {
   STORE_CALL (self, find_by_phone, NULL, e164, error);
+}
+
+gboolean
+tc_store_send_batch (TcStore     *self,
+                     GPtrArray   *senders,
+                     GPtrArray   *requests,
+                     GArray      *times,
+                     GError     **error)
+{
+  TcStoreInterface *iface;
+
+  g_return_val_if_fail (TC_IS_STORE (self), FALSE);
+  g_return_val_if_fail (senders->len == requests->len && requests->len == times->len, FALSE);
+
+  iface = TC_STORE_GET_IFACE (self);
+  if (iface->send_batch != NULL)
+    return iface->send_batch (self, senders, requests, times, error);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      g_autoptr(GPtrArray) messages = NULL;
+
+      messages = tc_store_send_messages (self, g_ptr_array_index (senders, i),
+                                         g_ptr_array_index (requests, i),
+                                         g_array_index (times, gint64, i), NULL, error);
+      if (messages == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+tc_store_check_health (TcStore  *self,
+                       GError  **error)
+{
+  TcStoreInterface *iface;
+
+  g_return_val_if_fail (TC_IS_STORE (self), FALSE);
+
+  iface = TC_STORE_GET_IFACE (self);
+  if (iface->check_health != NULL)
+    return iface->check_health (self, error);
+  return tc_store_head_cursor (self, NULL, error) >= 0;
+}
+
+void
+tc_store_set_connected (TcStore    *self,
+                        const char *associate_id,
+                        gboolean    connected)
+{
+  TcStoreInterface *iface;
+
+  g_return_if_fail (TC_IS_STORE (self));
+
+  iface = TC_STORE_GET_IFACE (self);
+  if (iface->set_connected != NULL)
+    iface->set_connected (self, associate_id, connected);
+}
+
+gboolean
+tc_store_is_connected_elsewhere (TcStore    *self,
+                                 const char *associate_id)
+{
+  TcStoreInterface *iface;
+
+  g_return_val_if_fail (TC_IS_STORE (self), FALSE);
+
+  iface = TC_STORE_GET_IFACE (self);
+  return iface->is_connected_elsewhere != NULL && iface->is_connected_elsewhere (self, associate_id);
+}
+
+void
+tc_store_set_presence_sink (TcStore             *self,
+                            TcStorePresenceSink  sink,
+                            gpointer             user_data)
+{
+  TcStoreInterface *iface;
+
+  g_return_if_fail (TC_IS_STORE (self));
+
+  iface = TC_STORE_GET_IFACE (self);
+  if (iface->set_presence_sink != NULL)
+    iface->set_presence_sink (self, sink, user_data);
 }

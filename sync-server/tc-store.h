@@ -2,9 +2,10 @@
  *
  * Everything the HTTP and WebSocket layers need from the database, as
  * blocking calls that are safe to make from any worker thread (never from
- * the main loop). Each call is one transaction. TcSqliteStore implements it
- * today; a PostgreSQL backend implements the same interface later, so
- * nothing above this line knows which database it talks to.
+ * the main loop). Each call is one transaction. TcSqliteStore (one process
+ * on an SQLite file) and TcPgStore (any number of processes on one
+ * PostgreSQL database) implement it, so nothing above this line knows which
+ * database it talks to. tc_store_open() picks one from the --db argument.
  *
  * Errors are TC_ERROR codes: INVALID, FORBIDDEN, NOT_FOUND, UNAUTHORIZED for
  * what the caller did, UNAVAILABLE when the database cannot be used (disk
@@ -35,10 +36,21 @@ typedef struct {
 void tc_stream_event_free (TcStreamEvent *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcStreamEvent, tc_stream_event_free)
 
-/* Called on the store's writer thread after each commit with the events that
- * commit appended, in stream order (GPtrArray of TcStreamEvent). */
+/* Called on a thread of the store after commits with the events they
+ * appended (GPtrArray of TcStreamEvent): never concurrently, every stream in
+ * seq order, never a seq lower than one already given for that stream.
+ * TcSqliteStore gives every event of every commit; a store shared by
+ * several processes gives the events of the streams this process holds
+ * connections of (tc_store_set_connected()), after the head cursor read for
+ * them then (tc_store_head_cursor()), whichever process committed them. */
 typedef void (*TcStoreEventSink) (GPtrArray *events,
                                   gpointer   user_data);
+
+/* Called on a thread of the store when @associate_id came online or went
+ * offline in another process sharing the database (see
+ * tc_store_is_connected_elsewhere()). */
+typedef void (*TcStorePresenceSink) (const char *associate_id,
+                                     gpointer    user_data);
 
 typedef struct {
   guint created;
@@ -200,6 +212,7 @@ struct _TcStoreInterface
                                       gboolean    *out_reset,
                                       GError     **error);
   gint64        (*head_cursor)       (TcStore     *self,
+                                      const char  *associate_id,
                                       GError     **error);
 
   /* retention */
@@ -272,6 +285,23 @@ struct _TcStoreInterface
                                         GCancellable       *cancellable,
                                         GAsyncReadyCallback callback,
                                         gpointer            user_data);
+  /* optional: NULL gives the default described at the wrapper */
+  gboolean      (*send_batch)        (TcStore     *self,
+                                      GPtrArray   *senders,
+                                      GPtrArray   *requests,
+                                      GArray      *times,
+                                      GError     **error);
+  gboolean      (*check_health)      (TcStore     *self,
+                                      GError     **error);
+  /* several processes on one database (optional: NULL for one process) */
+  void          (*set_connected)     (TcStore     *self,
+                                      const char  *associate_id,
+                                      gboolean     connected);
+  gboolean      (*is_connected_elsewhere) (TcStore    *self,
+                                           const char *associate_id);
+  void          (*set_presence_sink) (TcStore             *self,
+                                      TcStorePresenceSink  sink,
+                                      gpointer             user_data);
 };
 
 void          tc_store_set_event_sink    (TcStore          *self,
@@ -390,8 +420,12 @@ GPtrArray    *tc_store_sync              (TcStore     *self,
                                           gboolean    *out_more,
                                           gboolean    *out_reset,
                                           GError     **error);
-/* The newest seq of any stream: a cursor that covers everything committed. */
+/* A cursor that covers everything committed to @associate_id's stream:
+ * its newest seq (TcSqliteStore: the newest seq of any stream, which is
+ * one). A store shared by several processes also gives the sink every
+ * later event of that stream, once the stream is connected here. */
 gint64        tc_store_head_cursor       (TcStore     *self,
+                                          const char  *associate_id,
                                           GError     **error);
 /* Deletes messages, read markers, events, delivery records and reply
  * tokens older than @cutoff_usec. */
@@ -483,5 +517,38 @@ char         *tc_store_last_sms_peer     (TcStore     *self,
 char         *tc_store_find_by_phone     (TcStore     *self,
                                           const char  *e164,
                                           GError     **error);
+
+/* Sends many messages in one transaction, all or none, each with its own
+ * time (seed-demo and benchmarks build history with it). Without the
+ * vfunc: one tc_store_send_messages() each, stopping at the first error. */
+gboolean      tc_store_send_batch        (TcStore     *self,
+                                          GPtrArray   *senders,
+                                          GPtrArray   *requests,
+                                          GArray      *times,
+                                          GError     **error);
+/* Whether the database answers (GET /healthz): TC_ERROR_UNAVAILABLE when
+ * it does not. Without the vfunc: a read of the head cursor. */
+gboolean      tc_store_check_health      (TcStore     *self,
+                                          GError     **error);
+
+/* --- several server processes on one database ------------------------------
+ *
+ * These never block: they may be called on the main loop. A store used by
+ * one process (TcSqliteStore) does not implement them: nobody is connected
+ * elsewhere, and the event sink gets every event anyway. */
+
+/* This process now holds (@connected) or no longer holds live connections
+ * of @associate_id: a shared store records it for the other processes'
+ * presence and gives this process's sink that stream's events. */
+void          tc_store_set_connected     (TcStore     *self,
+                                          const char  *associate_id,
+                                          gboolean     connected);
+/* Whether another live process holds a connection of @associate_id (as
+ * last heard; a process that died stops counting within a bounded time). */
+gboolean      tc_store_is_connected_elsewhere (TcStore    *self,
+                                               const char *associate_id);
+void          tc_store_set_presence_sink (TcStore             *self,
+                                          TcStorePresenceSink  sink,
+                                          gpointer             user_data);
 
 G_END_DECLS

@@ -1,10 +1,13 @@
 /* tc-test-server.c: runs the real teamchat-server for integration tests */
 #include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "tc-test-server.h"
 
@@ -17,8 +20,9 @@ struct _TcTestServer
   char             *tmpdir;
   char             *db_path;
   char             *config_path;   /* NULL without a config */
-  char             *media_dir;     /* --media-dir, in tmpdir */
+  char             *media_dir;     /* --media-dir, in tmpdir (or the first server's) */
   char             *log_path;      /* stderr, every message on; NULL: inherited */
+  gboolean          owns_db;       /* made by tc_test_db_new(): dropped at the end */
   GSubprocess      *process;       /* NULL while stopped */
   GDataInputStream *out;
   char             *base_url;
@@ -309,8 +313,15 @@ tc_test_server_start_logged (const char  *db_path,
   self->tmpdir = g_dir_make_tmp ("teamchat-it-XXXXXX", error);
   if (self->tmpdir == NULL)
     return NULL;
-  self->db_path = db_path != NULL ? g_strdup (db_path)
-                                  : g_build_filename (self->tmpdir, "teamchat.db", NULL);
+  if (db_path != NULL)
+    self->db_path = g_strdup (db_path);
+  else
+    {
+      self->db_path = tc_test_db_new (self->tmpdir, error);
+      if (self->db_path == NULL)
+        return NULL;
+      self->owns_db = tc_test_db_is_postgresql ();
+    }
   self->media_dir = g_build_filename (self->tmpdir, "media", NULL);
   if (config_text != NULL)
     {
@@ -318,8 +329,33 @@ tc_test_server_start_logged (const char  *db_path,
       if (!g_file_set_contents (self->config_path, config_text, -1, error))
         return NULL;
     }
-  if (!g_file_test (self->db_path, G_FILE_TEST_EXISTS) && !import_team (self, error))
+  if ((self->owns_db || (!tc_test_db_is_postgresql () &&
+                         !g_file_test (self->db_path, G_FILE_TEST_EXISTS))) &&
+      !import_team (self, error))
     return NULL;
+  if (!spawn_server (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+TcTestServer *
+tc_test_server_start_peer (TcTestServer  *first,
+                           const char    *config_text,
+                           GError       **error)
+{
+  g_autoptr(TcTestServer) self = g_new0 (TcTestServer, 1);
+
+  self->tmpdir = g_dir_make_tmp ("teamchat-it-XXXXXX", error);
+  if (self->tmpdir == NULL)
+    return NULL;
+  self->db_path = g_strdup (first->db_path);
+  self->media_dir = g_strdup (first->media_dir);
+  if (config_text != NULL)
+    {
+      self->config_path = g_build_filename (self->tmpdir, "server.conf", NULL);
+      if (!g_file_set_contents (self->config_path, config_text, -1, error))
+        return NULL;
+    }
   if (!spawn_server (self, error))
     return NULL;
   return g_steal_pointer (&self);
@@ -404,6 +440,8 @@ tc_test_server_free (TcTestServer *self)
   if (self == NULL)
     return;
   tc_test_server_stop (self);
+  if (self->owns_db && g_getenv ("TC_IT_KEEP_TMP") == NULL)
+    tc_test_db_drop (self->db_path);
   if (self->tmpdir != NULL && g_getenv ("TC_IT_KEEP_TMP") == NULL)
     remove_tree (self->tmpdir);
   g_free (self->tmpdir);
@@ -938,4 +976,247 @@ char *
 tc_test_uuid (void)
 {
   return g_uuid_string_random ();
+}
+
+/* --- the database of a test ---------------------------------------------------------- */
+
+#define PG_START_TIMEOUT_SECONDS 60
+
+static GSubprocess *private_cluster;   /* pg-cluster.sh run, when no shared one */
+static char        *private_cluster_dir;
+
+gboolean
+tc_test_db_is_postgresql (void)
+{
+  return g_strcmp0 (g_getenv ("TEAMCHAT_TEST_DB"), "postgresql") == 0;
+}
+
+static const char *
+pg_port (void)
+{
+  const char *port = g_getenv ("TEAMCHAT_TEST_PG_PORT");
+
+  return port != NULL && *port != '\0' ? port : "5432";
+}
+
+/* Runs psql on @db (a URI), or on the cluster's "postgres" database when
+ * @db is NULL; TRUE when it succeeded. */
+static gboolean
+run_psql (const char  *host,
+          const char  *db,
+          const char  *sql,
+          char       **out,
+          char       **err)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, (gpointer) "psql");
+  g_ptr_array_add (argv, (gpointer) "-X");
+  g_ptr_array_add (argv, (gpointer) "-q");
+  g_ptr_array_add (argv, (gpointer) "-A");
+  g_ptr_array_add (argv, (gpointer) "-t");
+  g_ptr_array_add (argv, (gpointer) "-v");
+  g_ptr_array_add (argv, (gpointer) "ON_ERROR_STOP=1");
+  if (db == NULL)
+    {
+      g_ptr_array_add (argv, (gpointer) "-h");
+      g_ptr_array_add (argv, (gpointer) host);
+      g_ptr_array_add (argv, (gpointer) "-p");
+      g_ptr_array_add (argv, (gpointer) pg_port ());
+      g_ptr_array_add (argv, (gpointer) "-U");
+      g_ptr_array_add (argv, (gpointer) "postgres");
+      g_ptr_array_add (argv, (gpointer) "-d");
+      g_ptr_array_add (argv, (gpointer) "postgres");
+    }
+  else
+    {
+      g_ptr_array_add (argv, (gpointer) "-d");
+      g_ptr_array_add (argv, (gpointer) db);
+    }
+  g_ptr_array_add (argv, (gpointer) "-c");
+  g_ptr_array_add (argv, (gpointer) sql);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  if (process == NULL)
+    {
+      if (err != NULL)
+        *err = g_strdup (error->message);
+      return FALSE;
+    }
+  if (!g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error))
+    return FALSE;
+  return g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0;
+}
+
+static void
+stop_private_cluster (void)
+{
+  if (private_cluster != NULL)
+    {
+      /* SIGINT: PostgreSQL's fast shutdown. */
+      g_subprocess_send_signal (private_cluster, SIGINT);
+      g_subprocess_wait (private_cluster, NULL, NULL);
+      g_clear_object (&private_cluster);
+    }
+  if (private_cluster_dir != NULL)
+    remove_tree (private_cluster_dir);
+  g_clear_pointer (&private_cluster_dir, g_free);
+}
+
+static const char *
+pg_host (GError **error)
+{
+  const char *host = g_getenv ("TEAMCHAT_TEST_PG_HOST");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree char *script = NULL;
+  gint64 deadline;
+
+  if (host != NULL && *host != '\0')
+    return host;
+  if (private_cluster_dir != NULL)
+    return private_cluster_dir;
+
+#ifdef TC_IT_SCRIPTS_DIR
+  script = g_build_filename (TC_IT_SCRIPTS_DIR, "pg-cluster.sh", NULL);
+#else
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+               "set TEAMCHAT_TEST_PG_HOST (see tests/server/pg-cluster.sh)");
+  return NULL;
+#endif
+  private_cluster_dir = g_dir_make_tmp ("teamchat-pg-XXXXXX", error);
+  if (private_cluster_dir == NULL)
+    return NULL;
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  private_cluster = g_subprocess_launcher_spawn (launcher, error, "bash", script, "run",
+                                                 private_cluster_dir, NULL);
+  if (private_cluster == NULL)
+    return NULL;
+  atexit (stop_private_cluster);
+
+  deadline = g_get_monotonic_time () + PG_START_TIMEOUT_SECONDS * G_USEC_PER_SEC;
+  while (!run_psql (private_cluster_dir, NULL, "SELECT 1", NULL, NULL))
+    {
+      if (g_get_monotonic_time () > deadline || g_subprocess_get_identifier (private_cluster) == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "the test PostgreSQL cluster did not start (%s)", script);
+          return NULL;
+        }
+      g_usleep (100 * 1000);
+    }
+  return private_cluster_dir;
+}
+
+char *
+tc_test_db_new (const char  *dir,
+                GError     **error)
+{
+  static gint counter;
+  const char *host;
+  g_autofree char *name = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *err = NULL;
+
+  if (!tc_test_db_is_postgresql ())
+    return g_build_filename (dir, "teamchat.db", NULL);
+
+  host = pg_host (error);
+  if (host == NULL)
+    return NULL;
+  name = g_strdup_printf ("tc_%d_%d_%08x", (int) getpid (), g_atomic_int_add (&counter, 1),
+                          g_random_int ());
+  sql = g_strdup_printf ("CREATE DATABASE %s", name);
+  if (!run_psql (host, NULL, sql, NULL, &err))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create a test database: %s", err);
+      return NULL;
+    }
+  return g_strdup_printf ("postgresql:///%s?host=%s&port=%s&user=postgres", name, host, pg_port ());
+}
+
+void
+tc_test_db_drop (const char *db)
+{
+  const char *host = g_getenv ("TEAMCHAT_TEST_PG_HOST");
+  g_autofree char *name = NULL;
+  g_autofree char *sql = NULL;
+  const char *start, *end;
+
+  if (!g_str_has_prefix (db, "postgresql:///"))
+    return;
+  if (host == NULL || *host == '\0')
+    host = private_cluster_dir;
+  start = db + strlen ("postgresql:///");
+  end = strchr (start, '?');
+  name = end != NULL ? g_strndup (start, end - start) : g_strdup (start);
+  sql = g_strdup_printf ("DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+  if (host != NULL)
+    run_psql (host, NULL, sql, NULL, NULL);
+}
+
+char *
+tc_test_db_query (const char *db,
+                  const char *sql)
+{
+  if (tc_test_db_is_postgresql ())
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      char *newline;
+
+      if (!run_psql (NULL, db, sql, &out, &err))
+        g_error ("SQL failed: %s: %s", sql, err);
+      if (out == NULL || *out == '\0')
+        return NULL;
+      newline = strchr (out, '\n');
+      if (newline != NULL)
+        *newline = '\0';
+      return g_steal_pointer (&out);
+    }
+  else
+    {
+      sqlite3 *handle = NULL;
+      sqlite3_stmt *stmt = NULL;
+      char *value = NULL;
+
+      g_assert_cmpint (sqlite3_open_v2 (db, &handle, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+      sqlite3_busy_timeout (handle, 10000);
+      if (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL) != SQLITE_OK)
+        g_error ("SQL failed: %s: %s", sql, sqlite3_errmsg (handle));
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_finalize (stmt);
+      sqlite3_close (handle);
+      return value;
+    }
+}
+
+void
+tc_test_db_exec (const char *db,
+                 const char *sql)
+{
+  if (tc_test_db_is_postgresql ())
+    {
+      g_autofree char *err = NULL;
+
+      if (!run_psql (NULL, db, sql, NULL, &err))
+        g_error ("SQL failed: %s: %s", sql, err);
+    }
+  else
+    {
+      sqlite3 *handle = NULL;
+      char *message = NULL;
+
+      g_assert_cmpint (sqlite3_open (db, &handle), ==, SQLITE_OK);
+      sqlite3_busy_timeout (handle, 10000);
+      if (sqlite3_exec (handle, sql, NULL, NULL, &message) != SQLITE_OK)
+        g_error ("SQL failed: %s: %s", sql, message);
+      sqlite3_close (handle);
+    }
 }

@@ -27,6 +27,13 @@
  *
  * Not team: B–C, B–E, B–F, D–E, D–F, and G with everyone.
  * D prefers text messages (offline_channel sms); everyone has a phone.
+ *
+ * The database: with TEAMCHAT_TEST_DB=postgresql, every fresh server gets
+ * a fresh PostgreSQL database instead of an SQLite file, on the cluster
+ * whose socket directory (or host) is TEAMCHAT_TEST_PG_HOST (port
+ * TEAMCHAT_TEST_PG_PORT, 5432; user postgres), which scripts/test.sh
+ * starts for the whole run; without it, each test program starts a
+ * cluster of its own with tests/server/pg-cluster.sh.
  */
 #pragma once
 
@@ -47,6 +54,11 @@ TcTestServer *tc_test_server_start_logged (const char    *db_path,
                                            const char    *log_path,
                                            GError       **error);
 TcTestServer *tc_test_server_new_or_fail  (const char    *config_text);
+/* A second server process on @first's database (and media directory),
+ * with its own port and @config_text. */
+TcTestServer *tc_test_server_start_peer   (TcTestServer  *first,
+                                           const char    *config_text,
+                                           GError       **error);
 gboolean      tc_test_server_stop         (TcTestServer  *self);
 void          tc_test_server_kill         (TcTestServer  *self);
 gboolean      tc_test_server_restart      (TcTestServer  *self,
@@ -57,6 +69,7 @@ const char   *tc_test_server_get_base_url (TcTestServer  *self);
 const char   *tc_test_server_get_db_path  (TcTestServer  *self);
 const char   *tc_test_server_get_tmpdir   (TcTestServer  *self);
 const char   *tc_test_server_get_config_path (TcTestServer *self);
+/* The server's process id (0 while stopped). */
 GPid          tc_test_server_get_pid      (TcTestServer  *self);
 /* VmRSS of the running server, in KiB (Linux). */
 guint64       tc_test_server_get_rss_kib  (TcTestServer  *self);
@@ -157,6 +170,24 @@ void            tc_test_assert_id_set (JsonArray          *array,
                                        const char         *member,
                                        const char * const *expected);
 char           *tc_test_uuid          (void);
+
+/* --- the database of a test ------------------------------------------------ */
+
+/* Whether the tests run on PostgreSQL (TEAMCHAT_TEST_DB=postgresql). */
+gboolean        tc_test_db_is_postgresql (void);
+/* A new, empty database: a file name in @dir (SQLite, not created yet) or
+ * the URI of a new PostgreSQL database. */
+char           *tc_test_db_new        (const char   *dir,
+                                       GError      **error);
+/* Drops a PostgreSQL database made by tc_test_db_new(). */
+void            tc_test_db_drop       (const char   *db);
+/* The first column of the first row of @sql as text (NULL: no row, or
+ * SQL NULL); the test fails on an SQL error. */
+char           *tc_test_db_query      (const char   *db,
+                                       const char   *sql);
+/* Runs @sql (one or more statements); the test fails on an SQL error. */
+void            tc_test_db_exec       (const char   *db,
+                                       const char   *sql);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcTestServer, tc_test_server_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcTestResponse, tc_test_response_free)

@@ -7,6 +7,7 @@ struct _TcTestWs {
   SoupSession             *session;
   SoupWebsocketConnection *conn;
   GQueue                   frames;     /* JsonNode, not taken yet */
+  JsonNode                *hello;
   gboolean                 closed;
   guint                    next_ref;
 };
@@ -21,22 +22,32 @@ guard_cb (gpointer data)
 }
 
 static void
+iterate_until_guarded (TcTestWs   *self,
+                       Done        done,
+                       gpointer    data,
+                       guint       seconds,
+                       const char *what)
+{
+  gboolean expired = FALSE;
+  guint guard = g_timeout_add_seconds (seconds, guard_cb, &expired);
+
+  while (!done (self, data))
+    {
+      if (expired)
+        g_error ("no %s after %u s", what, seconds);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  if (!expired)
+    g_source_remove (guard);
+}
+
+static void
 iterate_until (TcTestWs   *self,
                Done        done,
                gpointer    data,
                const char *what)
 {
-  gboolean expired = FALSE;
-  guint guard = g_timeout_add_seconds (GUARD_SECONDS, guard_cb, &expired);
-
-  while (!done (self, data))
-    {
-      if (expired)
-        g_error ("no %s after %d s", what, GUARD_SECONDS);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  if (!expired)
-    g_source_remove (guard);
+  iterate_until_guarded (self, done, data, GUARD_SECONDS, what);
 }
 
 static void
@@ -137,6 +148,7 @@ tc_test_ws_open (TcTestServer *server,
   g_assert_false (self->closed);
   hello = g_queue_pop_head (&self->frames);
   g_assert_cmpstr (tc_test_get_string (tc_test_object (hello), "type"), ==, "hello");
+  self->hello = g_steal_pointer (&hello);
   return self;
 }
 
@@ -158,6 +170,7 @@ tc_test_ws_free (TcTestWs *self)
   g_clear_object (&self->conn);
   g_clear_object (&self->session);
   g_queue_clear_full (&self->frames, (GDestroyNotify) json_node_unref);
+  g_clear_pointer (&self->hello, json_node_unref);
   g_free (self);
 }
 
@@ -255,4 +268,46 @@ gboolean
 tc_test_ws_is_closed (TcTestWs *self)
 {
   return self->closed;
+}
+
+JsonObject *
+tc_test_ws_get_hello (TcTestWs *self)
+{
+  g_assert_nonnull (self->hello);
+  return json_node_get_object (self->hello);
+}
+
+typedef struct {
+  TcTestWsMatch  match;
+  gpointer       data;
+  JsonNode      *found;
+} Wanted;
+
+static gboolean
+wanted_arrived (TcTestWs *self,
+                gpointer  data)
+{
+  Wanted *wanted = data;
+
+  for (GList *l = self->frames.head; l != NULL; l = l->next)
+    if (wanted->match (json_node_get_object (l->data), wanted->data))
+      {
+        wanted->found = l->data;
+        g_queue_delete_link (&self->frames, l);
+        return TRUE;
+      }
+  return self->closed;
+}
+
+JsonNode *
+tc_test_ws_wait_for (TcTestWs      *self,
+                     TcTestWsMatch  match,
+                     gpointer       data,
+                     guint          seconds,
+                     const char    *what)
+{
+  Wanted wanted = { match, data, NULL };
+
+  iterate_until_guarded (self, wanted_arrived, &wanted, seconds, what);
+  return wanted.found;
 }

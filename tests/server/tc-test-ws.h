@@ -40,6 +40,20 @@ GPtrArray  *tc_test_ws_drain       (TcTestWs     *self);
  * (0 when no close frame arrived). */
 gushort     tc_test_ws_wait_closed (TcTestWs     *self);
 gboolean    tc_test_ws_is_closed   (TcTestWs     *self);
+/* The hello frame tc_test_ws_open() took. */
+JsonObject *tc_test_ws_get_hello   (TcTestWs     *self);
+
+typedef gboolean (*TcTestWsMatch) (JsonObject *frame,
+                                   gpointer    data);
+/* Waits until a frame that @match accepts has arrived (failing the test
+ * after @seconds: a guard, never a timing assertion) and takes it out of
+ * the queue; frames before it stay. NULL when the connection closed
+ * first. */
+JsonNode   *tc_test_ws_wait_for    (TcTestWs      *self,
+                                    TcTestWsMatch  match,
+                                    gpointer       data,
+                                    guint          seconds,
+                                    const char    *what);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcTestWs, tc_test_ws_free)
 

@@ -170,6 +170,36 @@ test_health (Fixture       *f,
   g_assert_cmpstr (tc_test_get_string (tc_test_object (answer), "status"), ==, "ok");
 }
 
+/* GET /healthz [extension]: for load balancers; it asks the database. */
+static void
+test_healthz (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(JsonNode) answer = expect (f, "GET", "/healthz", NULL, NULL, 200);
+  g_autoptr(TcTestResponse) post = NULL;
+
+  g_assert_cmpstr (tc_test_get_string (tc_test_object (answer), "status"), ==, "ok");
+  post = tc_test_send (f->server, "POST", "/healthz", NULL, "application/json", "{}", -1);
+  g_assert_cmpuint (post->status, ==, 405);
+  g_assert_cmpstr (soup_message_headers_get_one (post->headers, "Allow"), ==, "GET");
+  g_clear_pointer (&answer, json_node_unref);
+  answer = expect (f, "GET", "/healthz/", NULL, NULL, 404);
+
+  if (tc_test_db_is_postgresql ())
+    {
+      /* The database goes away: 503, and the reason (where the database
+       * is) stays in the log. */
+      const char *db = tc_test_server_get_db_path (f->server);
+      const char *start = db + strlen ("postgresql:///");
+      g_autofree char *name = g_strndup (start, strchr (start, '?') - start);
+
+      tc_test_db_drop (db);
+      g_clear_pointer (&answer, json_node_unref);
+      answer = expect_code (f, "GET", "/healthz", NULL, NULL, 503, "unavailable");
+      g_assert_null (strstr (tc_test_get_string (tc_test_object (answer), "message"), name));
+    }
+}
+
 /* --- session ---------------------------------------------------------------------- */
 
 static void
@@ -1905,6 +1935,7 @@ main (int    argc,
   g_test_add (path, Fixture, config, fixture_setup, func, fixture_teardown)
 
   ADD ("/api/health", test_health);
+  ADD ("/api/healthz", test_healthz);
   ADD ("/api/session/login", test_login_ok);
   ADD ("/api/session/wrong-password", test_login_wrong_password);
   ADD ("/api/session/missing-fields", test_login_missing_fields);

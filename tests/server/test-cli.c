@@ -12,6 +12,8 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
+#include "tc-test-server.h"
+
 typedef struct {
   int   status;
   char *out;
@@ -28,10 +30,28 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
 static char *tmpdir;
 
+static GPtrArray *databases;   /* made by new_db (), dropped at the end */
+
 static char *
 tmp_path (const char *name)
 {
   return g_build_filename (tmpdir, name, NULL);
+}
+
+/* A new database of the backend under test: an SQLite file @name in the
+ * temporary directory, or a fresh PostgreSQL database. */
+static char *
+new_db (const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  char *db;
+
+  if (!tc_test_db_is_postgresql ())
+    return tmp_path (name);
+  db = tc_test_db_new (tmpdir, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (databases, g_strdup (db));
+  return db;
 }
 
 /* Runs teamchat-server with the NULL-terminated arguments. */
@@ -141,12 +161,28 @@ test_bad_arguments (void)
     run_server (&run, "import-associates", "--db", db, "/no/such/file.csv", NULL);
     assert_fails_with_one_line (&run, "/no/such/file.csv");
   }
+
+  /* PostgreSQL: a server that is not there, a database URI that is not
+   * one; the reason never shows the password. */
+  {
+    g_auto(Run) run = { 0 };
+    run_server (&run, "purge", "--db", "postgresql://teamchat:pw-not-shown@/teamchat?host=/no/such/dir",
+                NULL);
+    assert_fails_with_one_line (&run, "cannot connect");
+    g_assert_null (strstr (run.err, "pw-not-shown"));
+  }
+  {
+    g_auto(Run) run = { 0 };
+    run_server (&run, "serve", "--port", "0", "--db", "postgres://teamchat:pw-not-shown@[::1/db", NULL);
+    assert_fails_with_one_line (&run, "not a valid PostgreSQL connection URI");
+    g_assert_null (strstr (run.err, "pw-not-shown"));
+  }
 }
 
 static void
 test_import_seed_purge (void)
 {
-  g_autofree char *db = tmp_path ("cli.db");
+  g_autofree char *db = new_db ("cli.db");
   g_autofree char *media = tmp_path ("media");
   g_autofree char *bad_csv = tmp_path ("bad.csv");
 
@@ -331,7 +367,11 @@ request (const char  *method,
 static void
 test_logs_keep_secrets (void)
 {
-  g_autofree char *db = tmp_path ("logs.db");
+  g_autofree char *plain_db = new_db ("logs.db");
+  /* The server's own login: a password in the URI (PostgreSQL) must not
+   * reach the log either. */
+  g_autofree char *db = tc_test_db_is_postgresql ()
+    ? g_strconcat (plain_db, "&password=db-password-not-logged", NULL) : g_strdup (plain_db);
   g_autofree char *log = NULL;
   g_autofree char *url = NULL;
   g_autoptr(JsonNode) login = NULL;
@@ -383,12 +423,13 @@ test_logs_keep_secrets (void)
   g_assert_null (strstr (log, "wrong-guess-123"));
   g_assert_null (strstr (log, token));
   g_assert_null (strstr (log, "q=bob"));
+  g_assert_null (strstr (log, "db-password-not-logged"));
 }
 
 static void
 test_tls (void)
 {
-  g_autofree char *db = tmp_path ("tls.db");
+  g_autofree char *db = new_db ("tls.db");
   g_autofree char *cert = tmp_path ("cert.pem");
   g_autofree char *key = tmp_path ("key.pem");
   g_autofree char *url = NULL;
@@ -571,6 +612,7 @@ main (int    argc,
 
   g_test_init (&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp ("tc-cli-XXXXXX", NULL);
+  databases = g_ptr_array_new_with_free_func (g_free);
 
   g_test_add_func ("/cli/bad-arguments", test_bad_arguments);
   g_test_add_func ("/cli/import-seed-purge", test_import_seed_purge);
@@ -579,6 +621,9 @@ main (int    argc,
   g_test_add_func ("/cli/file-modes", test_file_modes);
 
   status = g_test_run ();
+  for (guint i = 0; i < databases->len; i++)
+    tc_test_db_drop (g_ptr_array_index (databases, i));
+  g_ptr_array_unref (databases);
   remove_tree (tmpdir);
   g_free (tmpdir);
   return status;

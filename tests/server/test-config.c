@@ -276,9 +276,9 @@ static void
 test_unknown_group (Fixture       *fixture,
                     gconstpointer  data)
 {
-  g_autofree char *message = load_error (fixture, "[server]\nport=1\n[database]\npath=x\n");
+  g_autofree char *message = load_error (fixture, "[server]\nport=1\n[storage]\npath=x\n");
 
-  assert_contains (message, "unknown group [database]");
+  assert_contains (message, "unknown group [storage]");
 }
 
 static void
@@ -741,6 +741,43 @@ test_validate_sms (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+/* [database]: the PostgreSQL pool and the heartbeats of several processes. */
+static void
+test_database (Fixture       *fixture,
+               gconstpointer  data)
+{
+  TcConfig *config = fixture->config;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  g_assert_cmpuint (tc_config_get_database_pool_size (config), ==, 10);
+  g_assert_cmpuint (tc_config_get_database_heartbeat_seconds (config), ==, 5);
+  g_assert_cmpuint (tc_config_get_database_presence_timeout_seconds (config), ==, 15);
+
+  load_ok (fixture, "[database]\npool_size=40\nheartbeat_seconds=2\npresence_timeout_seconds=4\n");
+  g_assert_cmpuint (tc_config_get_database_pool_size (config), ==, 40);
+  g_assert_cmpuint (tc_config_get_database_heartbeat_seconds (config), ==, 2);
+  g_assert_cmpuint (tc_config_get_database_presence_timeout_seconds (config), ==, 4);
+  g_assert_true (tc_config_validate (config, &error));
+  g_assert_no_error (error);
+
+  /* A process must not count as dead after one late heartbeat. */
+  load_ok (fixture, "[database]\nheartbeat_seconds=10\npresence_timeout_seconds=15\n");
+  g_assert_false (tc_config_validate (config, &error));
+  g_assert_error (error, TC_ERROR, TC_ERROR_INVALID);
+  assert_contains (error->message, "presence_timeout_seconds");
+  assert_contains (error->message, "heartbeat_seconds");
+
+  message = load_error (fixture, "[database]\npool_size=0\n");
+  assert_contains (message, "[database] pool_size");
+  g_free (message);
+  message = load_error (fixture, "[database]\nheartbeat_seconds=3601\n");
+  assert_contains (message, "[database] heartbeat_seconds");
+  g_free (message);
+  message = load_error (fixture, "[database]\nlisten=yes\n");
+  assert_contains (message, "“listen”");
+}
+
 static void
 test_setters (Fixture       *fixture,
               gconstpointer  data)
@@ -817,6 +854,7 @@ main (int   argc,
   ADD ("/config/validate-email", test_validate_email);
   ADD ("/config/validate-sms", test_validate_sms);
   ADD ("/config/setters", test_setters);
+  ADD ("/config/database", test_database);
 
 #undef ADD
 

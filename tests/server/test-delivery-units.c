@@ -14,7 +14,8 @@
 #include "tc-signature.h"
 #include "tc-sms-client.h"
 #include "tc-sms-form.h"
-#include "tc-sqlite-store.h"
+#include "tc-store-open.h"
+#include "tc-test-server.h"
 
 #define HOOK_URL   "https://chat.example.com/hooks/sms"
 #define SMS_TOKEN  "sms-auth-token-for-tests"
@@ -267,8 +268,8 @@ test_store_jobs_and_retention (void)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("tc-delivery-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "test.db", NULL);
-  g_autoptr(TcSqliteStore) store = tc_sqlite_store_new (path, &error);
+  g_autofree char *path = tc_test_db_new (dir, NULL);
+  g_autoptr(TcStore) store = tc_store_open (path, NULL, &error);
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_import_row_free);
   g_autoptr(TcSendRequest) send = tc_send_request_new ();
   g_autoptr(GPtrArray) sent = NULL;
@@ -285,30 +286,30 @@ test_store_jobs_and_retention (void)
   g_assert_no_error (error);
   g_ptr_array_add (rows, make_row ("A", NULL));
   g_ptr_array_add (rows, make_row ("B", "A"));
-  g_assert_true (tc_store_import_associates (TC_STORE (store), rows, NULL, &error));
+  g_assert_true (tc_store_import_associates (store, rows, NULL, &error));
   g_assert_no_error (error);
 
-  secret = tc_store_get_secret (TC_STORE (store), "reply-token", 32, &error);
+  secret = tc_store_get_secret (store, "reply-token", 32, &error);
   g_assert_no_error (error);
-  same_secret = tc_store_get_secret (TC_STORE (store), "reply-token", 32, &error);
+  same_secret = tc_store_get_secret (store, "reply-token", 32, &error);
   g_assert_true (g_bytes_equal (secret, same_secret));
 
   /* Without a policy nothing is queued (the command-line tools). */
   send->client_id = g_uuid_string_random ();
   g_ptr_array_add (send->to, g_strdup ("B"));
-  sent = tc_store_send_messages (TC_STORE (store), "A", send, now, NULL, &error);
+  sent = tc_store_send_messages (store, "A", send, now, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (tc_store_next_delivery_at (TC_STORE (store), NULL), ==, 0);
+  g_assert_cmpint (tc_store_next_delivery_at (store, NULL), ==, 0);
   g_clear_pointer (&sent, g_ptr_array_unref);
 
-  tc_store_set_delivery_policy (TC_STORE (store), everyone_offline, NULL, NULL);
+  tc_store_set_delivery_policy (store, everyone_offline, NULL, NULL);
   g_free (send->client_id);
   send->client_id = g_uuid_string_random ();
-  sent = tc_store_send_messages (TC_STORE (store), "A", send, now, NULL, &error);
+  sent = tc_store_send_messages (store, "A", send, now, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (tc_store_next_delivery_at (TC_STORE (store), NULL), ==, now);
+  g_assert_cmpint (tc_store_next_delivery_at (store, NULL), ==, now);
 
-  jobs = tc_store_claim_deliveries (TC_STORE (store), now, 10, &error);
+  jobs = tc_store_claim_deliveries (store, now, 10, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (jobs->len, ==, 1);
   job = g_ptr_array_index (jobs, 0);
@@ -318,43 +319,44 @@ test_store_jobs_and_retention (void)
   g_assert_cmpstr (job->sender_name, ==, "Associate A");
   g_assert_cmpint (job->reply_token_id, >, 0);
   /* Claimed: not claimed again, even after its time. */
-  none = tc_store_claim_deliveries (TC_STORE (store), now + 1000 * G_USEC_PER_SEC, 10, &error);
+  none = tc_store_claim_deliveries (store, now + 1000 * G_USEC_PER_SEC, 10, &error);
   g_assert_cmpuint (none->len, ==, 0);
 
-  row = tc_store_get_reply_token (TC_STORE (store), job->reply_token_id, &error);
+  row = tc_store_get_reply_token (store, job->reply_token_id, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (row->associate_id, ==, "B");
   g_assert_cmpstr (row->peer_id, ==, "A");
   g_assert_false (row->revoked);
 
-  g_assert_true (tc_store_finish_delivery (TC_STORE (store), job->message->id, TC_DELIVERY_SENT,
+  g_assert_true (tc_store_finish_delivery (store, job->message->id, TC_DELIVERY_SENT,
                                            NULL, 0, &error));
   g_assert_no_error (error);
   /* Only a claimed job has an outcome. */
-  g_assert_false (tc_store_finish_delivery (TC_STORE (store), job->message->id, TC_DELIVERY_SENT,
+  g_assert_false (tc_store_finish_delivery (store, job->message->id, TC_DELIVERY_SENT,
                                             NULL, 0, &error));
   g_assert_error (error, TC_ERROR, TC_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  phone_owner = tc_store_find_by_phone (TC_STORE (store), "+15555550001", &error);
+  phone_owner = tc_store_find_by_phone (store, "+15555550001", &error);
   g_assert_cmpstr (phone_owner, ==, "A");   /* the first of both, by id */
-  g_assert_cmpuint (tc_store_revoke_reply_tokens (TC_STORE (store), "B", &error), ==, 1);
+  g_assert_cmpuint (tc_store_revoke_reply_tokens (store, "B", &error), ==, 1);
   g_clear_pointer (&row, tc_reply_token_row_free);
-  row = tc_store_get_reply_token (TC_STORE (store), job->reply_token_id, &error);
+  row = tc_store_get_reply_token (store, job->reply_token_id, &error);
   g_assert_true (row->revoked);
 
   /* Retention takes the delivery records and the reply tokens too. */
-  g_assert_true (tc_store_purge (TC_STORE (store), now + G_USEC_PER_SEC, &purged, &error));
+  g_assert_true (tc_store_purge (store, now + G_USEC_PER_SEC, &purged, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (purged, ==, 2);
   g_clear_pointer (&row, tc_reply_token_row_free);
-  row = tc_store_get_reply_token (TC_STORE (store), job->reply_token_id, &error);
+  row = tc_store_get_reply_token (store, job->reply_token_id, &error);
   g_assert_null (row);
   g_assert_error (error, TC_ERROR, TC_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_cmpint (tc_store_next_delivery_at (TC_STORE (store), NULL), ==, 0);
+  g_assert_cmpint (tc_store_next_delivery_at (store, NULL), ==, 0);
 
-  tc_sqlite_store_close (store);
+  tc_store_close (store);
+  tc_test_db_drop (path);
   {
     g_autofree char *wal = g_strconcat (path, "-wal", NULL);
     g_autofree char *shm = g_strconcat (path, "-shm", NULL);

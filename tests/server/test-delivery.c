@@ -3,7 +3,6 @@
 #include <string.h>
 #include <gmime/gmime.h>
 #include <glib/gstdio.h>
-#include <sqlite3.h>
 
 #include "tc-gmime-autoptr.h"
 
@@ -195,25 +194,18 @@ wait_message_member (Fixture    *f,
 
 /* --- the database, read beside the server ------------------------------------- */
 
+/* One integer from the database (-1: no row); "?1" in @sql stands for @arg. */
 static gint64
 db_int (Fixture    *f,
         const char *sql,
         gint64      arg)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = -1;
+  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, arg);
+  g_auto(GStrv) parts = g_strsplit (sql, "?1", -1);
+  g_autofree char *query = g_strjoinv (number, parts);
+  g_autofree char *value = tc_test_db_query (tc_test_server_get_db_path (f->server), query);
 
-  g_assert_cmpint (sqlite3_open_v2 (tc_test_server_get_db_path (f->server), &db,
-                                    SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 5000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_int64 (stmt, 1, arg);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
+  return value != NULL ? g_ascii_strtoll (value, NULL, 10) : -1;
 }
 
 typedef struct {
@@ -908,12 +900,7 @@ static void
 db_exec (Fixture    *f,
          const char *sql)
 {
-  sqlite3 *db = NULL;
-
-  g_assert_cmpint (sqlite3_open (tc_test_server_get_db_path (f->server), &db), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 10000);
-  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  tc_test_db_exec (tc_test_server_get_db_path (f->server), sql);
 }
 
 static void
@@ -1006,7 +993,11 @@ test_email_reply (Fixture       *f,
                             "expired"));
 
   /* A revoked one. */
-  db_exec (f, "UPDATE reply_tokens SET created_at = strftime('%s', 'now') * 1000000");
+  {
+    g_autofree char *sql = g_strdup_printf ("UPDATE reply_tokens SET created_at = %" G_GINT64_FORMAT,
+                                            g_get_real_time ());
+    db_exec (f, sql);
+  }
   {
     g_autoptr(GSubprocess) revoke = NULL;
     g_autoptr(GError) error = NULL;

@@ -9,7 +9,6 @@
 
 #include "tc-media-import.h"
 #include "tc-resource.h"
-#include "tc-sqlite.h"
 #include "tc-test-server.h"
 
 typedef struct {
@@ -37,7 +36,8 @@ fixture_setup (Fixture       *f,
 {
   f->tmpdir = g_dir_make_tmp ("teamchat-media-import-XXXXXX", NULL);
   g_assert_nonnull (f->tmpdir);
-  f->db = g_build_filename (f->tmpdir, "teamchat.db", NULL);
+  f->db = tc_test_db_new (f->tmpdir, NULL);
+  g_assert_nonnull (f->db);
   f->media = g_build_filename (f->tmpdir, "media", NULL);
   f->source = g_build_filename (f->tmpdir, "source", NULL);
 
@@ -74,6 +74,7 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   remove_tree (f->tmpdir);
+  tc_test_db_drop (f->db);
   g_free (f->tmpdir);
   g_free (f->db);
   g_free (f->media);
@@ -107,14 +108,19 @@ static char *
 query_text (Fixture    *f,
             const char *sql)
 {
-  g_autoptr(sqlite3) db = tc_sqlite_open (f->db, TRUE, NULL);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  return tc_test_db_query (f->db, sql);
+}
 
-  g_assert_nonnull (db);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return NULL;
-  return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+/* Whether a command has created the database's tables yet. */
+static gboolean
+has_schema (Fixture *f)
+{
+  g_autofree char *table = NULL;
+
+  if (!tc_test_db_is_postgresql ())
+    return g_file_test (f->db, G_FILE_TEST_EXISTS);
+  table = tc_test_db_query (f->db, "SELECT to_regclass ('resources')");
+  return table != NULL;
 }
 
 /* Asserts the one value @sql selects (NULL: no row). */
@@ -312,7 +318,7 @@ test_import_bad_input (Fixture       *f,
                                   f->source, NULL);
     assert_one_line_error (status, err, "media directory");
   }
-  if (g_file_test (f->db, G_FILE_TEST_EXISTS))
+  if (has_schema (f))
     assert_query (f, "SELECT id FROM resources", NULL);
 }
 

@@ -10,7 +10,6 @@
 #include <glib/gstdio.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 
-#include "tc-sqlite.h"
 #include "tc-test-server.h"
 
 #define TO(...) ((const char *[]) { __VA_ARGS__, NULL })
@@ -894,13 +893,12 @@ test_purge_keeps_files (Fixture       *f,
 
   /* Make it 100 days old, then purge as the administrator would. */
   {
-    g_autoptr(sqlite3) db = tc_sqlite_open (tc_test_server_get_db_path (f->server), FALSE, NULL);
     g_autofree char *sql = g_strdup_printf ("UPDATE messages SET sent_at = %" G_GINT64_FORMAT ";"
                                             "UPDATE events SET created_at = %" G_GINT64_FORMAT,
                                             g_get_real_time () - (gint64) 100 * 86400 * G_USEC_PER_SEC,
                                             g_get_real_time () - (gint64) 100 * 86400 * G_USEC_PER_SEC);
-    g_assert_nonnull (db);
-    g_assert_true (tc_sqlite_exec (db, sql, NULL));
+
+    tc_test_db_exec (tc_test_server_get_db_path (f->server), sql);
   }
   g_assert_cmpint (tc_test_run_command (&out, NULL, "purge", "--db",
                                         tc_test_server_get_db_path (f->server), NULL), ==, 0);
