@@ -59,25 +59,35 @@ with tempfile.TemporaryDirectory(prefix='tc-bench-start-') as tmp:
         # 2. Starts, alternating with the bare window.
         bare_env = ab.app_env(build, tmp, 'bare')
         rows = {'bare': [], 'app': []}
+        failed = 0
         for run in range(runs):
             order = ('bare', 'app') if run % 2 == 0 else ('app', 'bare')
-            for which in order:
-                if which == 'bare':
-                    prog = ab.Program([bare_bin], bare_env)
-                    try:
-                        rows['bare'].append((prog.ms('first-frame'), prog.rss_mib('first-frame')))
-                    finally:
-                        prog.quit()
-                else:
-                    prog = ab.Program([app_bin, '--server', server.url],
-                                      dict(env, TEAMCHAT_BENCH='start'), ab.APP_ID)
-                    try:
-                        rows['app'].append((prog.ms('first-frame'), prog.rss_mib('first-frame'),
-                                            prog.ms('main-frame'), prog.ms('list-frame'),
-                                            prog.rss_mib('list-frame')))
-                    finally:
-                        prog.quit()
-            b, a = rows['bare'][-1], rows['app'][-1]
+            got = {}
+            try:
+                for which in order:
+                    if which == 'bare':
+                        prog = ab.Program([bare_bin], bare_env)
+                        try:
+                            got['bare'] = (prog.ms('first-frame'), prog.rss_mib('first-frame'))
+                        finally:
+                            prog.quit()
+                    else:
+                        prog = ab.Program([app_bin, '--server', server.url],
+                                          dict(env, TEAMCHAT_BENCH='start'), ab.APP_ID)
+                        try:
+                            got['app'] = (prog.ms('first-frame'), prog.rss_mib('first-frame'),
+                                          prog.ms('main-frame'), prog.ms('list-frame', 20),
+                                          prog.rss_mib('list-frame'))
+                        finally:
+                            prog.quit()
+            except RuntimeError as e:
+                # A run that did not get there is left out, and counted.
+                failed += 1
+                print('run %2d: left out: %s' % (run + 1, str(e).split(';')[0]), flush=True)
+                continue
+            rows['bare'].append(got['bare'])
+            rows['app'].append(got['app'])
+            b, a = got['bare'], got['app']
             print('run %2d: bare %.0f ms %.0f MiB | app first frame %.0f ms %.0f MiB, '
                   'logged-in view %.0f ms, conversations listed %.0f ms %.0f MiB' % (
                       run + 1, b[0], b[1], a[0], a[1], a[2], a[3], a[4]), flush=True)
@@ -86,7 +96,7 @@ with tempfile.TemporaryDirectory(prefix='tc-bench-start-') as tmp:
         bare_ms, bare_rss = med(rows['bare'], 0), med(rows['bare'], 1)
         app_ms, app_rss = med(rows['app'], 0), med(rows['app'], 1)
         main_ms, list_ms, list_rss = med(rows['app'], 2), med(rows['app'], 3), med(rows['app'], 4)
-        print('medians of %d runs:' % runs)
+        print('medians of %d runs (%d left out):' % (len(rows['app']), failed))
         print('  bare libadwaita window: first frame %.0f ms, RSS %.0f MiB' % (bare_ms, bare_rss))
         print('  app: first frame %.0f ms (%.2fx), RSS %.0f MiB (+%.0f MiB)' % (
             app_ms, app_ms / bare_ms, app_rss, app_rss - bare_rss))

@@ -7,11 +7,11 @@ for the command (xvfb-run -n N … dbus-run-session -- …).
 """
 import json
 import os
-import select
 import shutil
 import signal
 import statistics
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -129,7 +129,8 @@ def app_env(build, tmp, name):
 
 
 class Program:
-    """A program that prints `bench EVENT t=… rss=… key=value…` lines."""
+    """A program that prints `bench EVENT t=… rss=… key=value…` lines,
+    read as they come by a thread of their own."""
 
     def __init__(self, argv, env, bus_name=None):
         self.bus_name = bus_name
@@ -138,28 +139,38 @@ class Program:
                                      stderr=subprocess.DEVNULL, text=True, bufsize=1,
                                      errors='replace')
         self.events = {}
+        self.changed = threading.Condition()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            if not line.startswith('bench '):
+                continue
+            words = line.split()
+            values = dict(w.split('=', 1) for w in words[2:] if '=' in w)
+            name = words[1]
+            if name == 'mark':
+                name = 'mark:' + values.get('what', '')
+            with self.changed:
+                self.events.setdefault(name, values)
+                self.changed.notify_all()
+        with self.changed:
+            self.changed.notify_all()
 
     def wait_for(self, event, timeout=120):
         deadline = time.monotonic() + timeout
-        while event not in self.events:
-            left = deadline - time.monotonic()
-            if left <= 0 or self.proc.poll() is not None:
-                raise RuntimeError('no %r from %s (exit %s; seen: %s)' % (
-                    event, self.proc.args[0], self.proc.poll(), ', '.join(self.events)))
-            ready, _, _ = select.select([self.proc.stdout], [], [], left)
-            if ready:
-                line = self.proc.stdout.readline()
-                if line.startswith('bench '):
-                    words = line.split()
-                    values = dict(w.split('=', 1) for w in words[2:] if '=' in w)
-                    name = words[1]
-                    if name == 'mark':
-                        name = 'mark:' + values.get('what', '')
-                    self.events.setdefault(name, values)
-        return self.events[event]
+        with self.changed:
+            while event not in self.events:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    raise RuntimeError('no %r from %s (exit %s; seen: %s)' % (
+                        event, self.proc.args[0], self.proc.poll(), ', '.join(self.events)))
+                self.changed.wait(min(left, 0.5))
+            return self.events[event]
 
-    def ms(self, event):
-        return (int(self.wait_for(event)['t']) - self.start) / 1000.0
+    def ms(self, event, timeout=120):
+        return (int(self.wait_for(event, timeout)['t']) - self.start) / 1000.0
 
     def rss_mib(self, event):
         return int(self.wait_for(event)['rss']) / 1024.0

@@ -29,7 +29,11 @@ demo_pkgs=(curl fonts-noto-color-emoji)
 fuzz_pkgs=(clang libclang-rt-dev)
 # bench/*.sh: load generator, result checks, and profilers for looking at
 # where the time goes (docs/PERFORMANCE.md). Not needed by CI's tests.
-bench_pkgs=(wrk sqlite3 curl bc linux-perf valgrind)
+# bench/app-bench.sh also: a session kept in a keyring (secret-tool), the
+# mouse wheel (xdotool); gnome-keyring itself is unpacked by the script,
+# not installed: installed, it would answer every session bus.
+bench_pkgs=(wrk sqlite3 curl bc linux-perf valgrind
+            libsecret-tools xdotool libgcr-base-3-1 libgck-1-0)
 
 want=("${build_pkgs[@]}")
 for what in "$@"; do
