@@ -15,6 +15,7 @@
 
 #include "tc-download.h"
 #include "tc-error.h"
+#include "tc-media-cache.h"
 
 struct _TcDownload
 {
@@ -128,6 +129,7 @@ prepare_thread (GTask        *task,
   if (g_stat (self->path, &st) == 0 && S_ISREG (st.st_mode) &&
       (self->resource->size <= 0 || st.st_size == self->resource->size))
     {
+      tc_media_cache_touch (self->path);
       g_task_return_boolean (task, TRUE);
       return;
     }

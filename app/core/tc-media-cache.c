@@ -9,7 +9,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <utime.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "tc-error.h"
 #include "tc-media-cache.h"
@@ -220,6 +222,143 @@ tc_media_cache_get_download (TcMediaCache     *self,
   return g_object_ref (download);
 }
 
+/* --- keeping it small ------------------------------------------------------------------- */
+
+void
+tc_media_cache_touch (const char *path)
+{
+  /* Last used: now. A file that cannot be touched is only pruned sooner. */
+  if (g_utime (path, NULL) != 0)
+    g_debug ("Could not mark %s as used: %s", path, g_strerror (errno));
+}
+
+typedef struct {
+  char    *dir;
+  gint64   older_than;   /* seconds since the epoch */
+  guint64  freed;        /* bytes */
+} Prune;
+
+static void
+prune_free (Prune *prune)
+{
+  g_free (prune->dir);
+  g_free (prune);
+}
+
+/* Removes the regular files under @path last changed before the cut-off,
+ * then the folders left empty. Never follows a symbolic link, and goes no
+ * deeper than the cache's own layout needs. */
+static void
+prune_folder (Prune        *prune,
+              const char   *path,
+              guint         depth,
+              GCancellable *cancellable)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL && !g_cancellable_is_cancelled (cancellable))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      GStatBuf st;
+
+      if (g_lstat (child, &st) != 0)
+        continue;
+      if (S_ISDIR (st.st_mode) && depth < 2)
+        {
+          prune_folder (prune, child, depth + 1, cancellable);
+          /* Only when empty: what is still in use stays. */
+          (void) g_rmdir (child);
+        }
+      else if (S_ISREG (st.st_mode) && st.st_mtime < prune->older_than)
+        {
+          if (g_unlink (child) == 0)
+            prune->freed += (guint64) st.st_size;
+          else
+            g_debug ("Could not remove %s: %s", child, g_strerror (errno));
+        }
+    }
+}
+
+static void
+prune_thread (GTask        *task,
+              gpointer      source,
+              gpointer      data,
+              GCancellable *cancellable)
+{
+  Prune *prune = data;
+  static const char * const folders[] = { "attachments", "thumbnails" };
+
+  /* Only the cache's own folders: whatever else is in @dir is not ours. */
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    {
+      g_autofree char *folder = g_build_filename (prune->dir, folders[i], NULL);
+
+      prune_folder (prune, folder, 0, cancellable);
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * tc_media_cache_prune_async:
+ * @dir: the cache folder, see tc_media_cache_default_dir()
+ * @older_than: files last used before this time (seconds since the epoch)
+ *   are removed; %G_MAXINT64 removes them all
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: for @callback
+ *
+ * Removes downloaded attachments and thumbnails on a worker thread. A file
+ * counts as used when it was downloaded, opened or shown.
+ */
+void
+tc_media_cache_prune_async (const char          *dir,
+                            gint64               older_than,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Prune *prune;
+
+  g_return_if_fail (dir != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tc_media_cache_prune_async);
+  prune = g_new0 (Prune, 1);
+  prune->dir = g_strdup (dir);
+  prune->older_than = older_than;
+  g_task_set_task_data (task, prune, (GDestroyNotify) prune_free);
+  g_task_run_in_thread (task, prune_thread);
+}
+
+/**
+ * tc_media_cache_prune_finish:
+ * @result: the result
+ * @freed: (out) (optional): bytes removed
+ * @error: return location for an error (only when cancelled)
+ *
+ * Returns: %TRUE when done
+ */
+gboolean
+tc_media_cache_prune_finish (GAsyncResult  *result,
+                             guint64       *freed,
+                             GError       **error)
+{
+  Prune *prune;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  prune = g_task_get_task_data (G_TASK (result));
+  if (freed != NULL)
+    *freed = prune->freed;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* --- thumbnails -------------------------------------------------------------------------- */
 
 static const char * const thumbnail_types[] = {
@@ -342,7 +481,10 @@ read_thumbnail_thread (GTask        *task,
   gsize len = 0;
 
   if (g_file_get_contents (thumbnail->path, &contents, &len, NULL) && len > 0)
-    g_task_return_pointer (task, g_bytes_new_take (contents, len), (GDestroyNotify) g_bytes_unref);
+    {
+      tc_media_cache_touch (thumbnail->path);
+      g_task_return_pointer (task, g_bytes_new_take (contents, len), (GDestroyNotify) g_bytes_unref);
+    }
   else
     {
       g_free (contents);

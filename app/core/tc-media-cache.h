@@ -55,6 +55,21 @@ GBytes       *tc_media_cache_thumbnail_finish (TcMediaCache        *self,
                                                GAsyncResult        *result,
                                                GError             **error);
 
+/* Downloaded files and thumbnails unused for this long are removed when
+ * an account starts. */
+#define TC_MEDIA_CACHE_KEEP_DAYS 30
+
+/* Marks a cached file as just used (its modification time). */
+void          tc_media_cache_touch           (const char          *path);
+void          tc_media_cache_prune_async     (const char          *dir,
+                                              gint64               older_than,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean      tc_media_cache_prune_finish    (GAsyncResult        *result,
+                                              guint64             *freed,
+                                              GError             **error);
+
 /* A sentence a person can act on for an error of a download or a copy. */
 char         *tc_media_cache_describe_error  (const GError        *error);
 

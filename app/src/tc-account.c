@@ -152,6 +152,18 @@ start_engine_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+cache_pruned_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  guint64 freed = 0;
+
+  if (tc_media_cache_prune_finish (result, &freed, NULL) && freed > 0)
+    g_debug ("Removed %" G_GUINT64_FORMAT " bytes of attachments unused for %d days",
+             freed, TC_MEDIA_CACHE_KEEP_DAYS);
+}
+
 /* Takes over a logged-in client and its replica, and starts syncing. */
 static void
 start_session (TcAccount   *self,
@@ -177,6 +189,10 @@ start_session (TcAccount   *self,
     g_autofree char *dir = tc_media_cache_default_dir ();
 
     self->media_cache = tc_media_cache_new (self->client, dir);
+    /* Downloads nobody opened for a month go; they can be fetched again. */
+    tc_media_cache_prune_async (dir, g_get_real_time () / G_USEC_PER_SEC -
+                                (gint64) TC_MEDIA_CACHE_KEEP_DAYS * 24 * 3600,
+                                NULL, cache_pruned_cb, NULL);
   }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOGGED_IN]);
 }
@@ -360,6 +376,18 @@ tc_account_resume_finish (TcAccount     *self,
 
 /* --- logout ----------------------------------------------------------------- */
 
+typedef struct {
+  gboolean  keep_history;
+  char     *replica_path;   /* nullable: what to remove once logged out */
+} LogoutData;
+
+static void
+logout_data_free (LogoutData *data)
+{
+  g_free (data->replica_path);
+  g_free (data);
+}
+
 static void
 files_removed_cb (GObject      *source,
                   GAsyncResult *result,
@@ -374,6 +402,33 @@ files_removed_cb (GObject      *source,
     g_task_return_boolean (task, TRUE);
 }
 
+/* Not keeping the history: the downloaded attachments go too, then the
+ * replica. */
+static void
+cache_cleared_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LogoutData *data = g_task_get_task_data (task);
+  GCancellable *cancellable;
+  g_autoptr(GError) error = NULL;
+
+  if (!tc_media_cache_prune_finish (result, NULL, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (data->replica_path == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  cancellable = g_task_get_cancellable (task);
+  tc_replica_remove_files_async (data->replica_path, cancellable, files_removed_cb,
+                                 g_steal_pointer (&task));
+}
+
 static void
 logout_cb (GObject      *source,
            GAsyncResult *result,
@@ -381,16 +436,15 @@ logout_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   TcAccount *self = g_task_get_source_object (task);
-  gboolean keep_history = GPOINTER_TO_INT (g_task_get_task_data (task));
+  LogoutData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
 
   /* Offline, the token cannot be revoked now; logging out still must work. */
   if (!tc_api_client_logout_finish (TC_API_CLIENT (source), result, &error))
     g_debug ("Could not revoke the session token: %s", error->message);
 
   if (self->replica != NULL)
-    path = g_strdup (tc_replica_get_path (self->replica));
+    data->replica_path = g_strdup (tc_replica_get_path (self->replica));
   g_clear_object (&self->engine);
   g_clear_object (&self->media_cache);
   g_clear_object (&self->replica);
@@ -402,11 +456,13 @@ logout_cb (GObject      *source,
     tc_token_store_clear_async (self->token_store, self->server_url, NULL, NULL, NULL);
   g_clear_pointer (&self->server_url, g_free);
 
-  if (path != NULL && !keep_history)
+  if (!data->keep_history)
     {
+      g_autofree char *dir = tc_media_cache_default_dir ();
       GCancellable *cancellable = g_task_get_cancellable (task);
 
-      tc_replica_remove_files_async (path, cancellable, files_removed_cb, g_steal_pointer (&task));
+      tc_media_cache_prune_async (dir, G_MAXINT64, cancellable, cache_cleared_cb,
+                                  g_steal_pointer (&task));
     }
   else
     g_task_return_boolean (task, TRUE);
@@ -420,12 +476,15 @@ tc_account_logout_async (TcAccount           *self,
                          gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  LogoutData *data;
 
   g_return_if_fail (TC_IS_ACCOUNT (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tc_account_logout_async);
-  g_task_set_task_data (task, GINT_TO_POINTER (keep_history), NULL);
+  data = g_new0 (LogoutData, 1);
+  data->keep_history = keep_history;
+  g_task_set_task_data (task, data, (GDestroyNotify) logout_data_free);
 
   if (self->client == NULL)
     {

@@ -3,6 +3,9 @@
  * (tc-media-cache.c), without a server */
 #include <sqlite3.h>
 #include <string.h>
+#include <unistd.h>
+#include <utime.h>
+#include <glib/gstdio.h>
 
 #include "tc-app-test.h"
 #include "tc-error.h"
@@ -606,6 +609,97 @@ test_file_names (void)
   g_assert_cmpstr (path, ==, expected);
 }
 
+/* A file of @size bytes at DIR/RELATIVE, last changed @days_ago. */
+static char *
+put_file (const char *dir,
+          const char *relative,
+          gsize       size,
+          int         days_ago)
+{
+  g_autofree char *path = g_build_filename (dir, relative, NULL);
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autofree char *contents = g_strnfill (size, 'x');
+  g_autoptr(GError) error = NULL;
+  struct utimbuf times;
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_file_set_contents (path, contents, (gssize) size, &error);
+  g_assert_no_error (error);
+  times.actime = times.modtime = time (NULL) - (time_t) days_ago * 24 * 3600;
+  g_assert_cmpint (g_utime (path, &times), ==, 0);
+  return g_steal_pointer (&path);
+}
+
+static guint64
+prune (const char *dir,
+       gint64      older_than)
+{
+  TcAppTestAsync async = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 freed = 0;
+
+  tc_media_cache_prune_async (dir, older_than, NULL, tc_app_test_async_cb, &async);
+  result = tc_app_test_async_wait (&async, "prune");
+  g_assert_true (tc_media_cache_prune_finish (result, &freed, &error));
+  g_assert_no_error (error);
+  return freed;
+}
+
+/* What a month left unused goes; what was used stays; nothing outside
+ * the cache's own folders is touched, not through a symbolic link either. */
+static void
+test_prune (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("tc-cache-XXXXXX", &error);
+  g_autofree char *dir = g_build_filename (root, "teamchat", NULL);
+  g_autofree char *outside = g_build_filename (root, "outside", NULL);
+  g_autofree char *link = g_build_filename (dir, "attachments", "linked", NULL);
+  g_autofree char *old_folder = g_build_filename (dir, "attachments", "aaaa", NULL);
+  g_autofree char *old = put_file (dir, "attachments/aaaa/Old brochure.pdf", 1000, 40);
+  g_autofree char *recent = put_file (dir, "attachments/bbbb/Price list.csv", 300, 3);
+  g_autofree char *reopened = put_file (dir, "attachments/cccc/Training.mp4", 5000, 60);
+  g_autofree char *old_thumbnail = put_file (dir, "thumbnails/dddd-128.png", 200, 31);
+  g_autofree char *partial = put_file (dir, "attachments/eeee/Big video.mp4.part", 700, 45);
+  g_autofree char *not_ours = put_file (dir, "notes.txt", 10, 400);
+  g_autofree char *linked = put_file (outside, "aaaa/precious.pdf", 10, 400);
+  gint64 month_ago = g_get_real_time () / G_USEC_PER_SEC - 30 * 24 * 3600;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (symlink (outside, link), ==, 0);
+
+  /* Opening a cached file marks it used. */
+  tc_media_cache_touch (reopened);
+
+  g_assert_cmpuint (prune (dir, month_ago), ==, 1000 + 200 + 700);
+  g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (old_folder, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (old_thumbnail, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (partial, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (recent, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (reopened, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (not_ours, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (linked, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+
+  /* Again: nothing more is old enough. */
+  g_assert_cmpuint (prune (dir, month_ago), ==, 0);
+
+  /* Everything (logging out without keeping the history). */
+  g_assert_cmpuint (prune (dir, G_MAXINT64), ==, 300 + 5000);
+  g_assert_false (g_file_test (recent, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (reopened, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (not_ours, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (linked, G_FILE_TEST_IS_REGULAR));
+
+  /* A cache never made: nothing to do, no error. */
+  g_assert_cmpuint (prune ("/nonexistent/teamchat", G_MAXINT64), ==, 0);
+
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  tc_app_test_remove_tree (root);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -625,6 +719,7 @@ main (int    argc,
   ADD ("/replica-media/migrate", test_migrate);
 #undef ADD
   g_test_add_func ("/media-cache/file-names", test_file_names);
+  g_test_add_func ("/media-cache/prune", test_prune);
 
   return g_test_run ();
 }

@@ -3,10 +3,13 @@
  * act on, login, resuming a kept session without the network, logout. */
 #include "config.h"
 
+#include <utime.h>
+
 #include <glib/gstdio.h>
 
 #include "tc-account.h"
 #include "tc-error.h"
+#include "tc-media-cache.h"
 #include "tc-memory-token-store.h"
 #include "tc-test-server.h"
 
@@ -97,6 +100,25 @@ wait_online (TcAccount *account)
   g_source_remove (guard);
 }
 
+/* A downloaded attachment in the cache, last used @days_ago. */
+static char *
+cached_file (const char *relative,
+             int         days_ago)
+{
+  g_autofree char *dir = tc_media_cache_default_dir ();
+  g_autofree char *path = g_build_filename (dir, relative, NULL);
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+  struct utimbuf times;
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  g_file_set_contents (path, "%PDF-1.4", -1, &error);
+  g_assert_no_error (error);
+  times.actime = times.modtime = time (NULL) - (time_t) days_ago * 24 * 3600;
+  g_assert_cmpint (g_utime (path, &times), ==, 0);
+  return g_steal_pointer (&path);
+}
+
 static void
 test_login_resume_logout (void)
 {
@@ -108,6 +130,8 @@ test_login_resume_logout (void)
   g_autoptr(TcAccount) second = NULL;
   g_autoptr(TcAccount) third = NULL;
   g_autofree char *replica_path = NULL;
+  g_autofree char *recent = NULL;
+  g_autofree char *stale = NULL;
   Wait wait = { NULL };
 
   /* A wrong password: an error people understand, nothing kept. */
@@ -132,6 +156,9 @@ test_login_resume_logout (void)
 
   /* The app closes... */
   g_clear_object (&first);
+  /* ...with a download opened last week and one not opened for months. */
+  recent = cached_file ("attachments/aaaa/Price list.pdf", 7);
+  stale = cached_file ("attachments/bbbb/Old brochure.pdf", 90);
 
   /* ...and the next start picks the session up with no password. */
   second = tc_account_new (store);
@@ -143,6 +170,10 @@ test_login_resume_logout (void)
   g_assert_cmpstr (tc_account_get_associate (second)->id, ==, "A");
   g_assert_cmpstr (tc_replica_get_path (tc_account_get_replica (second)), ==, replica_path);
   wait_online (second);
+  /* Starting prunes what nobody opened for a month. */
+  while (g_file_test (stale, G_FILE_TEST_EXISTS))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_file_test (recent, G_FILE_TEST_IS_REGULAR));
 
   /* Logging out revokes the token, forgets it and deletes the history. */
   tc_account_logout_async (second, FALSE, NULL, done_cb, &wait);
@@ -151,6 +182,8 @@ test_login_resume_logout (void)
   g_clear_object (&wait.result);
   g_assert_false (tc_account_is_logged_in (second));
   g_assert_false (g_file_test (replica_path, G_FILE_TEST_EXISTS));
+  /* ...and the downloaded attachments. */
+  g_assert_false (g_file_test (recent, G_FILE_TEST_EXISTS));
 
   third = tc_account_new (store);
   tc_account_resume_async (third, url, NULL, done_cb, &wait);
@@ -169,8 +202,14 @@ main (int    argc,
   g_autofree char *data_home = g_dir_make_tmp ("tc-account-XXXXXX", NULL);
   int status;
 
-  /* Replicas go to XDG_DATA_HOME: keep them out of the user's. */
+  g_autofree char *cache_home = g_build_filename (data_home, "cache", NULL);
+
+  /* Replicas go to XDG_DATA_HOME, downloads to XDG_CACHE_HOME: keep them
+   * out of the user's. */
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
+  /* dconf would keep a file there too. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/account/normalize-server", test_normalize_server);
@@ -180,7 +219,13 @@ main (int    argc,
   status = g_test_run ();
   {
     g_autofree char *dir = g_build_filename (data_home, "teamchat", NULL);
+    g_autofree char *cache = g_build_filename (cache_home, "teamchat", NULL);
+    g_autofree char *attachments = g_build_filename (cache, "attachments", NULL);
+
     g_rmdir (dir);
+    g_rmdir (attachments);
+    g_rmdir (cache);
+    g_rmdir (cache_home);
     g_rmdir (data_home);
   }
   return status;
