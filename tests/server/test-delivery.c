@@ -1128,6 +1128,8 @@ test_sms_reply (Fixture       *f,
   g_autoptr(TcTestResponse) response = NULL;
   g_autoptr(JsonNode) me = NULL;
   g_autofree char *text = NULL;
+  g_autoptr(JsonObject) asked_message = NULL;
+  gint64 asked;
   guint status = 0;
 
   start_sms (f, NULL);
@@ -1135,9 +1137,13 @@ test_sms_reply (Fixture       *f,
   alice = tc_test_login_as (f->server, "A");
   dan = tc_test_login_as (f->server, "D");
 
-  /* Alice's message reaches Dan by text; he answers it. */
-  send_text (f, alice, "D", "Where are you?");
+  /* Alice's message reaches Dan by text; he answers it. (The provider
+   * has it before the server has recorded it as sent: wait for that, as
+   * no person answers faster.) */
+  asked = send_text (f, alice, "D", "Where are you?");
   posts = tc_test_sink_wait (dir, 1);
+  asked_message = wait_message_member (f, alice, "D", asked, "delivered_via");
+  g_assert_cmpstr (json_object_get_string_member (asked_message, "delivered_via"), ==, "sms");
 
   response = post_sms (f, reply, hook, FALSE);
   g_assert_cmpuint (response->status, ==, 200);

@@ -543,10 +543,19 @@ test_per_associate_cap (Fixture       *f,
     g_autoptr(TcTestWs) again = NULL;
     PresenceWait still = { bob, "A", FALSE, FALSE };
 
-    /* The server learns of the close a moment later. */
-    while (handshake_status (f, a, NULL, NULL) == 429)
-      g_main_context_iteration (NULL, FALSE);
-    again = tc_test_ws_open (f->server, a);
+    /* The server learns of the close a moment later. (Not probed with a
+     * handshake that is closed again: until the server has seen that
+     * close too, the probe itself takes the room.) */
+    while (again == NULL)
+      {
+        g_autofree char *authorization = g_strconcat ("Bearer ", a, NULL);
+        guint again_status = 0;
+
+        again = tc_test_ws_connect (f->server, authorization, &again_status);
+        if (again == NULL)
+          g_assert_cmpuint (again_status, ==, 429);
+        g_main_context_iteration (NULL, FALSE);
+      }
     assert_served (again);
     /* A never went offline meanwhile. */
     g_assert_false (presence_seen (&still));
