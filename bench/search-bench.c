@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 
 #include "tc-replica-search.h"
+#include "tc-uuid.h"
 
 #define ME "A1001"
 #define N_PEERS 60
@@ -223,6 +224,7 @@ fill (TcReplica *replica,
                                        "Nguyễn", "García" };
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) tc_event_free);
   gint64 start = g_get_real_time () - (gint64) n_messages * 60 * G_USEC_PER_SEC;
+  gboolean random_ids = g_getenv ("TEAMCHAT_BENCH_RANDOM_IDS") != NULL;
 
   for (guint i = 0; i < N_PEERS; i++)
     {
@@ -248,7 +250,9 @@ fill (TcReplica *replica,
       event->seq = i;
       event->message = tc_message_new ();
       event->message->id = i;
-      event->message->client_id = g_uuid_string_random ();
+      /* Time-ordered, as the apps make them (random ones: with
+       * TEAMCHAT_BENCH_RANDOM_IDS set). */
+      event->message->client_id = random_ids ? g_uuid_string_random () : tc_uuid_new ();
       event->message->from = g_strdup (incoming ? other : ME);
       event->message->to = g_strdup (incoming ? ME : other);
       event->message->body = sentence (words);

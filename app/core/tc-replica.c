@@ -611,7 +611,11 @@ open_job (TcReplica *self,
       return;
     }
   db->db = tc_sqlite_open (self->path, FALSE, &error);
+  /* Statement journals (an upsert, a trigger) in memory: in a temporary
+   * file they were 6 writes of a page per message synced, more than the
+   * WAL's (the server's writer found the same). */
   if (db->db == NULL ||
+      !tc_sqlite_exec (db->db, "PRAGMA temp_store=MEMORY", &error) ||
       !tc_sqlite_migrate (db->db, migrations, G_N_ELEMENTS (migrations), &error))
     goto fail;
 
