@@ -15,6 +15,9 @@ struct _TcNotifier
   gboolean      primed;         /* the state at start is known */
   gboolean      refresh_again;  /* a change came in while listing */
   gboolean      listing;
+  gboolean      catching_up;    /* the replica is being filled from the server */
+  gboolean      quiet_pending;  /* a change came while catching up */
+  gboolean      listing_quiet;  /* the listing running covers such a change */
   char         *visible_peer;
   gboolean      focused;
   GHashTable   *announced;      /* peer id → last message id announced (gint64 *) */
@@ -30,6 +33,14 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+enum {
+  PROP_0,
+  PROP_CATCHING_UP,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static char *
 snippet (const char *body)
@@ -100,8 +111,10 @@ conversations_cb (GObject      *source,
         }
       *seen = last->local_id;
 
-      /* What was unread before we started is not news. */
-      if (!self->primed || !enabled || is_quiet (self, conversation->peer_id))
+      /* What was unread before we started is not news, nor what a
+       * catch-up brings (a first sync brings the whole history). */
+      if (!self->primed || self->listing_quiet || !enabled ||
+          is_quiet (self, conversation->peer_id))
         continue;
 
       {
@@ -142,6 +155,8 @@ refresh (TcNotifier *self)
       return;
     }
   self->listing = TRUE;
+  self->listing_quiet = self->quiet_pending || self->catching_up;
+  self->quiet_pending = FALSE;
   tc_replica_list_conversations_async (self->replica, TC_CONVERSATIONS_UNREAD, self->cancellable,
                                        conversations_cb, g_object_ref (self));
 }
@@ -151,9 +166,72 @@ on_replica_changed_cb (TcNotifier      *self,
                        TcReplicaChange  change,
                        GStrv            peers)
 {
-  if (change & (TC_REPLICA_CHANGE_MESSAGES | TC_REPLICA_CHANGE_READ | TC_REPLICA_CHANGE_RESET |
-                TC_REPLICA_CHANGE_MEMBERS))
-    refresh (self);
+  if (!(change & (TC_REPLICA_CHANGE_MESSAGES | TC_REPLICA_CHANGE_READ | TC_REPLICA_CHANGE_RESET |
+                  TC_REPLICA_CHANGE_MEMBERS)))
+    return;
+  /* Whichever listing sees this change is quiet, even if the catch-up
+   * has ended by the time it runs. */
+  if (self->catching_up)
+    self->quiet_pending = TRUE;
+  refresh (self);
+}
+
+/**
+ * tc_notifier_set_catching_up:
+ * @self: a notifier
+ * @catching_up: whether the replica is being filled from the server
+ *
+ * While catching up (the first sync, or after being offline), messages
+ * are taken as seen without notifications: the conversations list shows
+ * them as unread. What arrives live afterwards is announced.
+ */
+void
+tc_notifier_set_catching_up (TcNotifier *self,
+                             gboolean    catching_up)
+{
+  g_return_if_fail (TC_IS_NOTIFIER (self));
+
+  catching_up = !!catching_up;
+  if (self->catching_up == catching_up)
+    return;
+  self->catching_up = catching_up;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CATCHING_UP]);
+}
+
+static void
+tc_notifier_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  TcNotifier *self = TC_NOTIFIER (object);
+
+  switch (prop_id)
+    {
+    case PROP_CATCHING_UP:
+      g_value_set_boolean (value, self->catching_up);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tc_notifier_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  TcNotifier *self = TC_NOTIFIER (object);
+
+  switch (prop_id)
+    {
+    case PROP_CATCHING_UP:
+      tc_notifier_set_catching_up (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 void
@@ -204,6 +282,18 @@ tc_notifier_class_init (TcNotifierClass *klass)
 
   object_class->dispose = tc_notifier_dispose;
   object_class->finalize = tc_notifier_finalize;
+  object_class->get_property = tc_notifier_get_property;
+  object_class->set_property = tc_notifier_set_property;
+
+  /**
+   * TcNotifier:catching-up:
+   *
+   * See tc_notifier_set_catching_up().
+   */
+  properties[PROP_CATCHING_UP] =
+    g_param_spec_boolean ("catching-up", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * TcNotifier::show:

@@ -25,5 +25,8 @@ TcNotifier *tc_notifier_new              (TcReplica  *replica,
 void        tc_notifier_set_visible_peer (TcNotifier *self,
                                           const char *peer_id,
                                           gboolean    focused);
+/* While the replica catches up with the server, nothing is announced. */
+void        tc_notifier_set_catching_up  (TcNotifier *self,
+                                          gboolean    catching_up);
 
 G_END_DECLS

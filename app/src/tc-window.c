@@ -203,6 +203,16 @@ show_page (TcWindow   *self,
                           FALSE);
 }
 
+static gboolean
+sync_state_to_catching_up (GBinding     *binding,
+                           const GValue *from,
+                           GValue       *to,
+                           gpointer      data)
+{
+  g_value_set_boolean (to, g_value_get_enum (from) != TC_SYNC_STATE_ONLINE);
+  return TRUE;
+}
+
 static void
 show_main (TcWindow *self)
 {
@@ -212,6 +222,9 @@ show_main (TcWindow *self)
                                                    G_CALLBACK (on_engine_error_cb), self,
                                                    G_CONNECT_SWAPPED);
   self->notifier = tc_notifier_new (tc_account_get_replica (self->account), self->settings);
+  /* A first sync brings the whole history: no notification for any of it. */
+  g_object_bind_property_full (self->engine, "state", self->notifier, "catching-up",
+                               G_BINDING_SYNC_CREATE, sync_state_to_catching_up, NULL, NULL, NULL);
   self->desktop_notifications =
     tc_desktop_notifications_new (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))),
                                   self->notifier);

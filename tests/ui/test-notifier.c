@@ -231,9 +231,26 @@ test_notifications (Fixture       *f,
   g_assert_cmpstr (log, ==, "withdraw C");
   g_free (log);
 
+  /* A catch-up (a first sync brings the whole history): nothing, and
+   * what it brought is not announced once it is over either... */
+  tc_notifier_set_catching_up (notifier, TRUE);
+  message (f, "D", "A", "From last week");
+  message (f, "B", "A", "From yesterday");
+  tc_notifier_set_catching_up (notifier, FALSE);
+  settle (f);
+  log = take_log (f);
+  g_assert_cmpstr (log, ==, "");
+  g_free (log);
+
+  /* ...but what arrives live afterwards is. */
+  message (f, "D", "A", "Live again");
+  log = take_log (f);
+  g_assert_cmpstr (log, ==, "show D (Dana Diaz) 2: Live again");
+  g_free (log);
+
   /* Turned off in the settings: nothing. */
   g_settings_set_boolean (f->settings, "notifications-enabled", FALSE);
-  message (f, "D", "A", "Hello from Dana");
+  message (f, "C", "A", "Hello again from Carol");
   log = take_log (f);
   g_assert_cmpstr (log, ==, "");
 }
