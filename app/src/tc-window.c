@@ -44,6 +44,8 @@ struct _TcWindow
   TcChatPanel          *chat_panel;
   AdwLeaflet           *leaflet;
   GtkStack             *content_stack;
+
+  /* the content stack's pages, built when first shown (NULL until then) */
   TcConversationView   *conversation_view;
   TcNewChatView        *new_chat_view;
   TcSearchView         *search_view;
@@ -63,15 +65,100 @@ struct _TcWindow
 G_DEFINE_FINAL_TYPE (TcWindow, tc_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void show_login (TcWindow *self);
+static void update_visible_peer (TcWindow *self);
+static void on_peer_name_cb (TcWindow *self);
+static void on_new_chat_sent_cb (TcWindow           *self,
+                                 const char * const *recipients);
+static void on_search_result_cb (TcWindow   *self,
+                                 const char *peer_id,
+                                 gint64      local_id);
 static void set_menu_action_enabled (TcWindow   *self,
                                      const char *name,
                                      gboolean    enabled);
+
+/* The account the views show: the window's while the main view is up
+ * (it watches its replica then), else none. */
+static TcAccount *
+shown_account (TcWindow *self)
+{
+  return self->replica != NULL ? self->account : NULL;
+}
+
+/* The pages of the Team Chat panel's content stack (a conversation, the
+ * search, New Chat) are built the first time they are shown: at start no
+ * one has opened them, and building them cost the first frame 10–20 ms. */
+static TcConversationView *
+ensure_conversation_view (TcWindow *self)
+{
+  if (self->conversation_view != NULL)
+    return self->conversation_view;
+  self->conversation_view = TC_CONVERSATION_VIEW (tc_conversation_view_new ());
+  tc_conversation_view_set_folded (self->conversation_view, TRUE);
+  tc_conversation_view_set_account (self->conversation_view, shown_account (self));
+  g_signal_connect_object (self->conversation_view, "notify::peer-name",
+                           G_CALLBACK (on_peer_name_cb), self, G_CONNECT_SWAPPED);
+  /* Whatever changes the conversation on screen may quiet or allow
+   * notifications. */
+  g_signal_connect_object (self->conversation_view, "notify::peer-id",
+                           G_CALLBACK (update_visible_peer), self, G_CONNECT_SWAPPED);
+  gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->conversation_view),
+                       "conversation");
+  return self->conversation_view;
+}
+
+static TcNewChatView *
+ensure_new_chat_view (TcWindow *self)
+{
+  if (self->new_chat_view != NULL)
+    return self->new_chat_view;
+  self->new_chat_view = g_object_new (TC_TYPE_NEW_CHAT_VIEW, NULL);
+  tc_new_chat_view_set_account (self->new_chat_view, shown_account (self));
+  g_signal_connect_object (self->new_chat_view, "sent", G_CALLBACK (on_new_chat_sent_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->new_chat_view), "new-chat");
+  return self->new_chat_view;
+}
+
+/* The search page: a header with a way back, and the search. */
+static TcSearchView *
+ensure_search_view (TcWindow *self)
+{
+  GtkWidget *page, *header, *back;
+
+  if (self->search_view != NULL)
+    return self->search_view;
+  header = adw_header_bar_new ();
+  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
+  g_object_bind_property (self->chat_flap, "reveal-flap", header, "show-end-title-buttons",
+                          G_BINDING_SYNC_CREATE);
+  back = gtk_button_new_from_icon_name ("go-previous-symbolic");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (back), "win.navigate-back");
+  gtk_widget_set_tooltip_text (back, _("Back"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (back), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Back"),
+                                  -1);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), back);
+  adw_header_bar_set_title_widget (ADW_HEADER_BAR (header),
+                                   adw_window_title_new (_("Search Messages"), NULL));
+
+  self->search_view = TC_SEARCH_VIEW (tc_search_view_new ());
+  gtk_widget_set_vexpand (GTK_WIDGET (self->search_view), TRUE);
+  tc_search_view_set_replica (self->search_view, self->replica);
+  g_signal_connect_object (self->search_view, "message-activated",
+                           G_CALLBACK (on_search_result_cb), self, G_CONNECT_SWAPPED);
+
+  page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_box_append (GTK_BOX (page), header);
+  gtk_box_append (GTK_BOX (page), GTK_WIDGET (self->search_view));
+  gtk_stack_add_named (self->content_stack, page, "search");
+  return self->search_view;
+}
 
 /* Tells the notifier which conversation a person is looking at, if any. */
 static void
 update_visible_peer (TcWindow *self)
 {
-  gboolean showing = adw_flap_get_reveal_flap (self->chat_flap) &&
+  gboolean showing = self->conversation_view != NULL &&
+                     adw_flap_get_reveal_flap (self->chat_flap) &&
                      g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack),
                                 "conversation") == 0 &&
                      adw_leaflet_get_visible_child (self->leaflet) == GTK_WIDGET (self->content_stack);
@@ -224,9 +311,12 @@ show_main (TcWindow *self)
   tc_team_sidebar_set_account (self->team_sidebar, self->account);
   tc_dashboard_view_set_account (self->dashboard_view, self->account);
   tc_chat_panel_set_account (self->chat_panel, self->account);
-  tc_conversation_view_set_account (self->conversation_view, self->account);
-  tc_new_chat_view_set_account (self->new_chat_view, self->account);
-  tc_search_view_set_replica (self->search_view, self->replica);
+  if (self->conversation_view != NULL)
+    tc_conversation_view_set_account (self->conversation_view, self->account);
+  if (self->new_chat_view != NULL)
+    tc_new_chat_view_set_account (self->new_chat_view, self->account);
+  if (self->search_view != NULL)
+    tc_search_view_set_replica (self->search_view, self->replica);
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->chat_panel));
   adw_leaflet_set_visible_child (self->team_leaflet, GTK_WIDGET (self->team_sidebar));
   show_page (self, "main");
@@ -244,9 +334,12 @@ show_login (TcWindow *self)
   tc_team_sidebar_set_account (self->team_sidebar, NULL);
   tc_dashboard_view_set_account (self->dashboard_view, NULL);
   tc_chat_panel_set_account (self->chat_panel, NULL);
-  tc_conversation_view_set_account (self->conversation_view, NULL);
-  tc_new_chat_view_set_account (self->new_chat_view, NULL);
-  tc_search_view_set_replica (self->search_view, NULL);
+  if (self->conversation_view != NULL)
+    tc_conversation_view_set_account (self->conversation_view, NULL);
+  if (self->new_chat_view != NULL)
+    tc_new_chat_view_set_account (self->new_chat_view, NULL);
+  if (self->search_view != NULL)
+    tc_search_view_set_replica (self->search_view, NULL);
   tc_login_page_reset (self->login_page);
   show_page (self, "login");
   set_menu_action_enabled (self, "logout", FALSE);
@@ -271,12 +364,14 @@ static void
 on_conversation_activated_cb (TcWindow   *self,
                               const char *peer_id)
 {
-  tc_conversation_view_set_peer_id (self->conversation_view, peer_id);
+  TcConversationView *view = ensure_conversation_view (self);
+
+  tc_conversation_view_set_peer_id (view, peer_id);
   gtk_stack_set_visible_child_name (self->content_stack, "conversation");
   adw_flap_set_reveal_flap (self->chat_flap, TRUE);
   /* In the panel the conversation takes the place of the list. */
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
-  gtk_widget_grab_focus (GTK_WIDGET (self->conversation_view));
+  gtk_widget_grab_focus (GTK_WIDGET (view));
 }
 
 static void
@@ -284,14 +379,17 @@ show_new_chat (TcWindow   *self,
                const char *text,
                const char *member_id)
 {
+  TcNewChatView *view;
+
   if (!tc_account_is_logged_in (self->account))
     return;
+  view = ensure_new_chat_view (self);
   gtk_stack_set_visible_child_name (self->content_stack, "new-chat");
   adw_flap_set_reveal_flap (self->chat_flap, TRUE);
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
-  tc_new_chat_view_reset (self->new_chat_view, text);
+  tc_new_chat_view_reset (view, text);
   if (member_id != NULL)
-    tc_new_chat_view_add_recipient (self->new_chat_view, member_id);
+    tc_new_chat_view_add_recipient (view, member_id);
 }
 
 static void
@@ -372,7 +470,8 @@ tc_window_open_conversation (TcWindow   *self,
 static void
 on_peer_name_cb (TcWindow *self)
 {
-  const char *name = tc_conversation_view_get_peer_name (self->conversation_view);
+  const char *name = self->conversation_view != NULL
+                     ? tc_conversation_view_get_peer_name (self->conversation_view) : NULL;
   g_autofree char *title = NULL;
 
   /* Window lists and screen readers say whom the conversation is with. */
@@ -435,12 +534,15 @@ search_activated (GtkWidget  *widget,
 {
   TcWindow *self = TC_WINDOW (widget);
 
+  TcSearchView *view;
+
   if (!tc_account_is_logged_in (self->account))
     return;
+  view = ensure_search_view (self);
   gtk_stack_set_visible_child_name (self->content_stack, "search");
   adw_flap_set_reveal_flap (self->chat_flap, TRUE);
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
-  tc_search_view_focus_entry (self->search_view);
+  tc_search_view_focus_entry (view);
 }
 
 static void
@@ -449,7 +551,7 @@ on_search_result_cb (TcWindow   *self,
                      gint64      local_id)
 {
   on_conversation_activated_cb (self, peer_id);
-  tc_conversation_view_show_message (self->conversation_view, local_id);
+  tc_conversation_view_show_message (ensure_conversation_view (self), local_id);
 }
 
 static void
@@ -585,10 +687,7 @@ tc_window_class_init (TcWindowClass *klass)
 
   g_type_ensure (TC_TYPE_LOGIN_PAGE);
   g_type_ensure (TC_TYPE_CHAT_PANEL);
-  g_type_ensure (TC_TYPE_CONVERSATION_VIEW);
   g_type_ensure (TC_TYPE_DASHBOARD_VIEW);
-  g_type_ensure (TC_TYPE_NEW_CHAT_VIEW);
-  g_type_ensure (TC_TYPE_SEARCH_VIEW);
   g_type_ensure (TC_TYPE_TEAM_SIDEBAR);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/teamchat/TeamChat/tc-window.ui");
@@ -606,18 +705,12 @@ tc_window_class_init (TcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TcWindow, chat_panel);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, TcWindow, content_stack);
-  gtk_widget_class_bind_template_child (widget_class, TcWindow, conversation_view);
-  gtk_widget_class_bind_template_child (widget_class, TcWindow, new_chat_view);
-  gtk_widget_class_bind_template_child (widget_class, TcWindow, search_view);
-  gtk_widget_class_bind_template_callback (widget_class, on_search_result_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_logged_in_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_conversation_activated_cb);
-  gtk_widget_class_bind_template_callback (widget_class, on_peer_name_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_member_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_dashboard_title_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_chat_requested_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_share_requested_cb);
-  gtk_widget_class_bind_template_callback (widget_class, on_new_chat_sent_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_flap_changed_cb);
 
 
@@ -635,6 +728,7 @@ static void
 tc_window_init (TcWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  tc_bench_probe_mark ("window-template");
   add_menu_action (self, "logout", NULL, logout_activated);
   add_menu_action (self, "search", NULL, search_activated);
   add_menu_action (self, "preferences", NULL, preferences_activated);
@@ -654,8 +748,6 @@ tc_window_init (TcWindow *self)
                            G_CALLBACK (on_session_only_cb), self, G_CONNECT_SWAPPED);
   /* Whatever changes what is on screen, or the focus, may quiet or allow
    * notifications. */
-  g_signal_connect_object (self->conversation_view, "notify::peer-id",
-                           G_CALLBACK (update_visible_peer), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->content_stack, "notify::visible-child",
                            G_CALLBACK (update_visible_peer), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->leaflet, "notify::visible-child",
