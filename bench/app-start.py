@@ -82,7 +82,8 @@ with tempfile.TemporaryDirectory(prefix='tc-bench-start-') as tmp:
                     if which == 'bare':
                         prog = ab.Program([bare_bin], bare_env)
                         try:
-                            got['bare'] = (prog.ms('first-frame'), prog.rss_mib('first-frame'))
+                            got['bare'] = (prog.ms('first-frame'), prog.rss_mib('first-frame'),
+                                           prog.cpu_ms('first-frame'))
                         finally:
                             prog.quit()
                     else:
@@ -91,9 +92,10 @@ with tempfile.TemporaryDirectory(prefix='tc-bench-start-') as tmp:
                         try:
                             got[which] = (prog.ms('first-frame'), prog.rss_mib('first-frame'),
                                           prog.ms('main-frame'), prog.ms('list-frame', 20),
-                                          prog.rss_mib('list-frame'))
+                                          prog.rss_mib('list-frame'), prog.cpu_ms('first-frame'),
+                                          prog.cpu_ms('main-frame'))
                             got[which + ':marks'] = {
-                                m: prog.ms('mark:' + m) for m in MARKS
+                                m: (prog.ms('mark:' + m), prog.cpu_ms('mark:' + m)) for m in MARKS
                                 if 'mark:' + m in prog.events}
                         finally:
                             prog.quit()
@@ -110,13 +112,15 @@ with tempfile.TemporaryDirectory(prefix='tc-bench-start-') as tmp:
             b = got['bare']
             print('run %2d: bare %.0f ms %.0f MiB' % (run + 1, b[0], b[1]) + ''.join(
                 ' | %s first frame %.0f ms %.0f MiB, logged-in view %.0f ms, '
-                'conversations listed %.0f ms %.0f MiB' % ((name,) + got[name])
+                'conversations listed %.0f ms %.0f MiB' % ((name,) + got[name][:5])
                 for name in sorted(apps)), flush=True)
 
         med = lambda rows_, i: ab.median([r[i] for r in rows_])  # noqa: E731
         bare_ms, bare_rss = med(rows['bare'], 0), med(rows['bare'], 1)
         print('medians of %d runs (%d left out):' % (len(rows['bare']), failed))
-        print('  bare libadwaita window: first frame %.0f ms, RSS %.0f MiB' % (bare_ms, bare_rss))
+        bare_cpu = med(rows['bare'], 2)
+        print('  bare libadwaita window: first frame %.0f ms, RSS %.0f MiB; main thread CPU %.0f ms'
+              % (bare_ms, bare_rss, bare_cpu))
         for name in sorted(apps):
             app_ms, app_rss = med(rows[name], 0), med(rows[name], 1)
             main_ms, list_ms, list_rss = med(rows[name], 2), med(rows[name], 3), med(rows[name], 4)
@@ -126,11 +130,19 @@ with tempfile.TemporaryDirectory(prefix='tc-bench-start-') as tmp:
                   'RSS %.0f MiB (+%.0f MiB)' % (name, main_ms, main_ms / bare_ms, list_ms,
                                                list_ms / bare_ms, list_rss, list_rss - bare_rss))
             # The probe's marks, each from the exec; then the steps between them.
-            times = [(m, ab.median(marks[name][m])) for m in MARKS if m in marks[name]]
-            times += [('first-frame', app_ms), ('main-frame', main_ms), ('list-frame', list_ms)]
+            times = [(m, ab.median([v[0] for v in marks[name][m]]),
+                      ab.median([v[1] for v in marks[name][m]])) for m in MARKS if m in marks[name]]
+            times += [('first-frame', app_ms, med(rows[name], 5)),
+                      ('main-frame', main_ms, med(rows[name], 6)), ('list-frame', list_ms, float('nan'))]
             times.sort(key=lambda t: t[1])
             print('  %s: marks (ms from exec) %s' % (name, ', '.join(
                 '%s %.0f (+%.0f)' % (m, t, t - (times[i - 1][1] if i else 0))
-                for i, (m, t) in enumerate(times))), flush=True)
+                for i, (m, t, c) in enumerate(times))))
+            # The main thread's CPU time: what the machine's other work does not inflate.
+            print('  %s: main thread CPU (ms) %s; first frame %.0f ms = %.2fx the bare window\'s'
+                  % (name, ', '.join(
+                      '%s %.1f (+%.1f)' % (m, c, c - (times[i - 1][2] if i else 0))
+                      for i, (m, t, c) in enumerate(times) if m != 'list-frame'),
+                     med(rows[name], 5), med(rows[name], 5) / bare_cpu), flush=True)
     finally:
         server.stop()
