@@ -7,7 +7,9 @@
 #           (bench/app-scroll.py; RUNS opens, default 7)
 # Usage: bench/app-bench.sh start|scroll [RUNS]
 #
-# Builds _build (debugoptimized, -Dapp=true) if needed. Needs a keyring for
+# Builds _build (debugoptimized, -Dapp=true) if needed; TEAMCHAT_BENCH_BUILD
+# names another build directory. TEAMCHAT_BENCH_BEFORE=OTHER_BUILD_DIR starts
+# that build's app in turn with this one (start only). Needs a keyring for
 # the kept session: gnome-keyring-daemon is taken from Debian's package
 # with `apt-get download` and unpacked into _build/bench/keyring, not
 # installed (installed, it would answer every session bus of the machine,
@@ -18,18 +20,19 @@ cd "$(dirname "$0")/.."
 what=${1:?usage: bench/app-bench.sh start|scroll [RUNS]}
 runs=${2:-}
 display=${TEAMCHAT_BENCH_DISPLAY:-92}
+build=${TEAMCHAT_BENCH_BUILD:-_build}
 
 scripts/deps.sh build test bench
-[ -f _build/build.ninja ] ||
-  meson setup _build -Dwerror=true -Dapp=true -Dbuildtype=debugoptimized >/dev/null
-meson compile -C _build >/dev/null
+[ -f "$build/build.ninja" ] ||
+  meson setup "$build" -Dwerror=true -Dapp=true -Dbuildtype=debugoptimized >/dev/null
+meson compile -C "$build" >/dev/null
 
 daemon=$(command -v gnome-keyring-daemon || true)
 if [ -z "$daemon" ]; then
-  daemon=$PWD/_build/bench/keyring/usr/bin/gnome-keyring-daemon
+  daemon=$PWD/$build/bench/keyring/usr/bin/gnome-keyring-daemon
   if [ ! -x "$daemon" ]; then
-    mkdir -p _build/bench/keyring
-    (cd _build/bench/keyring && apt-get download gnome-keyring >/dev/null &&
+    mkdir -p "$build/bench/keyring"
+    (cd "$build/bench/keyring" && apt-get download gnome-keyring >/dev/null &&
        dpkg-deb -x gnome-keyring_*.deb .)
   fi
 fi
@@ -42,4 +45,4 @@ case "$what" in
 esac
 echo "== $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(git rev-parse --short HEAD) =="
 exec xvfb-run -n "$display" -s "-screen 0 1280x800x24 -noreset" \
-  dbus-run-session -- /usr/bin/python3 "$script" _build ${runs:+"$runs"}
+  dbus-run-session -- /usr/bin/python3 "$script" "$build" ${runs:+"$runs"}

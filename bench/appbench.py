@@ -172,6 +172,10 @@ class Program:
     def ms(self, event, timeout=120):
         return (int(self.wait_for(event, timeout)['t']) - self.start) / 1000.0
 
+    def cpu_ms(self, event):
+        """The program's main-thread CPU time at the event (ms)."""
+        return float(self.wait_for(event).get('cpu', 'nan'))
+
     def rss_mib(self, event):
         return int(self.wait_for(event)['rss']) / 1024.0
 

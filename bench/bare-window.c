@@ -3,10 +3,11 @@
  * app's default size with a header bar and a status page), which prints the
  * end of its first frame the way the app's TEAMCHAT_BENCH probe does:
  *
- *   bench first-frame t=<CLOCK_MONOTONIC µs> rss=<KiB>
+ *   bench first-frame t=<CLOCK_MONOTONIC µs> rss=<KiB> cpu=<main thread, ms>
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <adwaita.h>
 
 static long
@@ -25,8 +26,12 @@ static void
 after_paint_cb (GdkFrameClock *clock,
                 gpointer       user_data)
 {
-  printf ("bench first-frame t=%" G_GINT64_FORMAT " rss=%ld\n", g_get_monotonic_time (),
-          rss_kib ());
+  struct timespec cpu;
+
+  /* cpu: the main thread's CPU time so far (ms), as the app's probe says it */
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &cpu);
+  printf ("bench first-frame t=%" G_GINT64_FORMAT " rss=%ld cpu=%.1f\n", g_get_monotonic_time (),
+          rss_kib (), cpu.tv_sec * 1000.0 + cpu.tv_nsec / 1e6);
   fflush (stdout);
   g_signal_handlers_disconnect_by_func (clock, after_paint_cb, user_data);
 }

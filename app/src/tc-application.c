@@ -127,6 +127,9 @@ tc_application_startup (GApplication *app)
 {
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *back_accels[] = { "<Alt>Left", NULL };
+  /* GtkApplication's own for gtk/help-overlay.ui: the window builds the
+   * shortcuts window when first asked for (tc-window.c). */
+  static const char *help_accels[] = { "<Control>question", NULL };
 
   tc_bench_probe_mark ("startup");
   G_APPLICATION_CLASS (tc_application_parent_class)->startup (app);
@@ -136,6 +139,8 @@ tc_application_startup (GApplication *app)
                                    app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.navigate-back", back_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay",
+                                         help_accels);
 }
 
 static void

@@ -158,6 +158,17 @@ def press(root, name):
     raise AssertionError('no button named %r among %r' % (name, seen))
 
 
+def has_action(node, action_name):
+    """Whether @node offers @action_name: a list row being replaced while
+    the list changes may, for a moment, offer none."""
+    try:
+        action = node.get_action_iface()
+        return action is not None and action_name in [
+            action.get_action_name(i) for i in range(action.get_n_actions())]
+    except Exception:  # noqa: BLE001 — the row went away
+        return False
+
+
 def activate(node, action_name):
     # GTK 4.8 lists a widget's own actions by their detailed names.
     action = node.get_action_iface()

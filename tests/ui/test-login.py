@@ -10,7 +10,13 @@ tells the server it was read; a reply typed in the composer reaches Bob
 exactly once, and Bob reading it shows as a read receipt; on the keyboard
 Enter sends and Shift+Enter starts a new line. Once Bob has
 moved to another team the server refuses the next message: it shows why,
-with Retry and Delete. Screenshots go to the build dir.
+with Retry and Delete. Then, with a keyring on the session bus, a login
+is kept: the app started again, the keyring held up meanwhile, shows an
+empty start page and a spinner, then the conversations, the login page
+never in the accessibility tree (skipped without
+gnome-keyring-daemon: on PATH, or TEAMCHAT_KEYRING_DAEMON, e.g. the copy
+bench/app-bench.sh unpacks into BUILD/bench/keyring/usr/bin). Screenshots
+go to the build dir.
 
 Needs DISPLAY (xvfb-run) and a session bus (dbus-run-session). Prints TAP.
 """
@@ -31,14 +37,116 @@ APP = os.environ['TEAMCHAT_APP']
 DATA_DIR = os.environ['TC_IT_DATA_DIR']
 SCHEMA_XML = os.environ['TEAMCHAT_SCHEMA']
 
+SESSION_SCHEMA = 'io.github.teamchat.TeamChat.Session'
 BOB_SAYS = 'Welcome aboard, Alice! Call me when you can.'
 ALICE_SAYS = 'Thanks, Bob! I will call you tomorrow morning.'
 
 
+def start_keyring(tmp):
+    """gnome-keyring-daemon on the test's session bus, its login keyring
+    created and unlocked in a directory of its own (no prompt); None
+    without one."""
+    daemon = os.environ.get('TEAMCHAT_KEYRING_DAEMON') or shutil.which('gnome-keyring-daemon')
+    if not daemon or not os.access(daemon, os.X_OK):
+        return None
+    home = os.path.join(tmp, 'keyring')
+    os.makedirs(home)
+    proc = subprocess.Popen([daemon, '--replace', '--foreground', '--unlock',
+                             '--components=secrets'],
+                            env=dict(os.environ, XDG_DATA_HOME=home, XDG_RUNTIME_DIR=home),
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    proc.stdin.write(b'ui-test')
+    proc.stdin.close()
+    return proc
+
+
+def kept_sessions():
+    """The items of the app's session schema in the keyring."""
+    from gi.repository import Gio, GLib
+    bus = Gio.bus_get_sync(Gio.BusType.SESSION)
+    try:
+        found = bus.call_sync('org.freedesktop.secrets', '/org/freedesktop/secrets',
+                              'org.freedesktop.Secret.Service', 'SearchItems',
+                              GLib.Variant('(a{ss})', ({'xdg:schema': SESSION_SCHEMA},)),
+                              None, Gio.DBusCallFlags.NONE, 5000, None)
+    except GLib.Error:
+        return []
+    unlocked, locked = found.unpack()
+    return unlocked + locked
+
+
+def kept_session(url, env, tmp):
+    """Logs in with a keyring there, quits, starts again: the app must open
+    on the conversations, the login page never in the accessibility tree.
+    Returns the keyring daemon (the caller stops it)."""
+    keyring = start_keyring(tmp)
+    if keyring is None:
+        print('ok %d # SKIP no gnome-keyring-daemon for a kept session' % (len(results) + 1))
+        results.append(True)
+        return None
+    wait_for('the keyring on the session bus', lambda: kept_sessions() == [] and
+             subprocess.run(['dbus-send', '--session', '--print-reply',
+                             '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets',
+                             'org.freedesktop.DBus.Peer.Ping'],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0)
+    # A first start: no session kept for this server, so the login page.
+    app = subprocess.Popen([APP, '--server', url], env=env)
+    try:
+        root = wait_for('the app on the accessibility bus', find_app)
+        wait_for('the Log In button', lambda: find(root, role='push button', name='Log In'))
+        set_entry(root, 'Login', 'alice')
+        set_entry(root, 'Password', 'password-A')
+        press(root, 'Log In')
+        wait_for('the conversation list', lambda: find(root, role='list', name='Conversations'))
+        wait_for('the session in the keyring', kept_sessions)
+    finally:
+        app.send_signal(signal.SIGTERM)
+        app.wait(timeout=10)
+    wait_for('the first app to leave the accessibility bus', lambda: find_app() is None)
+
+    # Started again, the keyring held up (stopped) so that what the window
+    # shows while it resumes the session can be looked at: the start page,
+    # a spinner saying what is going on after a second, never the login
+    # page; then, the keyring going on, the conversations.
+    keyring.send_signal(signal.SIGSTOP)
+    app = subprocess.Popen([APP, '--server', url], env=env)
+    login_seen = []
+
+    def login_page():
+        if (find(root, role='push button', name='Log In') is not None or
+                find(root, role='password text') is not None):
+            login_seen.append(True)
+        return login_seen
+    try:
+        root = wait_for('the app on the accessibility bus', find_app)
+        spinner = wait_for('the start page\'s spinner', lambda: login_page() or
+                           find(root, name='Opening your conversations…'))
+        screenshot('ui-start-page.png')
+        keyring.send_signal(signal.SIGCONT)
+
+        def conversations():
+            login_page()
+            found = find(root, role='list', name='Conversations')
+            return found and find(found, contains='Bob', role='list item')
+        row = wait_for('Bob\'s conversation after the restart', conversations)
+        time.sleep(1)
+        screenshot('ui-kept-session.png')
+        tap(row is not None and spinner is not login_seen and not login_seen and
+            find(root, name='Opening your conversations…') is None,
+            'a kept session opens on the start page, a spinner while the keyring '
+            'answers, then the conversations; the login page never in the '
+            'accessibility tree', 'login page seen' if login_seen else '')
+    finally:
+        keyring.send_signal(signal.SIGCONT)
+        app.send_signal(signal.SIGTERM)
+        app.wait(timeout=10)
+    return keyring
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='tc-ui-')
-    server = app = bus = None
-    print('1..16')
+    server = app = bus = keyring = None
+    print('1..17')
     try:
         db = os.path.join(tmp, 'ui.db')
         out = subprocess.run([SERVER, 'import-associates', '--db', db,
@@ -252,12 +360,17 @@ def main():
         screenshot('ui-shortcuts.png')
         tap(shortcut is not None and find_text(root, 'Send') is not None,
             'the shortcuts window lists how to send and start a new line')
+
+        app.send_signal(signal.SIGTERM)
+        app.wait(timeout=10)
+        app = None
+        keyring = kept_session(url, env, tmp)
     except Exception as e:  # noqa: BLE001 — report, then fail the run
         import traceback
         tap(False, 'ui test raised', traceback.format_exc())
         screenshot('ui-failure.png')
     finally:
-        for proc in (app, server, bus):
+        for proc in (app, server, keyring, bus):
             if proc is not None:
                 proc.send_signal(signal.SIGTERM)
                 try:
@@ -265,7 +378,7 @@ def main():
                 except subprocess.TimeoutExpired:
                     proc.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    return 0 if all(results) and len(results) == 16 else 1
+    return 0 if all(results) and len(results) == 17 else 1
 
 
 if __name__ == '__main__':

@@ -127,10 +127,13 @@ def main():
         search = box if box.get_editable_text_iface() is not None else find(box, role='text')
         for who in ('Carol', 'Dan'):
             search.get_editable_text_iface().set_text_contents(who)
-            match = wait_for(who + ' among the matches',
-                             lambda: (lambda lst: lst and find(lst, role='list item',
-                                                               contains=who))(
-                                 find(root, role='list', name='Matching team members')))
+
+            def matching_row():
+                matches = find(root, role='list', name='Matching team members')
+                row = matches and find(matches, role='list item', contains=who)
+                # A row being replaced as the list changes offers no action.
+                return row if row and has_action(row, 'row.activate') else None
+            match = wait_for(who + ' among the matches', matching_row)
             activate(match, 'row.activate')
             wait_for(who + '\'s chip', lambda: find(root, role='push button',
                                                     contains='Remove ' + who))
