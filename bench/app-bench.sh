@@ -27,15 +27,7 @@ scripts/deps.sh build test bench
   meson setup "$build" -Dwerror=true -Dapp=true -Dbuildtype=debugoptimized >/dev/null
 meson compile -C "$build" >/dev/null
 
-daemon=$(command -v gnome-keyring-daemon || true)
-if [ -z "$daemon" ]; then
-  daemon=$PWD/$build/bench/keyring/usr/bin/gnome-keyring-daemon
-  if [ ! -x "$daemon" ]; then
-    mkdir -p "$build/bench/keyring"
-    (cd "$build/bench/keyring" && apt-get download gnome-keyring >/dev/null &&
-       dpkg-deb -x gnome-keyring_*.deb .)
-  fi
-fi
+daemon=$(scripts/keyring-daemon.sh _build/bench/keyring)
 export TEAMCHAT_BENCH_KEYRING_DAEMON=$daemon
 
 case "$what" in

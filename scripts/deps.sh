@@ -21,7 +21,11 @@ test_pkgs=(
   locales gsettings-desktop-schemas
   groff-base curl
   postgresql util-linux
+  libgcr-base-3-1 libgck-1-0
 )
+# The kept-session UI test also runs gnome-keyring-daemon, unpacked from
+# its package by scripts/keyring-daemon.sh (the two libraries above are
+# what it links beyond the build's).
 # Locales the i18n tests format dates and numbers in (tests/i18n).
 test_locales=(de_DE.UTF-8 en_US.UTF-8 es_ES.UTF-8 fr_FR.UTF-8 pt_BR.UTF-8)
 demo_pkgs=(curl fonts-noto-color-emoji)

@@ -15,6 +15,10 @@ cd "$(dirname "$0")/.."
 
 scripts/deps.sh build test
 
+# The UI test of a kept session needs a keyring daemon (skipped without).
+TEAMCHAT_KEYRING_DAEMON=$(scripts/keyring-daemon.sh _build-test-keyring)
+export TEAMCHAT_KEYRING_DAEMON
+
 # One PostgreSQL cluster for the whole run; each test makes its databases.
 pg_dir=$(mktemp -d /tmp/teamchat-pg-XXXXXX)
 trap 'tests/server/pg-cluster.sh stop "$pg_dir"' EXIT
