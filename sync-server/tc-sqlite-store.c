@@ -2034,6 +2034,34 @@ typedef struct {
   guint  deleted;      /* rows of the main table this chunk removed */
 } PurgeJob;
 
+/* The last key of the oldest rows of a table that are all older than
+ * @cutoff, or 0 when the oldest row is not: @sql lists at most @limit
+ * rows' keys and times in key order. Keys grow with the time the server
+ * stamps at insert, so this reads only what the purge deletes, plus one
+ * row, without an index on the time. When the clock went back, a row
+ * committed after a younger one waits for it: the purge never deletes a
+ * row early, and keeps one late by at most how far the clock went back. */
+static gboolean
+old_rows_end (sqlite3     *db,
+              const char  *sql,
+              gint64       cutoff,
+              gint64      *out_end,
+              GError     **error)
+{
+  g_autoptr(TcSqliteStmt) stmt = prepare (db, sql, error);
+  int rc;
+
+  *out_end = 0;
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, PURGE_CHUNK);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW && sqlite3_column_int64 (stmt, 1) < cutoff)
+    *out_end = sqlite3_column_int64 (stmt, 0);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_sql_error (db, "purge", error);
+  return TRUE;
+}
+
 static gboolean
 purge_events_job (TcSqliteStore *self,
                   sqlite3       *db,
@@ -2044,29 +2072,32 @@ purge_events_job (TcSqliteStore *self,
   PurgeJob *job = data;
   g_autoptr(TcSqliteStmt) mark = NULL;
   g_autoptr(TcSqliteStmt) stmt = NULL;
+  gint64 end;
 
+  job->deleted = 0;
+  if (!old_rows_end (db, "SELECT seq, created_at FROM events ORDER BY seq LIMIT ?1", job->cutoff,
+                     &end, error))
+    return FALSE;
+  if (end == 0)
+    return TRUE;
   /* Remember how far the streams were cut, so older cursors get "reset". */
-  mark = prepare (db,
-                  "UPDATE meta SET value = MAX (value, COALESCE ((SELECT MAX (seq) FROM "
-                  "  (SELECT seq FROM events WHERE created_at < ?1 ORDER BY seq LIMIT ?2)), 0)) "
-                  "WHERE key = 'purged_seq'",
-                  error);
-  stmt = prepare (db,
-                  "DELETE FROM events WHERE seq IN "
-                  "(SELECT seq FROM events WHERE created_at < ?1 ORDER BY seq LIMIT ?2)",
-                  error);
+  mark = prepare (db, "UPDATE meta SET value = MAX (value, ?1) WHERE key = 'purged_seq'", error);
+  stmt = prepare (db, "DELETE FROM events WHERE seq <= ?1", error);
   if (mark == NULL || stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (mark, 1, job->cutoff);
-  sqlite3_bind_int (mark, 2, PURGE_CHUNK);
-  sqlite3_bind_int64 (stmt, 1, job->cutoff);
-  sqlite3_bind_int (stmt, 2, PURGE_CHUNK);
+  sqlite3_bind_int64 (mark, 1, end);
+  sqlite3_bind_int64 (stmt, 1, end);
   if (!step_done (db, mark, error) || !step_done (db, stmt, error))
     return FALSE;
   job->deleted = sqlite3_changes (db);
   return TRUE;
 }
 
+/* Messages go after their events (purge_events_job() ran first, and a
+ * message's events are stamped when it is). An event added later, when an
+ * email or text delivered it, may outlive its message until it is old
+ * itself: sync skips events whose message is gone. Attachments and
+ * deliveries go with the message (ON DELETE CASCADE). */
 static gboolean
 purge_messages_job (TcSqliteStore *self,
                     sqlite3       *db,
@@ -2075,27 +2106,20 @@ purge_messages_job (TcSqliteStore *self,
                     GError       **error)
 {
   PurgeJob *job = data;
-  g_autoptr(TcSqliteStmt) chunk = NULL;
-  g_autoptr(TcSqliteStmt) drop_events = NULL;
-  g_autoptr(TcSqliteStmt) drop_messages = NULL;
+  g_autoptr(TcSqliteStmt) stmt = NULL;
+  gint64 end;
 
-  if (!tc_sqlite_exec (db, "CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY);"
-                 "DELETE FROM purge_ids", error))
+  job->deleted = 0;
+  if (!old_rows_end (db, "SELECT id, sent_at FROM messages ORDER BY id LIMIT ?1", job->cutoff,
+                     &end, error))
     return FALSE;
-  chunk = prepare (db,
-                   "INSERT INTO purge_ids SELECT id FROM messages WHERE sent_at < ?1 LIMIT ?2",
-                   error);
-  drop_events = prepare (db,
-                         "DELETE FROM events WHERE message_id IN (SELECT id FROM purge_ids)",
-                         error);
-  drop_messages = prepare (db, "DELETE FROM messages WHERE id IN (SELECT id FROM purge_ids)",
-                           error);
-  if (chunk == NULL || drop_events == NULL || drop_messages == NULL)
+  if (end == 0)
+    return TRUE;
+  stmt = prepare (db, "DELETE FROM messages WHERE id <= ?1", error);
+  if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (chunk, 1, job->cutoff);
-  sqlite3_bind_int (chunk, 2, PURGE_CHUNK);
-  if (!step_done (db, chunk, error) || !step_done (db, drop_events, error) ||
-      !step_done (db, drop_messages, error))
+  sqlite3_bind_int64 (stmt, 1, end);
+  if (!step_done (db, stmt, error))
     return FALSE;
   job->deleted = sqlite3_changes (db);
   return TRUE;

@@ -1012,21 +1012,38 @@ test_sync (Fixture       *fixture,
 
 /* --- retention ------------------------------------------------------------------------- */
 
+/* Stamps the events of the fixture's import a year back, as if the team
+ * had been imported then. */
+static void
+import_a_year_ago (Fixture *fixture)
+{
+  g_autofree char *sql = g_strdup_printf ("UPDATE events SET created_at = created_at - %" G_GINT64_FORMAT,
+                                          365 * DAY);
+
+  tc_test_db_exec (fixture->path, sql);
+}
+
 static void
 test_retention (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   gint64 now = g_get_real_time ();
-  g_autoptr(GPtrArray) old = send (fixture, "A", "B", "from last year", NULL, now - 200 * DAY, NULL,
-                                   &error);
-  g_autoptr(GPtrArray) recent = send (fixture, "A", "B", "from today", NULL, now, NULL, &error);
+  g_autoptr(GPtrArray) old = NULL;
+  g_autoptr(GPtrArray) recent = NULL;
   g_autoptr(GPtrArray) history = NULL;
   g_autoptr(GPtrArray) events = NULL;
   gint64 cursor = 0, cursor_before;
   gboolean more, reset;
   guint purged = 0;
 
+  /* A history as the server stamps it: what was committed first is
+   * older (the team imported a year ago, a message from 200 days ago,
+   * one from today). /store/retention/clock-went-back has the rest. */
+  import_a_year_ago (fixture);
+  old = send (fixture, "A", "B", "from last year", NULL, now - 200 * DAY, NULL, &error);
+  g_assert_no_error (error);
+  recent = send (fixture, "A", "B", "from today", NULL, now, NULL, &error);
   g_assert_no_error (error);
   /* A cursor taken before the purge, older than what the purge removes. */
   events = tc_store_sync (TC_STORE (fixture->store), "A", 0, 1, &cursor_before, &more, &reset,
@@ -1112,6 +1129,58 @@ test_retention_one_at_a_time (Fixture       *fixture,
   g_assert_true (tc_store_purge (fixture->store, now - 90 * DAY, &purged, &error));
   g_assert_cmpuint (purged, ==, 1);
   g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 0);
+}
+
+/* SQLite purges in commit order (no index on the time): a message that a
+ * clock set back stamped older than one committed before it waits for
+ * that one; nothing is deleted before its time. */
+static void
+test_retention_clock_went_back (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) second = NULL;
+  g_autoptr(GPtrArray) third = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  gint64 now = g_get_real_time ();
+  g_autofree char *count = NULL;
+  gint64 cursor = 0;
+  gboolean more, reset;
+  guint purged = 99;
+
+  if (tc_test_db_is_postgresql ())
+    {
+      g_test_skip ("PostgreSQL finds old rows by their time");
+      return;
+    }
+  import_a_year_ago (fixture);
+  first = send (fixture, "A", "B", "stamped 100 days ago", NULL, now - 100 * DAY, NULL, &error);
+  g_assert_no_error (error);
+  second = send (fixture, "A", "B", "stamped 10 days ago", NULL, now - 10 * DAY, NULL, &error);
+  g_assert_no_error (error);
+  /* The clock went back a year. */
+  third = send (fixture, "A", "B", "stamped 400 days ago", NULL, now - 400 * DAY, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (tc_store_purge (TC_STORE (fixture->store), now - 90 * DAY, &purged, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (purged, ==, 1);
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 2);
+
+  /* Once the younger one before it is old, both go. */
+  g_assert_true (tc_store_purge (TC_STORE (fixture->store), now - 5 * DAY, &purged, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (purged, ==, 2);
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 0);
+
+  /* Their events went before them: a full sync shows no message. */
+  events = tc_store_sync (TC_STORE (fixture->store), "B", -1, 1000, &cursor, &more, &reset, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < events->len; i++)
+    g_assert_cmpint (((TcEvent *) events->pdata[i])->type, !=, TC_EVENT_MESSAGE);
+  count = tc_test_db_query (fixture->path, "SELECT COUNT(*) FROM events WHERE type = 'message'");
+  g_assert_cmpstr (count, ==, "0");
 }
 
 static void
@@ -1444,6 +1513,7 @@ main (int    argc,
   ADD ("sync", test_sync);
   ADD ("retention", test_retention);
   ADD ("retention-reset", test_retention_reset);
+  ADD ("retention/clock-went-back", test_retention_clock_went_back);
   ADD ("retention/one-purge-at-a-time", test_retention_one_at_a_time);
   ADD ("migrations/reopen-and-newer-schema", test_reopen_and_newer_schema);
   ADD ("group-commit/concurrent-sends", test_concurrent_sends);
