@@ -645,6 +645,77 @@ test_send_async (Fixture       *fixture,
   g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 2);
 }
 
+/* Sends run in a batch without a savepoint each: one that fails after it
+ * wrote (here its events, refused by a trigger, after its message row)
+ * makes the writer roll the batch back and run it again with savepoints.
+ * The others commit, the failed one leaves nothing. */
+static void
+test_send_fails_after_writing (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  const char *bodies[] = { "first", "second", "poison", "fourth", "fifth" };
+  AsyncSent sent[G_N_ELEMENTS (bodies)] = { { 0, }, };
+  g_autofree char *poisoned = NULL;
+  g_autofree char *events = NULL;
+  gboolean all_done = FALSE;
+
+  if (tc_test_db_is_postgresql ())
+    {
+      g_test_skip ("the writer's batches are SQLite's");
+      return;
+    }
+  tc_test_db_exec (fixture->path,
+                   "CREATE TRIGGER poison BEFORE INSERT ON events "
+                   "WHEN (SELECT body FROM messages WHERE id = NEW.message_id) = 'poison' "
+                   "BEGIN SELECT RAISE (ABORT, 'poisoned'); END");
+
+  /* All queued before the writer answers any: they share batches. */
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      TcSendRequest *request = tc_send_request_new ();
+
+      request->client_id = tc_uuid_new ();
+      g_ptr_array_add (request->to, g_strdup ("B"));
+      g_ptr_array_add (request->to, g_strdup ("D"));
+      g_free (request->body);
+      request->body = g_strdup (bodies[i]);
+      tc_store_send_messages_async (TC_STORE (fixture->store), "A", request, g_get_real_time (),
+                                    NULL, async_sent_cb, &sent[i]);
+    }
+  while (!all_done)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      all_done = TRUE;
+      for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+        all_done = all_done && sent[i].done;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      if (g_str_equal (bodies[i], "poison"))
+        {
+          g_assert_null (sent[i].messages);
+          g_assert_error (sent[i].error, TC_ERROR, TC_ERROR_INTERNAL);
+          g_clear_error (&sent[i].error);
+          continue;
+        }
+      g_assert_no_error (sent[i].error);
+      g_assert_true (sent[i].created);
+      g_assert_cmpuint (sent[i].messages->len, ==, 2);
+      g_clear_pointer (&sent[i].messages, g_ptr_array_unref);
+    }
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 4);
+  g_assert_cmpuint (history_len (fixture, "A", "D"), ==, 4);
+  poisoned = tc_test_db_query (fixture->path, "SELECT COUNT(*) FROM messages WHERE body = 'poison'");
+  g_assert_cmpstr (poisoned, ==, "0");
+  events = tc_test_db_query (fixture->path, "SELECT COUNT(*) FROM events WHERE type = 'message'");
+  g_assert_cmpstr (events, ==, "16");
+
+  /* The writer goes on as before. */
+  tc_test_db_exec (fixture->path, "DROP TRIGGER poison");
+  check_async_sends (fixture);
+}
+
 /* What the live stream gets (the sink) is what sync reads back: the same
  * seq for the same message in the same stream. */
 static void
@@ -1508,6 +1579,7 @@ main (int    argc,
   ADD ("send/refusals-store-nothing", test_send_refusals_store_nothing);
   ADD ("send/live-events-match-sync", test_send_live_events_match_sync);
   ADD ("send/async", test_send_async);
+  ADD ("send/fails-after-writing", test_send_fails_after_writing);
   ADD ("history-paging", test_history_paging);
   ADD ("read-markers", test_read_markers);
   ADD ("sync", test_sync);
