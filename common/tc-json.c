@@ -370,6 +370,167 @@ is_blank (const char *data,
   return TRUE;
 }
 
+/* --- the tree of a flat object, without JsonParser ----------------------------
+ *
+ * Most documents the server reads (a send, a WebSocket frame) are one
+ * object of strings, nulls and arrays of strings. For those, after the
+ * checker has passed them, the tree is built here directly: json-glib's
+ * parser makes a scanner with its tables and a GObject per document, which
+ * cost more than the rest of a send's handling on the main loop. Anything
+ * else (numbers, booleans, nesting, \u escapes) returns NULL and goes to
+ * json-glib, so the tree is always what json-glib would have built.
+ */
+
+typedef struct {
+  const char *p;
+  const char *end;
+} Flat;
+
+static void
+flat_skip_space (Flat *f)
+{
+  while (f->p < f->end && (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r'))
+    f->p++;
+}
+
+/* A string at f->p (checked already) without \u escapes, unescaped. */
+static char *
+flat_string (Flat *f)
+{
+  const char *start = ++f->p;
+  GString *out = NULL;
+
+  while (*f->p != '"')
+    {
+      char ch;
+
+      if (*f->p != '\\')
+        {
+          f->p++;
+          continue;
+        }
+      switch (f->p[1])
+        {
+        case '"': ch = '"'; break;
+        case '\\': ch = '\\'; break;
+        case '/': ch = '/'; break;
+        case 'b': ch = '\b'; break;
+        case 'f': ch = '\f'; break;
+        case 'n': ch = '\n'; break;
+        case 'r': ch = '\r'; break;
+        case 't': ch = '\t'; break;
+        default:
+          if (out != NULL)
+            g_string_free (out, TRUE);
+          return NULL;   /* \u: json-glib's business */
+        }
+      if (out == NULL)
+        out = g_string_sized_new (f->end - start);
+      g_string_append_len (out, start, f->p - start);
+      g_string_append_c (out, ch);
+      f->p += 2;
+      start = f->p;
+    }
+  if (out == NULL)
+    {
+      char *text = g_strndup (start, f->p - start);
+
+      f->p++;
+      return text;
+    }
+  g_string_append_len (out, start, f->p - start);
+  f->p++;
+  return g_string_free (out, FALSE);
+}
+
+/* A string or null at f->p, as a node; NULL when it is something else. */
+static JsonNode *
+flat_scalar (Flat *f)
+{
+  char *text;
+  JsonNode *node;
+
+  if (*f->p == 'n')
+    {
+      f->p += 4;
+      return json_node_new (JSON_NODE_NULL);
+    }
+  if (*f->p != '"' || (text = flat_string (f)) == NULL)
+    return NULL;
+  node = json_node_alloc ();
+  json_node_init_string (node, text);
+  g_free (text);
+  return node;
+}
+
+static JsonNode *
+flat_value (Flat *f)
+{
+  g_autoptr(JsonArray) array = NULL;
+  JsonNode *node;
+
+  if (*f->p != '[')
+    return flat_scalar (f);
+  array = json_array_new ();
+  f->p++;
+  flat_skip_space (f);
+  while (*f->p != ']')
+    {
+      JsonNode *element = flat_scalar (f);
+
+      if (element == NULL)
+        return NULL;
+      json_array_add_element (array, element);
+      flat_skip_space (f);
+      if (*f->p == ',')
+        f->p++;
+      flat_skip_space (f);
+    }
+  f->p++;
+  node = json_node_alloc ();
+  json_node_init_array (node, array);
+  return node;
+}
+
+/* The tree of a checked document of @size bytes when it is a flat object
+ * (see above), else NULL. */
+static JsonNode *
+flat_object_tree (const char *data,
+                  gsize       size)
+{
+  Flat f = { data, data + size };
+  g_autoptr(JsonObject) object = json_object_new ();
+  JsonNode *node;
+
+  flat_skip_space (&f);
+  if (*f.p != '{')
+    return NULL;
+  f.p++;
+  flat_skip_space (&f);
+  while (*f.p != '}')
+    {
+      g_autofree char *name = flat_string (&f);
+      JsonNode *value;
+
+      if (name == NULL)
+        return NULL;
+      flat_skip_space (&f);
+      f.p++;   /* ':' */
+      flat_skip_space (&f);
+      value = flat_value (&f);
+      if (value == NULL)
+        return NULL;
+      json_object_set_member (object, name, value);
+      flat_skip_space (&f);
+      if (*f.p == ',')
+        f.p++;
+      flat_skip_space (&f);
+    }
+  node = json_node_alloc ();
+  json_node_init_object (node, object);
+  return node;
+}
+
 /**
  * tc_json_parse:
  * @data: JSON text
@@ -415,6 +576,9 @@ tc_json_parse (const char  *data,
 
   if (!check_document (data, size, error))
     return NULL;
+  root = flat_object_tree (data, size);
+  if (root != NULL)
+    return root;
 
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, data, (gssize) size, &local_error))
@@ -446,6 +610,61 @@ tc_json_to_string (JsonNode *node)
   g_return_val_if_fail (node != NULL, NULL);
 
   return json_to_string (node, FALSE);
+}
+
+/**
+ * tc_json_append_string:
+ * @out: where the text goes
+ * @value: (nullable): UTF-8 text
+ *
+ * Appends @value as a JSON string (or null), escaped as json-glib's
+ * generator does: short forms for \b \f \n \r \t, \u00XX for the other
+ * control characters and DEL, everything else (UTF-8 included) as is; but
+ * U+001F too, which json-glib 1.6 leaves bare (invalid JSON).
+ */
+void
+tc_json_append_string (GString    *out,
+                       const char *value)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char *run;
+
+  if (value == NULL)
+    {
+      g_string_append_len (out, "null", 4);
+      return;
+    }
+  g_string_append_c (out, '"');
+  run = value;
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      guchar ch = (guchar) *p;
+      const char *escape = NULL;
+      char unicode[6] = { '\\', 'u', '0', '0', 0, 0 };
+
+      if (ch >= 0x20 && ch != '"' && ch != '\\' && ch != 0x7f)
+        continue;
+      g_string_append_len (out, run, p - run);
+      run = p + 1;
+      switch (ch)
+        {
+        case '"': escape = "\\\""; break;
+        case '\\': escape = "\\\\"; break;
+        case '\b': escape = "\\b"; break;
+        case '\f': escape = "\\f"; break;
+        case '\n': escape = "\\n"; break;
+        case '\r': escape = "\\r"; break;
+        case '\t': escape = "\\t"; break;
+        default:
+          unicode[4] = hex[ch >> 4];
+          unicode[5] = hex[ch & 0xf];
+          g_string_append_len (out, unicode, 6);
+          continue;
+        }
+      g_string_append (out, escape);
+    }
+  g_string_append (out, run);
+  g_string_append_c (out, '"');
 }
 
 /**

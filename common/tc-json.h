@@ -47,6 +47,12 @@ void        tc_json_set_string_or_null  (JsonObject  *object,
                                          const char  *member,
                                          const char  *value);
 
+/* Writing JSON text without a tree, for the hot paths (the answer to a
+ * send). Strings are UTF-8; they go out quoted, with what RFC 8259 asks
+ * escaped (quote, backslash, control characters); NULL becomes null. */
+void        tc_json_append_string       (GString     *out,
+                                         const char  *value);
+
 /* {"error": wire code, "message": text} */
 JsonNode   *tc_json_error_new           (const GError *error);
 /* Reads such a body back into a TC_ERROR; FALSE when it is none. */

@@ -145,6 +145,55 @@ tc_message_to_json (const TcMessage *self)
   return node;
 }
 
+/**
+ * tc_message_append_json:
+ * @out: where the text goes
+ * @self: a message
+ *
+ * Appends what json_to_string (tc_message_to_json (@self), FALSE) would,
+ * without building the tree (the answer to every send).
+ */
+void
+tc_message_append_json (GString         *out,
+                        const TcMessage *self)
+{
+  g_autofree char *sent_at = NULL;
+
+  g_return_if_fail (out != NULL && self != NULL);
+
+  sent_at = tc_time_format_rfc3339 (self->sent_at);
+  g_string_append_printf (out, "{\"id\":%" G_GINT64_FORMAT ",\"client_id\":", self->id);
+  tc_json_append_string (out, self->client_id);
+  g_string_append (out, ",\"from\":");
+  tc_json_append_string (out, self->from);
+  g_string_append (out, ",\"to\":");
+  tc_json_append_string (out, self->to);
+  g_string_append (out, ",\"body\":");
+  tc_json_append_string (out, self->body != NULL ? self->body : "");
+  g_string_append (out, ",\"attachments\":[");
+  for (guint i = 0; self->attachments != NULL && i < self->attachments->len; i++)
+    {
+      /* Rare, and of many fields: their tree is fine. */
+      g_autoptr(JsonNode) node = tc_resource_to_json (g_ptr_array_index (self->attachments, i));
+      g_autofree char *text = json_to_string (node, FALSE);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, text);
+    }
+  g_string_append (out, "],\"sent_at\":");
+  tc_json_append_string (out, sent_at);
+  g_string_append (out, self->read ? ",\"read\":true" : ",\"read\":false");
+  g_string_append (out, ",\"delivered_via\":");
+  tc_json_append_string (out, self->delivered_via);
+  if (self->delivery_error != NULL)
+    {
+      g_string_append (out, ",\"delivery_error\":");
+      tc_json_append_string (out, self->delivery_error);
+    }
+  g_string_append_c (out, '}');
+}
+
 static gboolean
 read_attachments (JsonObject  *object,
                   GPtrArray   *out,

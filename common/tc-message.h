@@ -35,6 +35,9 @@ void       tc_message_free      (TcMessage *self);
 gboolean   tc_message_equal     (const TcMessage *a,
                                  const TcMessage *b);
 JsonNode  *tc_message_to_json   (const TcMessage *self);
+/* The text of tc_message_to_json(), written without a tree. */
+void       tc_message_append_json (GString       *out,
+                                   const TcMessage *self);
 TcMessage *tc_message_from_json (JsonNode  *node,
                                  GError   **error);
 

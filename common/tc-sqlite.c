@@ -154,6 +154,23 @@ query_text (sqlite3     *db,
   return g_strdup (text != NULL ? (const char *) text : "");
 }
 
+/* Before the first connection of the process: no memory statistics. With
+ * them on (SQLite's default), every allocation SQLite makes takes a global
+ * mutex to count bytes that nothing here reads: about 3 µs of the 36 µs
+ * that a send cost the store alone. Too late when something else in the
+ * process opened SQLite first: then this changes nothing. */
+static void
+configure_sqlite_once (void)
+{
+  static gsize configured = 0;
+
+  if (g_once_init_enter (&configured))
+    {
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+      g_once_init_leave (&configured, 1);
+    }
+}
+
 /**
  * tc_sqlite_open:
  * @path: the database file
@@ -195,6 +212,7 @@ tc_sqlite_open (const char  *path,
       if (fd >= 0)
         close (fd);
     }
+  configure_sqlite_once ();
   rc = sqlite3_open_v2 (path, &db, flags, NULL);
   if (rc != SQLITE_OK)
     {

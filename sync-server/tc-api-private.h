@@ -58,6 +58,7 @@ struct _TcApiRequest
   /* the answer */
   guint          status;
   JsonNode      *response;       /* NULL: no body */
+  char          *json_text;      /* or the JSON body as text, written without a tree */
   char          *response_type;  /* with response_text: a body that is not JSON */
   char          *response_text;
   GError        *error;          /* wins over status/response */
@@ -77,6 +78,10 @@ struct _TcApiRequest
 void tc_api_reply       (TcApiRequest *request,
                          guint         status,
                          JsonNode     *node);
+/* The same with the body as JSON text (taken). */
+void tc_api_reply_json_text (TcApiRequest *request,
+                             guint         status,
+                             char         *text);
 /* Adds a header to the answer (replacing one of the same name). */
 void tc_api_set_header  (TcApiRequest *request,
                          const char   *name,

@@ -317,6 +317,7 @@ pending_free (Pending *pending)
   g_clear_pointer (&request->response_text, g_free);
   g_clear_pointer (&request->associate_id, g_free);
   g_clear_pointer (&request->response, json_node_unref);
+  g_clear_pointer (&request->json_text, g_free);
   g_clear_error (&request->error);
   g_free (pending->json_text);
   g_clear_signal_handler (&pending->disconnected_id, pending->msg);
@@ -374,6 +375,8 @@ request_done (gpointer data)
                                             SOUP_MEMORY_COPY, request->response_text,
                                             strlen (request->response_text));
         }
+      else if (request->json_text != NULL)
+        set_json_text_response (pending->msg, request->status, g_steal_pointer (&request->json_text));
       else if (pending->json_text != NULL)
         set_json_text_response (pending->msg, request->status, g_steal_pointer (&pending->json_text));
       else

@@ -161,6 +161,14 @@ static const TcSqliteMigration migrations[] = {
     "CREATE TRIGGER associates_team_delete AFTER DELETE ON associates BEGIN"
     "  UPDATE meta SET value = value + 1 WHERE key = 'team_version';"
     "END;" },
+  /* 5: no indexes for retention alone. Ids and seqs grow with the time the
+   * server stamps at insert, so the purge walks messages and events in
+   * primary-key order and stops at the first row that is young enough
+   * (tc-sqlite-store.c, "retention"); every send wrote three index
+   * entries for it. */
+  { "DROP INDEX messages_sent_at;"
+    "DROP INDEX events_created;"
+    "DROP INDEX events_message;" },
 };
 
 const TcSqliteMigration *

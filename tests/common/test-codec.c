@@ -122,6 +122,70 @@ test_json_parse_valid (void)
   }
 }
 
+/* Flat objects get their tree without JsonParser: the same tree as
+ * json-glib's, member for member, whatever the document. */
+static void
+test_json_parse_flat_same_tree (void)
+{
+  const char *documents[] = {
+    "{\"client_id\":\"0b6f3c1e-0000-4000-8000-000000000001\",\"to\":[\"A1006\"],"
+    "\"body\":\"Benchmark message 1: the new catalogue is out!\"}",
+    " {} ",
+    "{ \"a\" : \"\" , \"b\" : [ ] , \"c\" : null , \"d\" : [ \"x\" , null , \"\" ] }\r\n",
+    "{\"quotes\":\"\\\"in\\\" \\\\ \\/ \\b\\f\\n\\r\\t end\",\"n\\\"ame\":[\"\\n\"]}",
+    "{\"utf8\":\"Grüße — 李 😀\",\"to\":[\"é\",\"ü\"]}",
+    "{\"same\":\"first\",\"other\":\"x\",\"same\":\"second\"}",
+    "{\"same\":[\"first\"],\"same\":null}",
+    /* What goes to json-glib: */
+    "{\"escaped\":\"\\u00e9\"}",
+    "{\"to\":[\"\\u00e9\"]}",
+    "{\"n\":1,\"s\":\"x\"}",
+    "{\"b\":true}",
+    "{\"o\":{\"s\":\"x\"}}",
+    "{\"a\":[[\"x\"]]}",
+    "{\"a\":[1]}",
+    "[\"x\"]",
+    "\"x\"",
+    "null",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (documents); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) ours = tc_json_parse (documents[i], -1, &error);
+      g_autoptr(JsonNode) theirs = json_from_string (documents[i], NULL);
+
+      g_test_message ("%s", documents[i]);
+      g_assert_no_error (error);
+      g_assert_nonnull (theirs);
+      g_assert_true (json_node_equal (ours, theirs));
+      if (JSON_NODE_HOLDS_OBJECT (ours))
+        {
+          g_autoptr(GList) names = json_object_get_members (json_node_get_object (ours));
+          g_autoptr(GList) their_names = json_object_get_members (json_node_get_object (theirs));
+
+          g_assert_cmpuint (g_list_length (names), ==, g_list_length (their_names));
+          for (GList *l = names, *t = their_names; l != NULL; l = l->next, t = t->next)
+            g_assert_cmpstr (l->data, ==, t->data);
+        }
+    }
+
+  /* Malformed flat documents are still refused by the checker. */
+  {
+    const char *bad[] = { "{\"a\":\"x\",}", "{\"a\":[\"x\",]}", "{\"a\" \"x\"}",
+                          "{\"a\":\"x\"} {}", "{\"a\":\"\\q\"}", "{\"a\":\"\x01\"}" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(JsonNode) node = tc_json_parse (bad[i], -1, &error);
+
+        g_assert_null (node);
+        g_assert_error (error, TC_ERROR, TC_ERROR_INVALID);
+      }
+  }
+}
+
 static void
 test_json_parse_malformed (void)
 {
@@ -920,6 +984,69 @@ test_message_delivery_error (void)
   g_assert_cmpstr (back->delivery_error, ==, m->delivery_error);
 }
 
+/* The text written without a tree is the tree's text, byte for byte, but
+ * for U+001F: json-glib 1.6 leaves it bare, which RFC 8259 forbids. */
+static void
+assert_same_text (const TcMessage *m)
+{
+  g_autoptr(JsonNode) node = tc_message_to_json (m);
+  g_autofree char *tree_text = json_to_string (node, FALSE);
+  g_auto(GStrv) pieces = g_strsplit (tree_text, "\x1f", -1);
+  g_autofree char *expected = g_strjoinv ("\\u001f", pieces);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(JsonNode) back = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tc_message_append_json (text, m);
+  g_assert_cmpstr (text->str, ==, expected);
+  /* And it is JSON the strict parser takes. */
+  back = tc_json_parse (text->str, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_node_equal (back, node));
+}
+
+static void
+test_message_text (void)
+{
+  const char *channels[] = { NULL, "email", "sms" };
+  g_autoptr(TcMessage) m = make_message (NULL);
+  g_autoptr(GString) every = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (channels); i++)
+    {
+      g_autoptr(TcMessage) with = make_message (channels[i]);
+
+      assert_same_text (with);
+      with->read = FALSE;
+      g_ptr_array_set_size (with->attachments, 0);
+      assert_same_text (with);
+    }
+
+  /* Every ASCII character, one at a time and all together. */
+  for (int ch = 1; ch < 0x80; ch++)
+    {
+      char one[2] = { (char) ch, '\0' };
+
+      g_free (m->body);
+      m->body = g_strdup (one);
+      assert_same_text (m);
+      g_string_append_c (every, (char) ch);
+    }
+  g_free (m->body);
+  m->body = g_strdup (every->str);
+  assert_same_text (m);
+
+  /* Empty and missing values, the extension, a negative id. */
+  g_clear_pointer (&m->client_id, g_free);
+  g_clear_pointer (&m->body, g_free);
+  g_clear_pointer (&m->from, g_free);
+  m->delivery_error = g_strdup ("no such \"mailbox\"\n");
+  m->id = -7;
+  assert_same_text (m);
+  m->body = g_strdup ("");
+  assert_same_text (m);
+}
+
 static void
 test_message_wire_form (void)
 {
@@ -1502,6 +1629,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/json/parse/valid", test_json_parse_valid);
+  g_test_add_func ("/json/parse/flat-same-tree", test_json_parse_flat_same_tree);
   g_test_add_func ("/json/parse/malformed", test_json_parse_malformed);
   g_test_add_func ("/json/parse/empty", test_json_parse_empty);
   g_test_add_func ("/json/parse/invalid-utf8", test_json_parse_invalid_utf8);
@@ -1523,6 +1651,7 @@ main (int   argc,
   g_test_add_func ("/media-listing/round-trip", test_media_listing);
   g_test_add_func ("/message/round-trip", test_message_round_trip);
   g_test_add_func ("/message/wire-form", test_message_wire_form);
+  g_test_add_func ("/message/text-without-a-tree", test_message_text);
   g_test_add_func ("/message/delivery-error", test_message_delivery_error);
   g_test_add_func ("/message/sent-at-precision", test_message_sent_at_precision);
   g_test_add_func ("/message/rejects", test_message_rejects);

@@ -12,7 +12,9 @@
  *   tc_json_parse() accepts again (the server echoes a frame's "ref");
  * - every decoded object, written with its encoder and decoded again, is
  *   decoded the same from then on (one round may normalise: sent_at
- *   loses its microseconds), and the encoder's text parses.
+ *   loses its microseconds), and the encoder's text parses;
+ * - the tree tc_json_parse() builds is the one json-glib's parser builds;
+ * - a message written as text without a tree parses to its tree.
  */
 #include <stdio.h>
 #include <string.h>
@@ -163,11 +165,34 @@ read_members (JsonNode *node)
       }
 }
 
+/* A decoded message written as text without a tree: what its tree says. */
+static void
+message_text (JsonNode *node)
+{
+  g_autoptr(TcMessage) message = tc_message_from_json (node, NULL);
+  g_autoptr(GString) text = NULL;
+  g_autoptr(JsonNode) tree = NULL;
+  g_autoptr(JsonNode) back = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (message == NULL)
+    return;
+  text = g_string_new (NULL);
+  tc_message_append_json (text, message);
+  tree = tc_message_to_json (message);
+  back = tc_json_parse (text->str, -1, &error);
+  if (back == NULL)
+    fprintf (stderr, "written: %s\nrefused: %s\n", text->str, error->message);
+  TC_FUZZ_CHECK (back != NULL);
+  TC_FUZZ_CHECK (json_node_equal (back, tree));
+}
+
 static void
 decode_all (JsonNode *node)
 {
   g_autoptr(GError) error = NULL;
 
+  message_text (node);
   ROUND_TRIP (TcEvent, tc_event, node);
   ROUND_TRIP (TcMessage, tc_message, node);
   ROUND_TRIP (TcAssociate, tc_associate, node);
@@ -196,6 +221,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     }
   again = reparse (root);
   TC_FUZZ_CHECK (json_node_equal (root, again));
+
+  /* However tc_json_parse() built the tree (flat objects without
+   * JsonParser), it is json-glib's. */
+  {
+    g_autofree char *text = g_strndup ((const char *) data, size);
+    g_autoptr(JsonNode) theirs = json_from_string (text, NULL);
+
+    TC_FUZZ_CHECK (theirs != NULL && json_node_equal (root, theirs));
+  }
 
   decode_all (root);
   if (JSON_NODE_HOLDS_ARRAY (root))

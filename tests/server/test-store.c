@@ -645,6 +645,77 @@ test_send_async (Fixture       *fixture,
   g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 2);
 }
 
+/* Sends run in a batch without a savepoint each: one that fails after it
+ * wrote (here its events, refused by a trigger, after its message row)
+ * makes the writer roll the batch back and run it again with savepoints.
+ * The others commit, the failed one leaves nothing. */
+static void
+test_send_fails_after_writing (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  const char *bodies[] = { "first", "second", "poison", "fourth", "fifth" };
+  AsyncSent sent[G_N_ELEMENTS (bodies)] = { { 0, }, };
+  g_autofree char *poisoned = NULL;
+  g_autofree char *events = NULL;
+  gboolean all_done = FALSE;
+
+  if (tc_test_db_is_postgresql ())
+    {
+      g_test_skip ("the writer's batches are SQLite's");
+      return;
+    }
+  tc_test_db_exec (fixture->path,
+                   "CREATE TRIGGER poison BEFORE INSERT ON events "
+                   "WHEN (SELECT body FROM messages WHERE id = NEW.message_id) = 'poison' "
+                   "BEGIN SELECT RAISE (ABORT, 'poisoned'); END");
+
+  /* All queued before the writer answers any: they share batches. */
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      TcSendRequest *request = tc_send_request_new ();
+
+      request->client_id = tc_uuid_new ();
+      g_ptr_array_add (request->to, g_strdup ("B"));
+      g_ptr_array_add (request->to, g_strdup ("D"));
+      g_free (request->body);
+      request->body = g_strdup (bodies[i]);
+      tc_store_send_messages_async (TC_STORE (fixture->store), "A", request, g_get_real_time (),
+                                    NULL, async_sent_cb, &sent[i]);
+    }
+  while (!all_done)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      all_done = TRUE;
+      for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+        all_done = all_done && sent[i].done;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      if (g_str_equal (bodies[i], "poison"))
+        {
+          g_assert_null (sent[i].messages);
+          g_assert_error (sent[i].error, TC_ERROR, TC_ERROR_INTERNAL);
+          g_clear_error (&sent[i].error);
+          continue;
+        }
+      g_assert_no_error (sent[i].error);
+      g_assert_true (sent[i].created);
+      g_assert_cmpuint (sent[i].messages->len, ==, 2);
+      g_clear_pointer (&sent[i].messages, g_ptr_array_unref);
+    }
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 4);
+  g_assert_cmpuint (history_len (fixture, "A", "D"), ==, 4);
+  poisoned = tc_test_db_query (fixture->path, "SELECT COUNT(*) FROM messages WHERE body = 'poison'");
+  g_assert_cmpstr (poisoned, ==, "0");
+  events = tc_test_db_query (fixture->path, "SELECT COUNT(*) FROM events WHERE type = 'message'");
+  g_assert_cmpstr (events, ==, "16");
+
+  /* The writer goes on as before. */
+  tc_test_db_exec (fixture->path, "DROP TRIGGER poison");
+  check_async_sends (fixture);
+}
+
 /* What the live stream gets (the sink) is what sync reads back: the same
  * seq for the same message in the same stream. */
 static void
@@ -1012,21 +1083,38 @@ test_sync (Fixture       *fixture,
 
 /* --- retention ------------------------------------------------------------------------- */
 
+/* Stamps the events of the fixture's import a year back, as if the team
+ * had been imported then. */
+static void
+import_a_year_ago (Fixture *fixture)
+{
+  g_autofree char *sql = g_strdup_printf ("UPDATE events SET created_at = created_at - %" G_GINT64_FORMAT,
+                                          365 * DAY);
+
+  tc_test_db_exec (fixture->path, sql);
+}
+
 static void
 test_retention (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
   gint64 now = g_get_real_time ();
-  g_autoptr(GPtrArray) old = send (fixture, "A", "B", "from last year", NULL, now - 200 * DAY, NULL,
-                                   &error);
-  g_autoptr(GPtrArray) recent = send (fixture, "A", "B", "from today", NULL, now, NULL, &error);
+  g_autoptr(GPtrArray) old = NULL;
+  g_autoptr(GPtrArray) recent = NULL;
   g_autoptr(GPtrArray) history = NULL;
   g_autoptr(GPtrArray) events = NULL;
   gint64 cursor = 0, cursor_before;
   gboolean more, reset;
   guint purged = 0;
 
+  /* A history as the server stamps it: what was committed first is
+   * older (the team imported a year ago, a message from 200 days ago,
+   * one from today). /store/retention/clock-went-back has the rest. */
+  import_a_year_ago (fixture);
+  old = send (fixture, "A", "B", "from last year", NULL, now - 200 * DAY, NULL, &error);
+  g_assert_no_error (error);
+  recent = send (fixture, "A", "B", "from today", NULL, now, NULL, &error);
   g_assert_no_error (error);
   /* A cursor taken before the purge, older than what the purge removes. */
   events = tc_store_sync (TC_STORE (fixture->store), "A", 0, 1, &cursor_before, &more, &reset,
@@ -1123,6 +1211,58 @@ test_retention_one_at_a_time (Fixture       *fixture,
   g_assert_true (tc_store_purge (fixture->store, now - 90 * DAY, &purged, &error));
   g_assert_cmpuint (purged, ==, 1);
   g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 0);
+}
+
+/* SQLite purges in commit order (no index on the time): a message that a
+ * clock set back stamped older than one committed before it waits for
+ * that one; nothing is deleted before its time. */
+static void
+test_retention_clock_went_back (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) first = NULL;
+  g_autoptr(GPtrArray) second = NULL;
+  g_autoptr(GPtrArray) third = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  gint64 now = g_get_real_time ();
+  g_autofree char *count = NULL;
+  gint64 cursor = 0;
+  gboolean more, reset;
+  guint purged = 99;
+
+  if (tc_test_db_is_postgresql ())
+    {
+      g_test_skip ("PostgreSQL finds old rows by their time");
+      return;
+    }
+  import_a_year_ago (fixture);
+  first = send (fixture, "A", "B", "stamped 100 days ago", NULL, now - 100 * DAY, NULL, &error);
+  g_assert_no_error (error);
+  second = send (fixture, "A", "B", "stamped 10 days ago", NULL, now - 10 * DAY, NULL, &error);
+  g_assert_no_error (error);
+  /* The clock went back a year. */
+  third = send (fixture, "A", "B", "stamped 400 days ago", NULL, now - 400 * DAY, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (tc_store_purge (TC_STORE (fixture->store), now - 90 * DAY, &purged, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (purged, ==, 1);
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 2);
+
+  /* Once the younger one before it is old, both go. */
+  g_assert_true (tc_store_purge (TC_STORE (fixture->store), now - 5 * DAY, &purged, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (purged, ==, 2);
+  g_assert_cmpuint (history_len (fixture, "A", "B"), ==, 0);
+
+  /* Their events went before them: a full sync shows no message. */
+  events = tc_store_sync (TC_STORE (fixture->store), "B", -1, 1000, &cursor, &more, &reset, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < events->len; i++)
+    g_assert_cmpint (((TcEvent *) events->pdata[i])->type, !=, TC_EVENT_MESSAGE);
+  count = tc_test_db_query (fixture->path, "SELECT COUNT(*) FROM events WHERE type = 'message'");
+  g_assert_cmpstr (count, ==, "0");
 }
 
 static void
@@ -1450,11 +1590,13 @@ main (int    argc,
   ADD ("send/refusals-store-nothing", test_send_refusals_store_nothing);
   ADD ("send/live-events-match-sync", test_send_live_events_match_sync);
   ADD ("send/async", test_send_async);
+  ADD ("send/fails-after-writing", test_send_fails_after_writing);
   ADD ("history-paging", test_history_paging);
   ADD ("read-markers", test_read_markers);
   ADD ("sync", test_sync);
   ADD ("retention", test_retention);
   ADD ("retention-reset", test_retention_reset);
+  ADD ("retention/clock-went-back", test_retention_clock_went_back);
   ADD ("retention/one-purge-at-a-time", test_retention_one_at_a_time);
   ADD ("migrations/reopen-and-newer-schema", test_reopen_and_newer_schema);
   ADD ("group-commit/concurrent-sends", test_concurrent_sends);
