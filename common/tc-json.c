@@ -607,9 +607,22 @@ tc_json_parse (const char  *data,
 char *
 tc_json_to_string (JsonNode *node)
 {
+  g_autofree char *text = NULL;
+  g_autoptr(GString) fixed = NULL;
+
   g_return_val_if_fail (node != NULL, NULL);
 
-  return json_to_string (node, FALSE);
+  /* json-glib 1.6 writes U+001F bare, which is not JSON: strict parsers,
+   * ours included, refuse the whole text (one message holding it would
+   * have stopped its recipients' sync at that page for good). A bare
+   * 0x1F byte in its output can only be that character inside a string:
+   * UTF-8 never uses bytes below 0x80 within a longer sequence. */
+  text = json_to_string (node, FALSE);
+  if (strchr (text, '\x1f') == NULL)
+    return g_steal_pointer (&text);
+  fixed = g_string_new (text);
+  g_string_replace (fixed, "\x1f", "\\u001f", 0);
+  return g_string_free (g_steal_pointer (&fixed), FALSE);
 }
 
 /**
@@ -681,7 +694,7 @@ tc_json_to_bytes (JsonNode *node)
 
   g_return_val_if_fail (node != NULL, NULL);
 
-  text = json_to_string (node, FALSE);
+  text = tc_json_to_string (node);
   return g_bytes_new_take (text, strlen (text));
 }
 

@@ -175,7 +175,7 @@ tc_message_append_json (GString         *out,
     {
       /* Rare, and of many fields: their tree is fine. */
       g_autoptr(JsonNode) node = tc_resource_to_json (g_ptr_array_index (self->attachments, i));
-      g_autofree char *text = json_to_string (node, FALSE);
+      g_autofree char *text = tc_json_to_string (node);
 
       if (i > 0)
         g_string_append_c (out, ',');

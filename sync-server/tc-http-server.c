@@ -215,7 +215,7 @@ set_json_response (SoupServerMessage *msg,
                    guint              status,
                    JsonNode          *node)
 {
-  set_json_text_response (msg, status, node != NULL ? json_to_string (node, FALSE) : NULL);
+  set_json_text_response (msg, status, node != NULL ? tc_json_to_string (node) : NULL);
 }
 
 static void
@@ -344,7 +344,7 @@ request_work (gpointer data)
    * page that is most of the work, and the main loop has other clients. */
   if (request->error == NULL && request->response != NULL)
     {
-      pending->json_text = json_to_string (request->response, FALSE);
+      pending->json_text = tc_json_to_string (request->response);
       g_clear_pointer (&request->response, json_node_unref);
     }
 }

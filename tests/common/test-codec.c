@@ -999,6 +999,12 @@ assert_same_text (const TcMessage *m)
 
   tc_message_append_json (text, m);
   g_assert_cmpstr (text->str, ==, expected);
+  /* The tree's text as every other answer writes it: the same. */
+  {
+    g_autofree char *written = tc_json_to_string (node);
+
+    g_assert_cmpstr (written, ==, expected);
+  }
   /* And it is JSON the strict parser takes. */
   back = tc_json_parse (text->str, -1, &error);
   g_assert_no_error (error);

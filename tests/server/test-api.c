@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "tc-json.h"
 #include "tc-test-server.h"
 
 typedef struct {
@@ -1556,6 +1557,60 @@ find_message_event (SyncResult *result,
   return NULL;
 }
 
+/* GET @path as @token: the raw answer must be strict JSON (no control
+ * character left bare: json-glib 1.6 wrote U+001F as is, and the app's
+ * parser refused the whole page), holding @escaped (JSON text). */
+static void
+assert_strict_json_with (Fixture    *f,
+                         const char *path,
+                         const char *token,
+                         const char *escaped)
+{
+  g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
+  g_autoptr(TcTestResponse) response = tc_test_send (f->server, "GET", path, authorization, NULL,
+                                                     NULL, 0);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (response->body, &len);
+
+  g_assert_cmpuint (response->status, ==, 200);
+  for (gsize i = 0; i < len; i++)
+    g_assert_cmpuint ((guchar) data[i], >=, 0x20);
+  node = tc_json_parse (data, (gssize) len, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  g_assert_nonnull (g_strstr_len (data, (gssize) len, escaped));
+}
+
+/* A body with control characters (escaped, as JSON wants them) is kept
+ * as sent and comes back as strict JSON everywhere it is read. */
+static void
+test_control_characters (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *a = tc_test_login_as (f->server, "A");
+  g_autofree char *b = tc_test_login_as (f->server, "B");
+  const char *request =
+    "{\"client_id\":\"0190a0a0-0000-7000-8000-00000000001f\",\"to\":[\"B\"],"
+    "\"body\":\"unit\\u001fseparator \\u0001 bell\\u0007 tab\\t del\\u007f caf\\u00e9\"}";
+  const char *expected = "unit\x1fseparator \x01 bell\x07 tab\t del\x7f caf\xc3\xa9";
+  const char *escaped = "unit\\u001fseparator \\u0001 bell\\u0007 tab\\t del\\u007f caf\xc3\xa9";
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonArray) history = NULL;
+  guint status = 0;
+
+  answer = tc_test_request (f->server, "POST", "/api/v1/messages", a, request, &status);
+  g_assert_cmpuint (status, ==, 201);
+  history = tc_test_history (f->server, b, "A");
+  g_assert_cmpuint (json_array_get_length (history), ==, 1);
+  g_assert_cmpstr (tc_test_get_string (json_array_get_object_element (history, 0), "body"), ==,
+                   expected);
+
+  assert_strict_json_with (f, "/api/v1/sync", b, escaped);
+  assert_strict_json_with (f, "/api/v1/conversations/A/messages", b, escaped);
+}
+
 static void
 test_sync_full (Fixture       *f,
                 gconstpointer  data)
@@ -1969,6 +2024,7 @@ main (int    argc,
   ADD ("/api/read/invalid", test_read_invalid);
   ADD ("/api/read/all", test_read_all);
   ADD ("/api/sync/full", test_sync_full);
+  ADD ("/api/sync/control-characters", test_control_characters);
   ADD ("/api/sync/since", test_sync_since);
   ADD ("/api/sync/malformed-since", test_sync_malformed_since);
   ADD ("/api/errors/unauthorized", test_unauthorized_everywhere);
