@@ -9,6 +9,7 @@
 
 #include "tc-chat-panel.h"
 #include "tc-locale-format.h"
+#include "tc-throttle.h"
 
 struct _TcChatPanel
 {
@@ -29,7 +30,7 @@ struct _TcChatPanel
   TcReplica       *replica;        /* the account's, held while shown */
   TcSyncEngine    *engine;
   GCancellable    *cancellable;    /* of the list being read, NULL when none is */
-  gboolean         refresh_again;  /* the replica changed while it was read */
+  TcThrottle      *throttle;       /* folds the replica's changes into few reads */
   char            *active_peer;    /* the conversation last opened */
   gulong           changed_id;
   gulong           state_id;
@@ -55,7 +56,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void refresh (TcChatPanel *self);
 
 static void
 row_activate_activated (GSimpleAction *action,
@@ -234,11 +234,7 @@ conversations_cb (GObject      *source,
   if (cancellable == self->cancellable)
     g_clear_object (&self->cancellable);
   /* Changes during the read: one more read covers them all. */
-  if (self->refresh_again)
-    {
-      self->refresh_again = FALSE;
-      refresh (self);
-    }
+  tc_throttle_done (self->throttle);
   if (conversations == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -297,14 +293,19 @@ conversations_cb (GObject      *source,
     }
 }
 
+/* Called by the throttle; tc_throttle_done() when the answer is shown. */
 static void
-refresh (TcChatPanel *self)
+refresh (gpointer user_data)
 {
-  self->refresh_again = FALSE;
+  TcChatPanel *self = user_data;
+
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->replica == NULL)
-    return;
+    {
+      tc_throttle_done (self->throttle);
+      return;
+    }
   self->cancellable = g_cancellable_new ();
   tc_replica_list_conversations_async (self->replica,
                                        gtk_toggle_button_get_active (self->unread_button)
@@ -321,10 +322,7 @@ on_replica_changed_cb (TcChatPanel     *self,
     return;
   /* A read on its way is not thrown away for a newer one: a sync changes
    * the replica faster than the list is read. */
-  if (self->cancellable != NULL)
-    self->refresh_again = TRUE;
-  else
-    refresh (self);
+  tc_throttle_request (self->throttle);
 }
 
 static void
@@ -336,6 +334,14 @@ update_sync_status (TcChatPanel *self)
 
   if (engine == NULL)
     return;
+  /* While the engine catches up (a first sync changes the replica many
+   * times a second), the list is read at most once per
+   * TC_THROTTLE_CATCH_UP_MS: each read is a query on the replica's
+   * worker, which applies the sync meanwhile, and an update of every row
+   * (and so a layout of the list). */
+  tc_throttle_set_interval (self->throttle,
+                            tc_sync_engine_get_state (engine) == TC_SYNC_STATE_SYNCING
+                              ? TC_THROTTLE_CATCH_UP_MS : 0);
   switch (tc_sync_engine_get_state (engine))
     {
     case TC_SYNC_STATE_OFFLINE:
@@ -372,7 +378,7 @@ on_filter_toggled_cb (TcChatPanel     *self,
                       GtkToggleButton *button)
 {
   if (gtk_toggle_button_get_active (button))
-    refresh (self);
+    tc_throttle_run_now (self->throttle);
 }
 
 static void
@@ -392,7 +398,7 @@ on_row_activated_cb (TcChatPanel   *self,
 static gboolean
 on_tick_cb (gpointer user_data)
 {
-  refresh (TC_CHAT_PANEL (user_data));
+  tc_throttle_request (TC_CHAT_PANEL (user_data)->throttle);
   return G_SOURCE_CONTINUE;
 }
 
@@ -409,6 +415,8 @@ disconnect_account (TcChatPanel *self)
     }
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->throttle != NULL)
+    tc_throttle_reset (self->throttle);
   g_clear_object (&self->replica);
   g_clear_object (&self->engine);
   g_clear_object (&self->account);
@@ -442,7 +450,7 @@ tc_chat_panel_set_account (TcChatPanel *self,
                                                G_CALLBACK (update_sync_status), self,
                                                G_CONNECT_SWAPPED);
   update_sync_status (self);
-  refresh (self);
+  tc_throttle_run_now (self->throttle);
   self->tick_source = g_timeout_add_seconds (60, on_tick_cb, self);
 }
 
@@ -550,6 +558,7 @@ tc_chat_panel_dispose (GObject *object)
   TcChatPanel *self = TC_CHAT_PANEL (object);
 
   disconnect_account (self);
+  g_clear_object (&self->throttle);
   gtk_widget_dispose_template (GTK_WIDGET (self), TC_TYPE_CHAT_PANEL);
 
   G_OBJECT_CLASS (tc_chat_panel_parent_class)->dispose (object);
@@ -602,5 +611,6 @@ static void
 tc_chat_panel_init (TcChatPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->throttle = tc_throttle_new (refresh, self);
   gtk_list_box_set_sort_func (self->list_box, compare_rows, NULL, NULL);
 }

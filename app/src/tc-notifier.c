@@ -18,6 +18,7 @@ struct _TcNotifier
   gboolean      catching_up;    /* the replica is being filled from the server */
   gboolean      quiet_pending;  /* a change came while catching up */
   gboolean      listing_quiet;  /* the listing running covers such a change */
+  gboolean      deferred;       /* changes wait for the end of the catch-up */
   char         *visible_peer;
   gboolean      focused;
   GHashTable   *announced;      /* peer id → last message id announced (gint64 *) */
@@ -154,6 +155,7 @@ refresh (TcNotifier *self)
       self->refresh_again = TRUE;
       return;
     }
+  self->deferred = FALSE;
   self->listing = TRUE;
   self->listing_quiet = self->quiet_pending || self->catching_up;
   self->quiet_pending = FALSE;
@@ -172,7 +174,20 @@ on_replica_changed_cb (TcNotifier      *self,
   /* Whichever listing sees this change is quiet, even if the catch-up
    * has ended by the time it runs. */
   if (self->catching_up)
-    self->quiet_pending = TRUE;
+    {
+      self->quiet_pending = TRUE;
+      /* Nothing is announced while catching up, so a listing now could
+       * only withdraw a notification shown before it: without one, the
+       * listing waits for the end of the catch-up, and one listing then
+       * learns (quietly) all it brought. A first sync changes the replica
+       * a hundred times; each listing was a query on the replica's
+       * worker, which applies the sync meanwhile. */
+      if (g_hash_table_size (self->shown) == 0)
+        {
+          self->deferred = TRUE;
+          return;
+        }
+    }
   refresh (self);
 }
 
@@ -195,6 +210,8 @@ tc_notifier_set_catching_up (TcNotifier *self,
   if (self->catching_up == catching_up)
     return;
   self->catching_up = catching_up;
+  if (!catching_up && self->deferred)
+    refresh (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CATCHING_UP]);
 }
 

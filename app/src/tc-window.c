@@ -29,6 +29,7 @@
 #include "tc-search-view.h"
 #include "tc-secret-token-store.h"
 #include "tc-team-sidebar.h"
+#include "tc-throttle.h"
 #include "tc-window.h"
 
 struct _TcWindow
@@ -73,8 +74,10 @@ struct _TcWindow
   TcDesktopNotifications *desktop_notifications;
   TcSyncEngine         *engine;          /* the account's, watched for a revoked session */
   gulong                engine_error_id;
+  gulong                engine_state_id;
   TcReplica            *replica;         /* the account's, watched for the unread count */
   GCancellable         *unread_cancellable;
+  TcThrottle           *unread_throttle;  /* folds the replica's changes into few counts */
   gboolean              told_session_only;
 };
 
@@ -248,9 +251,16 @@ unread_count_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autofree char *count = NULL;
   g_autofree char *label = NULL;
+  GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
   guint unread = 0;
+  gboolean counted;
 
-  if (!tc_replica_get_unread_count_finish (TC_REPLICA (source), result, &unread, &error))
+  counted = tc_replica_get_unread_count_finish (TC_REPLICA (source), result, &unread, &error);
+  /* Logged out, or the window is gone, since it was asked. */
+  if (g_cancellable_is_cancelled (cancellable))
+    return;
+  tc_throttle_done (self->unread_throttle);
+  if (!counted)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_warning ("Could not count unread messages: %s", error->message);
@@ -269,14 +279,17 @@ unread_count_cb (GObject      *source,
                                   label != NULL ? label : _("Team Chat"), -1);
 }
 
+/* Called by the throttle: one count at a time. */
 static void
-update_unread_badge (TcWindow *self)
+update_unread_badge (gpointer user_data)
 {
+  TcWindow *self = user_data;
+
   if (self->replica == NULL)
-    return;
-  g_cancellable_cancel (self->unread_cancellable);
-  g_clear_object (&self->unread_cancellable);
-  self->unread_cancellable = g_cancellable_new ();
+    {
+      tc_throttle_done (self->unread_throttle);
+      return;
+    }
   tc_replica_get_unread_count_async (self->replica, self->unread_cancellable, unread_count_cb,
                                      g_object_ref (self));
 }
@@ -286,17 +299,33 @@ on_replica_changed_cb (TcWindow        *self,
                        TcReplicaChange  what)
 {
   if (what & (TC_REPLICA_CHANGE_MESSAGES | TC_REPLICA_CHANGE_READ | TC_REPLICA_CHANGE_RESET))
-    update_unread_badge (self);
+    tc_throttle_request (self->unread_throttle);
+}
+
+/* While the engine catches up, the badge is counted at most once per
+ * TC_THROTTLE_CATCH_UP_MS (each count is a query on the replica's
+ * worker, which applies the sync meanwhile). */
+static void
+on_engine_state_cb (TcWindow *self)
+{
+  tc_throttle_set_interval (self->unread_throttle,
+                            tc_sync_engine_get_state (self->engine) == TC_SYNC_STATE_SYNCING
+                              ? TC_THROTTLE_CATCH_UP_MS : 0);
 }
 
 static void
 stop_watching_account (TcWindow *self)
 {
   if (self->engine != NULL)
-    g_clear_signal_handler (&self->engine_error_id, self->engine);
+    {
+      g_clear_signal_handler (&self->engine_error_id, self->engine);
+      g_clear_signal_handler (&self->engine_state_id, self->engine);
+    }
   g_clear_object (&self->engine);
   g_cancellable_cancel (self->unread_cancellable);
   g_clear_object (&self->unread_cancellable);
+  if (self->unread_throttle != NULL)
+    tc_throttle_reset (self->unread_throttle);
   if (self->replica != NULL)
     g_signal_handlers_disconnect_by_func (self->replica, on_replica_changed_cb, self);
   g_clear_object (&self->replica);
@@ -475,7 +504,12 @@ show_main (TcWindow *self)
   self->replica = g_object_ref (tc_account_get_replica (self->account));
   g_signal_connect_object (self->replica, "changed", G_CALLBACK (on_replica_changed_cb), self,
                            G_CONNECT_SWAPPED);
-  update_unread_badge (self);
+  self->unread_cancellable = g_cancellable_new ();
+  self->engine_state_id = g_signal_connect_object (self->engine, "notify::state",
+                                                   G_CALLBACK (on_engine_state_cb), self,
+                                                   G_CONNECT_SWAPPED);
+  on_engine_state_cb (self);
+  tc_throttle_run_now (self->unread_throttle);
 
   tc_team_sidebar_set_account (self->team_sidebar, self->account);
   tc_dashboard_view_set_account (self->dashboard_view, self->account);
@@ -836,6 +870,7 @@ tc_window_dispose (GObject *object)
   TcWindow *self = TC_WINDOW (object);
 
   stop_watching_account (self);
+  g_clear_object (&self->unread_throttle);
   g_clear_handle_id (&self->start_progress_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), TC_TYPE_WINDOW);
   /* The pages built on first use go with the stack. */
@@ -930,6 +965,7 @@ tc_window_init (TcWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   tc_bench_probe_mark ("window-template");
+  self->unread_throttle = tc_throttle_new (update_unread_badge, self);
   add_menu_action (self, "logout", NULL, logout_activated);
   add_menu_action (self, "search", NULL, search_activated);
   add_menu_action (self, "preferences", NULL, preferences_activated);

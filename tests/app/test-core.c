@@ -4,6 +4,7 @@
 #include "tc-backoff.h"
 #include "tc-error.h"
 #include "tc-memory-token-store.h"
+#include "tc-throttle.h"
 
 static void
 test_backoff (void)
@@ -222,6 +223,90 @@ test_client_errors (void)
   }
 }
 
+static void
+count_run (gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* A burst of changes makes few reads, never two at once, and always one
+ * after the last change. */
+static void
+test_throttle (void)
+{
+  guint runs = 0;
+  g_autoptr(TcThrottle) throttle = tc_throttle_new (count_run, &runs);
+
+  /* No interval: each change is read at once, unless a read is on its
+   * way; then all the changes meanwhile make one more read. */
+  g_assert_false (tc_throttle_is_busy (throttle));
+  tc_throttle_request (throttle);
+  g_assert_cmpuint (runs, ==, 1);
+  g_assert_true (tc_throttle_is_busy (throttle));
+  for (guint i = 0; i < 10; i++)
+    tc_throttle_request (throttle);
+  g_assert_cmpuint (runs, ==, 1);
+  tc_throttle_done (throttle);
+  g_assert_cmpuint (runs, ==, 2);
+  tc_throttle_done (throttle);
+  g_assert_cmpuint (runs, ==, 2);
+  g_assert_false (tc_throttle_is_busy (throttle));
+
+  /* Forgotten: nothing on its way, nothing due. */
+  tc_throttle_request (throttle);
+  tc_throttle_request (throttle);
+  tc_throttle_reset (throttle);
+  g_assert_false (tc_throttle_is_busy (throttle));
+  tc_throttle_request (throttle);
+  g_assert_cmpuint (runs, ==, 4);
+  tc_throttle_done (throttle);
+  g_assert_false (tc_throttle_is_busy (throttle));
+}
+
+static void
+test_throttle_interval (void)
+{
+  guint runs = 0;
+  g_autoptr(TcThrottle) throttle = tc_throttle_new (count_run, &runs);
+
+  /* A long pause (a catch-up): the first change is read at once, the
+   * hundred after it wait... */
+  tc_throttle_set_interval (throttle, 3600 * 1000);
+  g_assert_cmpuint (tc_throttle_get_interval (throttle), ==, 3600 * 1000);
+  tc_throttle_request (throttle);
+  g_assert_cmpuint (runs, ==, 1);
+  tc_throttle_done (throttle);
+  for (guint i = 0; i < 100; i++)
+    tc_throttle_request (throttle);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (runs, ==, 1);
+  g_assert_true (tc_throttle_is_busy (throttle));
+  /* ...and are read at once, in one read, when the catch-up ends. */
+  tc_throttle_set_interval (throttle, 0);
+  g_assert_cmpuint (runs, ==, 2);
+  tc_throttle_done (throttle);
+  g_assert_false (tc_throttle_is_busy (throttle));
+
+  /* Reading now (a new filter) takes the place of what waited. */
+  tc_throttle_set_interval (throttle, 3600 * 1000);
+  tc_throttle_request (throttle);
+  g_assert_cmpuint (runs, ==, 2);
+  tc_throttle_run_now (throttle);
+  g_assert_cmpuint (runs, ==, 3);
+  tc_throttle_done (throttle);
+  g_assert_false (tc_throttle_is_busy (throttle));
+
+  /* A short pause ends by itself: the last change is read without
+   * another one coming. */
+  tc_throttle_set_interval (throttle, 20);
+  tc_throttle_request (throttle);
+  while (runs < 4)
+    g_main_context_iteration (NULL, TRUE);
+  tc_throttle_done (throttle);
+  g_assert_false (tc_throttle_is_busy (throttle));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -229,6 +314,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/core/backoff", test_backoff);
+  g_test_add_func ("/core/throttle", test_throttle);
+  g_test_add_func ("/core/throttle/interval", test_throttle_interval);
   g_test_add_func ("/core/memory-token-store", test_memory_token_store);
   g_test_add_func ("/core/api-client/websocket-url", test_websocket_url);
   g_test_add_func ("/core/api-client/errors", test_client_errors);

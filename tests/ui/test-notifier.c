@@ -248,6 +248,31 @@ test_notifications (Fixture       *f,
   g_assert_cmpstr (log, ==, "show D (Dana Diaz) 2: Live again");
   g_free (log);
 
+  /* Read on another device while catching up (after being offline): the
+   * notification shown before is withdrawn then, not at the end. */
+  tc_notifier_set_catching_up (notifier, TRUE);
+  message (f, "B", "A", "While you were away");
+  g_clear_object (&result);
+  tc_replica_mark_read_async (f->replica, "D", 0, NULL, done_cb, &result);
+  g_assert_true (tc_replica_mark_read_finish (f->replica, wait_result (&result), &error));
+  g_assert_no_error (error);
+  settle (f);
+  log = take_log (f);
+  g_assert_cmpstr (log, ==, "withdraw D");
+  g_free (log);
+  /* Nothing shown any more: the rest of the catch-up is learned in one
+   * listing at its end, quietly, and live messages are news again. */
+  message (f, "C", "A", "Also while you were away");
+  tc_notifier_set_catching_up (notifier, FALSE);
+  settle (f);
+  log = take_log (f);
+  g_assert_cmpstr (log, ==, "");
+  g_free (log);
+  message (f, "B", "A", "Back live");
+  log = take_log (f);
+  g_assert_cmpstr (log, ==, "show B (Bob Birch) 3: Back live");
+  g_free (log);
+
   /* Turned off in the settings: nothing. */
   g_settings_set_boolean (f->settings, "notifications-enabled", FALSE);
   message (f, "C", "A", "Hello again from Carol");
