@@ -123,6 +123,9 @@ tc_throttle_set_interval (TcThrottle *self,
 {
   g_return_if_fail (TC_IS_THROTTLE (self));
 
+  /* Views set it at each progress of the sync: the pause stays as it is. */
+  if (self->interval_us == (gint64) interval_ms * 1000)
+    return;
   self->interval_us = (gint64) interval_ms * 1000;
   /* A read waiting for the old pause waits for the new one instead. */
   if (self->pause != NULL)

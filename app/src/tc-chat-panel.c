@@ -72,6 +72,7 @@ row_activate_activated (GSimpleAction *action,
 typedef struct {
   char      *peer_id;
   guint      position;      /* in the latest list, for the sort function */
+  char      *shown;         /* what the row shows, to skip an update that changes nothing */
   GtkWidget *avatar;
   GtkWidget *dot;
   GtkWidget *name;
@@ -84,6 +85,7 @@ static void
 row_parts_free (RowParts *parts)
 {
   g_free (parts->peer_id);
+  g_free (parts->shown);
   g_free (parts);
 }
 
@@ -164,16 +166,34 @@ conversation_row_update (GtkWidget            *row,
   RowParts *parts = row_parts (row);
   const TcReplicaMessage *last = conversation->last_message;
   g_autofree char *accessible = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *flat = NULL;
+  char *shown;
+
+  if (last != NULL)
+    {
+      when = tc_format_relative_time (last->message->sent_at);
+      flat = g_strdup (last->message->body ? last->message->body : "");
+      g_strdelimit (flat, "\n\r\t", ' ');
+    }
+  /* Most rows of a new list show what they showed: the accessible label
+   * alone would be set again, and announced, for nothing. */
+  shown = g_strdup_printf ("%s\x1f%d\x1f%u\x1f%s\x1f%s", conversation->peer_name,
+                           conversation->online, conversation->unread, when ? when : "",
+                           flat ? flat : "");
+  if (g_strcmp0 (shown, parts->shown) == 0)
+    {
+      g_free (shown);
+      return;
+    }
+  g_free (parts->shown);
+  parts->shown = shown;
 
   adw_avatar_set_text (ADW_AVATAR (parts->avatar), conversation->peer_name);
   gtk_widget_set_visible (parts->dot, conversation->online);
   gtk_label_set_text (GTK_LABEL (parts->name), conversation->peer_name);
   if (last != NULL)
     {
-      g_autofree char *when = tc_format_relative_time (last->message->sent_at);
-      g_autofree char *flat = g_strdup (last->message->body ? last->message->body : "");
-
-      g_strdelimit (flat, "\n\r\t", ' ');
       gtk_label_set_text (GTK_LABEL (parts->time_label), when);
       gtk_label_set_text (GTK_LABEL (parts->preview), flat);
     }
@@ -223,6 +243,7 @@ conversations_cb (GObject      *source,
   GCancellable *cancellable = g_task_get_cancellable (G_TASK (result));
   g_autoptr(GHashTable) rows = NULL;
   gboolean active_listed = FALSE;
+  gboolean moved = FALSE;     /* the order changed: sort the rows again */
   GHashTableIter iter;
   GtkWidget *child;
 
@@ -260,7 +281,10 @@ conversations_cb (GObject      *source,
         {
           row = conversation_row_new (conversation->peer_id);
           gtk_list_box_append (self->list_box, row);
+          moved = TRUE;
         }
+      if (row_parts (row)->position != i)
+        moved = TRUE;
       row_parts (row)->position = i;
       conversation_row_update (row, conversation);
       /* The open conversation stays highlighted across updates. */
@@ -276,7 +300,8 @@ conversations_cb (GObject      *source,
   g_hash_table_iter_init (&iter, rows);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &child))
     gtk_list_box_remove (self->list_box, child);
-  gtk_list_box_invalidate_sort (self->list_box);
+  if (moved)
+    gtk_list_box_invalidate_sort (self->list_box);
 
   if (conversations->len > 0)
     gtk_stack_set_visible_child_name (self->list_stack, "list");
