@@ -18,7 +18,6 @@ struct _TcNotifier
   gboolean      catching_up;    /* the replica is being filled from the server */
   gboolean      quiet_pending;  /* a change came while catching up */
   gboolean      listing_quiet;  /* the listing running covers such a change */
-  gboolean      deferred;       /* changes wait for the end of the catch-up */
   char         *visible_peer;
   gboolean      focused;
   GHashTable   *announced;      /* peer id → last message id announced (gint64 *) */
@@ -155,7 +154,6 @@ refresh (TcNotifier *self)
       self->refresh_again = TRUE;
       return;
     }
-  self->deferred = FALSE;
   self->listing = TRUE;
   self->listing_quiet = self->quiet_pending || self->catching_up;
   self->quiet_pending = FALSE;
@@ -183,10 +181,7 @@ on_replica_changed_cb (TcNotifier      *self,
        * a hundred times; each listing was a query on the replica's
        * worker, which applies the sync meanwhile. */
       if (g_hash_table_size (self->shown) == 0)
-        {
-          self->deferred = TRUE;
-          return;
-        }
+        return;
     }
   refresh (self);
 }
@@ -210,7 +205,8 @@ tc_notifier_set_catching_up (TcNotifier *self,
   if (self->catching_up == catching_up)
     return;
   self->catching_up = catching_up;
-  if (!catching_up && self->deferred)
+  /* A change no listing has seen yet: one (quiet) listing now. */
+  if (!catching_up && self->quiet_pending)
     refresh (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CATCHING_UP]);
 }

@@ -546,9 +546,10 @@ test_per_associate_cap (Fixture       *f,
     /* The server learns of the close a moment later. (Not probed with a
      * handshake that is closed again: until the server has seen that
      * close too, the probe itself takes the room.) */
+    g_autofree char *authorization = g_strconcat ("Bearer ", a, NULL);
+
     while (again == NULL)
       {
-        g_autofree char *authorization = g_strconcat ("Bearer ", a, NULL);
         guint again_status = 0;
 
         again = tc_test_ws_connect (f->server, authorization, &again_status);
