@@ -19,6 +19,8 @@ scrolling keeps), how long each frame took from its start to the end of
 its paint, and in how many frames messages were still being read.
 
 Usage: bench/app-scroll.py [BUILD_DIR] [RUNS] [MESSAGES] [CLICKS]
+TEAMCHAT_BENCH_MARKS=1 also prints, for each run, the probe's marks on the
+way from the click to the conversation on screen (wall and CPU time).
 Run under a display and a session bus: see docs/PERFORMANCE.md.
 """
 import http.client
@@ -156,6 +158,14 @@ with tempfile.TemporaryDirectory(prefix='tc-bench-scroll-') as tmp:
                               dict(env, TEAMCHAT_BENCH='start,open=' + peer), ab.APP_ID)
             try:
                 first = float(prog.wait_for('open-first-frame', 60)['ms'])
+                opened = prog.wait_for('open')
+                if os.environ.get('TEAMCHAT_BENCH_MARKS'):
+                    # Where the click's time went: each mark's wall and CPU time after it.
+                    print('  ' + ', '.join('%s +%.1f ms (cpu +%.1f)' % (
+                        name[len('mark:'):], (int(v['t']) - int(opened['t'])) / 1000.0,
+                        float(v['cpu']) - float(opened['cpu']))
+                        for name, v in sorted(prog.events.items(), key=lambda e: int(e[1]['t']))
+                        if name.startswith('mark:conversation')), flush=True)
                 read = prog.wait_for('open-read-frame', 30)
                 ready = prog.wait_for('scroll-ready', 30)
                 done = scroll(prog, ready)
@@ -174,7 +184,7 @@ with tempfile.TemporaryDirectory(prefix='tc-bench-scroll-') as tmp:
                           row[4], row[8], row[9], row[5], row[6], row[10]), flush=True)
             except RuntimeError as e:
                 # A run that did not get there is left out, and counted.
-                print('run %2d left out: %s' % (run + 1, str(e).split(';')[0]), flush=True)
+                print('run %2d left out: %s' % (run + 1, e), flush=True)
             finally:
                 prog.quit()
 

@@ -293,17 +293,19 @@ open_conversation_cb (gpointer user_data)
 {
   GApplication *app = G_APPLICATION (gtk_window_get_application (probe->window));
 
-  probe->history = GTK_LIST_VIEW (find_in ("TcConversationView", GTK_TYPE_LIST_VIEW));
-  if (probe->history == NULL)
-    {
-      say ("error", "what=no-history-list");
-      return G_SOURCE_REMOVE;
-    }
-  probe->adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (probe->history));
   probe->open_at = g_get_monotonic_time ();
   say ("open", "peer=%s", probe->open_peer);
   g_action_group_activate_action (G_ACTION_GROUP (app), "open-conversation",
                                   g_variant_new_string (probe->open_peer));
+  /* The conversation view is built when the first conversation opens. */
+  probe->history = GTK_LIST_VIEW (find_in ("TcConversationView", GTK_TYPE_LIST_VIEW));
+  if (probe->history == NULL)
+    {
+      say ("error", "what=no-history-list");
+      probe->open_at = 0;
+      return G_SOURCE_REMOVE;
+    }
+  probe->adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (probe->history));
   return G_SOURCE_REMOVE;
 }
 

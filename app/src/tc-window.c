@@ -574,12 +574,15 @@ on_conversation_activated_cb (TcWindow   *self,
 {
   TcConversationView *view = ensure_conversation_view (self);
 
+  tc_bench_probe_mark ("conversation-view");
   tc_conversation_view_set_peer_id (view, peer_id);
+  tc_bench_probe_mark ("conversation-peer");
   gtk_stack_set_visible_child_name (self->content_stack, "conversation");
   adw_flap_set_reveal_flap (self->chat_flap, TRUE);
   /* In the panel the conversation takes the place of the list. */
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_stack));
   gtk_widget_grab_focus (GTK_WIDGET (view));
+  tc_bench_probe_mark ("conversation-shown");
 }
 
 static void
