@@ -61,6 +61,7 @@ struct _TcConversationView
   GCancellable      *cancellable;      /* reads for the conversation shown */
   GtkNoSelection    *selection;        /* over model, for message_list */
   TcMessageModel    *model;            /* the conversation shown, or NULL */
+  guint              model_tick_id;    /* the model is made at the next frame */
   GHashTable        *drafts;           /* peer id → Draft: not sent yet */
   TcMediaCache      *media_cache;      /* the account's, for attachment cards */
   gulong             changed_id;
@@ -415,6 +416,11 @@ static void
 set_model (TcConversationView *self,
            TcMessageModel     *model)
 {
+  if (self->model_tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->model_tick_id);
+      self->model_tick_id = 0;
+    }
   clear_highlight (self);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
@@ -428,6 +434,29 @@ set_model (TcConversationView *self,
   gtk_no_selection_set_model (self->selection, G_LIST_MODEL (model));
   gtk_widget_set_visible (self->jump_button, FALSE);
   update_empty (self);
+}
+
+/* The messages are read from the start of the frame after the click, so
+ * that this frame shows the conversation's page at once, without rows: in
+ * the frame that first has a long conversation's messages, GTK 4.8's list
+ * builds and measures 200 rows (80–220 ms), and when the replica answered
+ * before the next frame, the click's own frame waited for all of them. A
+ * view that is not on screen reads them when it is shown. */
+static gboolean
+make_model_tick_cb (GtkWidget     *widget,
+                    GdkFrameClock *frame_clock,
+                    gpointer       user_data)
+{
+  TcConversationView *self = TC_CONVERSATION_VIEW (widget);
+  g_autoptr(TcMessageModel) model = NULL;
+
+  self->model_tick_id = 0;
+  if (self->replica != NULL && self->peer_id != NULL)
+    {
+      model = tc_message_model_new (self->replica, self->peer_id);
+      set_model (self, model);
+    }
+  return G_SOURCE_REMOVE;
 }
 
 /* Reads for the conversation shown. The replica reports a job that ran
@@ -822,11 +851,8 @@ tc_conversation_view_set_peer_id (TcConversationView *self,
         }
       load_peer (self);
       if (self->replica != NULL)
-        {
-          g_autoptr(TcMessageModel) model = tc_message_model_new (self->replica, peer_id);
-
-          set_model (self, model);
-        }
+        self->model_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self),
+                                                            make_model_tick_cb, NULL, NULL);
     }
   update_composer (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_ID]);
@@ -1048,6 +1074,11 @@ tc_conversation_view_dispose (GObject *object)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick_id);
       self->scroll_tick_id = 0;
+    }
+  if (self->model_tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->model_tick_id);
+      self->model_tick_id = 0;
     }
   clear_highlight (self);
   if (self->model != NULL)
