@@ -231,12 +231,19 @@ fetched_to_save_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autofree char *path = tc_download_fetch_finish (TC_DOWNLOAD (source), result, &error);
   g_autoptr(GFile) file = NULL;
+  GFile *destination;
+  GCancellable *cancellable;
 
   if (path == NULL)
     return;   /* cancelled, or the card shows why */
   file = g_file_new_for_path (path);
-  g_file_copy_async (file, save->destination, G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT,
-                     save->self->cancellable, NULL, NULL, copied_cb, g_steal_pointer (&save));
+  destination = save->destination;
+  cancellable = save->self->cancellable;
+  /* Not save->destination among the arguments: the order in which C
+   * evaluates them is unspecified, and g_steal_pointer() may clear save
+   * first (it did: Save As crashed). */
+  g_file_copy_async (file, destination, G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT, cancellable,
+                     NULL, NULL, copied_cb, g_steal_pointer (&save));
 }
 
 static void

@@ -67,7 +67,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix='tc-ui-attach-')
     cache = os.path.join(tmp, 'cache')
     server = app = bus = None
-    print('1..10')
+    print('1..11')
     try:
         server, url, db, media = start_demo_server(tmp, SERVER)
         kwame = login(url, 'kwame', 'teamchat-demo')
@@ -187,6 +187,32 @@ def main():
             'the card says the file\'s type and size', 'description %r' % detail)
         time.sleep(0.5)
         screenshot('ui-attach-downloaded.png')
+
+        # Save As…: the chooser (GTK's own: no portal here) proposes the
+        # file's name, and the copy is written where the person said.
+        press(root, 'Save a copy of ' + KEPT)
+        chooser = wait_for('the Save a Copy dialog', lambda: find_window(root, 'Save a Copy'))
+        name_entry = wait_for('its Name field', lambda: find(chooser, role='text', name='Name:'))
+        proposed = name_entry.get_text(0, name_entry.get_character_count())
+        time.sleep(0.5)
+        screenshot('ui-attach-save-as.png')
+        destination = os.path.join(tmp, 'saved', 'Spring copy.pdf')
+        os.makedirs(os.path.dirname(destination))
+        name_entry.get_editable_text_iface().set_text_contents(destination)
+        press(chooser, 'Save')
+        wait_for('the dialog to close', lambda: find_window(root, 'Save a Copy') is None)
+
+        def saved():
+            if not os.path.exists(destination) or os.path.getsize(destination) != len(content):
+                return None
+            with open(destination, 'rb') as f:
+                return hashlib.sha256(f.read()).hexdigest()
+        copy = wait_for('the copy on disk', saved)
+        toast = wait_for('the Saved note', lambda: find_text(root, 'Saved “Spring copy.pdf”'))
+        tap(proposed == KEPT + '.pdf' and copy == kept['sha256'] and toast is not None and
+            app.poll() is None,
+            'Save As… proposes the file\'s name, writes a copy (bytes as the server\'s) and says so',
+            'proposed %r, copy %s' % (proposed, copy))
 
         # Escape closes the browser without attaching anything.
         press(composer, 'Attach')
