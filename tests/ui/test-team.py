@@ -5,7 +5,10 @@ real server.
 
 Alice (top of the test team) logs in. Her team sidebar lists her downline
 with their relation; Dan's Team Dashboard shows his contact info, sponsor
-and enroller; its Chat option opens his conversation. Bob connecting (a
+and enroller; its Email option starts the mail app (a stand-in that records
+the mailto: URI it is given) addressed to him, and so does sending her site
+to a prospect by email, with subject and body; its Chat option opens his
+conversation. Bob connecting (a
 real WebSocket) turns his presence to online. New Chat to Carol and Dan
 shows the offline disclaimer for both, and sends each their own message
 (checked on the server). Switching Settings > Communication to Text is
@@ -38,6 +41,36 @@ OFFLINE_MANY = ('{} are not currently online and will receive this chat message 
                 'or email according to their preferences.')
 
 
+def mail_app(tmp):
+    """The desktop's mail app for this test: a .desktop file, made the
+    default for mailto: in the app's XDG dirs, whose program records each
+    URI it is started with. Returns the file it writes to."""
+    log = os.path.join(tmp, 'mailto.log')
+    program = os.path.join(tmp, 'mail-app')
+    with open(program, 'w') as f:
+        f.write('#!/bin/sh\nprintf \'%%s\\n\' "$1" >> \'%s\'\n' % log)
+    os.chmod(program, 0o755)
+    applications = os.path.join(tmp, 'data', 'applications')
+    os.makedirs(applications, exist_ok=True)
+    with open(os.path.join(applications, 'tc-test-mail.desktop'), 'w') as f:
+        f.write('[Desktop Entry]\nType=Application\nName=Test Mail\nExec=%s %%u\n'
+                'MimeType=x-scheme-handler/mailto;\nNoDisplay=true\n' % program)
+    config = os.path.join(tmp, 'config')
+    os.makedirs(config, exist_ok=True)
+    with open(os.path.join(config, 'mimeapps.list'), 'w') as f:
+        f.write('[Default Applications]\nx-scheme-handler/mailto=tc-test-mail.desktop\n')
+    return log
+
+
+def mail_started(log, count):
+    """The URIs the mail app was started with, once there are @count."""
+    if not os.path.exists(log):
+        return None
+    with open(log) as f:
+        lines = f.read().splitlines()
+    return lines if len(lines) >= count else None
+
+
 def open_websocket(url, token):
     """A real WebSocket to the server (the handshake by hand: Debian's
     Python has no client library); open while the socket is."""
@@ -61,10 +94,11 @@ def row_of(root, list_name, who):
 def main():
     tmp = tempfile.mkdtemp(prefix='tc-ui-team-')
     server = app = bus = ws = None
-    print('1..8')
+    print('1..10')
     try:
         server, url, db = start_server(tmp, SERVER, os.path.join(DATA_DIR, 'team.csv'))
         alice = login(url, 'alice', 'password-A')
+        mail_log = mail_app(tmp)
         app, bus = start_app(tmp, APP, SCHEMA_XML, url)
         root = wait_for('the app on the accessibility bus', find_app)
         log_in(root, 'alice', 'password-A')
@@ -91,6 +125,33 @@ def main():
             find_text(root, 'Carol Cedar') is not None,
             'the dashboard shows contact info, sponsor (Bob) and enroller (Carol)',
             'labels: %r' % [t for t in texts(root) if t][:60])
+
+        # Email, from the Chat or Email menu: the mail app, addressed to Dan.
+        press(root, 'Chat with or email Dan Dogwood')
+        item = wait_for('the Email menu item', lambda: find(root, role='menu item', name='Email'))
+        item.get_action_iface().do_action(0)
+        started = wait_for('the mail app started', lambda: mail_started(mail_log, 1))
+        tap(started == ['mailto:dan@example.com'],
+            'Email starts the mail app with a message to Dan', 'started with %r' % started)
+
+        # Her site, to a prospect by email: no address, a subject and a body.
+        site_row = wait_for('Your Site', lambda: find_text(root, 'Your Site'))
+        send = near(site_row, lambda n: find(n, role='push button', name='Send'))
+        press(send, 'Send')
+        item = wait_for('the by-email menu item',
+                        lambda: find(root, role='menu item',
+                                     name='To a Prospect or Customer by Email…'))
+        item.get_action_iface().do_action(0)
+        started = wait_for('the mail app started again', lambda: mail_started(mail_log, 2))
+        uri = urllib.parse.urlsplit(started[1])
+        fields = urllib.parse.parse_qs(uri.query)
+        tap(uri.scheme == 'mailto' and uri.path == '' and
+            fields.get('subject') == ['Take a look at my site'] and
+            len(fields.get('body', [])) == 1 and
+            'https://alice.example.com' in fields['body'][0] and
+            fields['body'][0].endswith('Alice Apex'),
+            'sending her site by email starts the mail app with its subject and body',
+            'started with %r' % started[1])
 
         # Chat, from the chat bubble's menu, opens the conversation.
         press(root, 'Chat with or email Dan Dogwood')
