@@ -413,14 +413,21 @@ on_items_changed_cb (TcConversationView *self,
 }
 
 static void
+clear_tick (TcConversationView *self,
+            guint              *tick_id)
+{
+  if (*tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), *tick_id);
+      *tick_id = 0;
+    }
+}
+
+static void
 set_model (TcConversationView *self,
            TcMessageModel     *model)
 {
-  if (self->model_tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->model_tick_id);
-      self->model_tick_id = 0;
-    }
+  clear_tick (self, &self->model_tick_id);
   clear_highlight (self);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
@@ -1070,16 +1077,8 @@ tc_conversation_view_dispose (GObject *object)
     g_clear_signal_handler (&self->changed_id, self->replica);
   g_clear_object (&self->replica);
   g_clear_object (&self->media_cache);
-  if (self->scroll_tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick_id);
-      self->scroll_tick_id = 0;
-    }
-  if (self->model_tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->model_tick_id);
-      self->model_tick_id = 0;
-    }
+  clear_tick (self, &self->scroll_tick_id);
+  clear_tick (self, &self->model_tick_id);
   clear_highlight (self);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
