@@ -32,6 +32,7 @@ static const char usage[] =
   "  teamchat-server purge --db PATH [--days N]\n"
   "  teamchat-server parse-reply < message.eml\n"
   "  teamchat-server revoke-replies --db PATH ASSOCIATE_ID\n"
+  "  teamchat-server revoke-sessions --db PATH ASSOCIATE_ID\n"
   "  teamchat-server --version\n";
 
 static int
@@ -303,7 +304,7 @@ cmd_import_associates (int    argc,
   g_autoptr(TcStore) store = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_autofree char *contents = NULL;
-  TcImportResult result = { 0, 0 };
+  TcImportResult result = { 0, };
   gsize len;
 
   if (!parse_options ("import-associates FILE.csv", entries, &argc, &argv, &error))
@@ -326,7 +327,8 @@ cmd_import_associates (int    argc,
   tc_store_close (store);
 
   printf ("imported %u\n", rows->len);
-  g_message ("%u created, %u updated", result.created, result.updated);
+  g_message ("%u created, %u updated, %u given a new password (logged out on every device)",
+             result.created, result.updated, result.passwords_changed);
   return 0;
 }
 
@@ -501,11 +503,20 @@ cmd_parse_reply (int    argc,
   return 0;
 }
 
-/* --- revoke-replies ---------------------------------------------------------------------- */
+/* --- revoke-replies, revoke-sessions ----------------------------------------------------- */
 
+typedef guint (*RevokeFunc) (TcStore     *store,
+                             const char  *associate_id,
+                             GError     **error);
+
+/* "teamchat-server COMMAND --db PATH ASSOCIATE_ID": runs @revoke and
+ * prints "revoked N " and @singular or @plural. */
 static int
-cmd_revoke_replies (int    argc,
-                    char **argv)
+cmd_revoke (int          argc,
+            char       **argv,
+            RevokeFunc   revoke,
+            const char  *singular,
+            const char  *plural)
 {
   g_autofree char *db = NULL;
   GOptionEntry entries[] = {
@@ -514,22 +525,24 @@ cmd_revoke_replies (int    argc,
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(TcStore) store = NULL;
+  g_autofree char *usage_line = g_strdup_printf ("%s ASSOCIATE_ID", argv[1]);
+  g_autofree char *command = g_strdup (argv[1]);
   guint n;
 
-  if (!parse_options ("revoke-replies ASSOCIATE_ID", entries, &argc, &argv, &error))
+  if (!parse_options (usage_line, entries, &argc, &argv, &error))
     return die ("%s", error->message);
   if (argc < 3)
-    return die ("revoke-replies needs an associate id");
+    return die ("%s needs an associate id", command);
   if (!check_no_extra_args (argc, argv, 1, &error))
     return die ("%s", error->message);
   store = open_store (db, &error);
   if (store == NULL)
     return die ("%s", error->message);
-  n = tc_store_revoke_reply_tokens (store, argv[2], &error);
+  n = revoke (store, argv[2], &error);
   if (error != NULL)
     return die ("%s", error->message);
   tc_store_close (store);
-  printf ("revoked %u reply %s\n", n, n == 1 ? "address" : "addresses");
+  printf ("revoked %u %s\n", n, n == 1 ? singular : plural);
   return 0;
 }
 
@@ -564,6 +577,8 @@ tc_cli_main (int    argc,
   if (g_str_equal (command, "parse-reply"))
     return cmd_parse_reply (argc, argv);
   if (g_str_equal (command, "revoke-replies"))
-    return cmd_revoke_replies (argc, argv);
+    return cmd_revoke (argc, argv, tc_store_revoke_reply_tokens, "reply address", "reply addresses");
+  if (g_str_equal (command, "revoke-sessions"))
+    return cmd_revoke (argc, argv, tc_store_revoke_sessions, "session", "sessions");
   return die ("unknown command “%s” (see teamchat-server --help)", command);
 }

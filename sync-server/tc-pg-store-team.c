@@ -323,6 +323,103 @@ tc_pg_store_delete_session (TcStore      *store,
   return tc_pg_store_write (TC_PG_STORE (store), delete_session_write, &job, error);
 }
 
+typedef struct {
+  const char *associate_id;
+  guint       n;
+} RevokeSessionsJob;
+
+static gboolean
+revoke_sessions_write (TcPgTx   *tx,
+                       gpointer  data,
+                       GError  **error)
+{
+  RevokeSessionsJob *job = data;
+  int exists = associate_exists (tx->conn, job->associate_id, error);
+
+  if (exists < 0)
+    return FALSE;
+  if (!exists)
+    {
+      g_set_error (error, TC_ERROR, TC_ERROR_NOT_FOUND, "no associate “%s”", job->associate_id);
+      return FALSE;
+    }
+  return tc_pg_command (tx->conn, error, &job->n, "DELETE FROM sessions WHERE associate_id = $1",
+                        "s", job->associate_id);
+}
+
+static guint
+tc_pg_store_revoke_sessions (TcStore     *store,
+                             const char  *associate_id,
+                             GError     **error)
+{
+  RevokeSessionsJob job = { associate_id, 0 };
+
+  if (!tc_pg_store_write (TC_PG_STORE (store), revoke_sessions_write, &job, error))
+    return 0;
+  return job.n;
+}
+
+typedef struct {
+  const guint8 *token_hashes;
+  guint         n_hashes;
+  gboolean     *ended;
+} FindEndedJob;
+
+#define FIND_ENDED_CHUNK 1000
+
+static gboolean
+find_ended_sessions_read (TcPgTx   *tx,
+                          gpointer  data,
+                          GError  **error)
+{
+  FindEndedJob *job = data;
+
+  /* One query per thousand tokens: a server with 10,000 open WebSockets
+   * checks them in ten round trips. */
+  for (guint start = 0; start < job->n_hashes; start += FIND_ENDED_CHUNK)
+    {
+      guint n = MIN (FIND_ENDED_CHUNK, job->n_hashes - start);
+      g_autoptr(GPtrArray) hex = g_ptr_array_new_full (n, g_free);
+      g_autoptr(GHashTable) live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_autoptr(PGresult) res = NULL;
+      g_autofree char *array = NULL;
+
+      for (guint i = 0; i < n; i++)
+        {
+          const guint8 *hash = job->token_hashes + (gsize) (start + i) * TC_TOKEN_HASH_LEN;
+          GString *text = g_string_sized_new (TC_TOKEN_HASH_LEN * 2);
+
+          for (guint b = 0; b < TC_TOKEN_HASH_LEN; b++)
+            g_string_append_printf (text, "%02x", hash[b]);
+          g_ptr_array_add (hex, g_string_free (text, FALSE));
+        }
+      array = tc_pg_text_array ((const char * const *) hex->pdata, n);
+      res = tc_pg_query (tx->conn, error,
+                         "SELECT encode (token_hash, 'hex') FROM sessions WHERE token_hash IN "
+                         "(SELECT decode (h, 'hex') FROM unnest ($1::text[]) AS h)",
+                         "s", array);
+      if (res == NULL)
+        return FALSE;
+      for (int r = 0; r < PQntuples (res); r++)
+        g_hash_table_add (live, tc_pg_text (res, r, 0));
+      for (guint i = 0; i < n; i++)
+        job->ended[start + i] = !g_hash_table_contains (live, g_ptr_array_index (hex, i));
+    }
+  return TRUE;
+}
+
+static gboolean
+tc_pg_store_find_ended_sessions (TcStore      *store,
+                                 const guint8 *token_hashes,
+                                 guint         n_hashes,
+                                 gboolean     *ended,
+                                 GError      **error)
+{
+  FindEndedJob job = { token_hashes, n_hashes, ended };
+
+  return tc_pg_store_read (TC_PG_STORE (store), find_ended_sessions_read, &job, error);
+}
+
 /* --- associates and team ---------------------------------------------------------------- */
 
 typedef struct {
@@ -582,6 +679,14 @@ import_write (TcPgTx   *tx,
         job->result.created++;
       else
         job->result.updated++;
+      /* A new password (the Web Office reset it) logs out every device. */
+      if (before != NULL && hash != NULL)
+        {
+          if (!tc_pg_command (tx->conn, error, NULL, "DELETE FROM sessions WHERE associate_id = $1",
+                              "s", row->associate->id))
+            return FALSE;
+          job->result.passwords_changed++;
+        }
       if (tc_store_member_changed (before, row->associate))
         g_ptr_array_add (changed, row);
     }
@@ -637,16 +742,38 @@ import_write (TcPgTx   *tx,
   return TRUE;
 }
 
+/* Associate id → stored password hash, to tell a changed password from
+ * the same one imported again. */
+static gboolean
+password_hashes_read (TcPgTx   *tx,
+                      gpointer  data,
+                      GError  **error)
+{
+  GHashTable *hashes = data;
+  g_autoptr(PGresult) res = tc_pg_query (tx->conn, error,
+                                         "SELECT id, password_hash FROM associates", "");
+
+  if (res == NULL)
+    return FALSE;
+  g_hash_table_remove_all (hashes);
+  for (int r = 0; r < PQntuples (res); r++)
+    g_hash_table_insert (hashes, tc_pg_text (res, r, 0), tc_pg_text (res, r, 1));
+  return TRUE;
+}
+
 static gboolean
 tc_pg_store_import_associates (TcStore        *store,
                                GPtrArray      *rows,
                                TcImportResult *result,
                                GError        **error)
 {
-  ImportJob job = { rows, NULL, { 0, 0 } };
+  ImportJob job = { rows, NULL, { 0, } };
+  g_autoptr(GHashTable) current = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   gboolean ok;
 
-  job.hashes = tc_store_hash_passwords (rows);
+  if (!tc_pg_store_read (TC_PG_STORE (store), password_hashes_read, current, error))
+    return FALSE;
+  job.hashes = tc_store_hash_passwords (rows, current);
   ok = tc_pg_store_write (TC_PG_STORE (store), import_write, &job, error);
   g_ptr_array_unref (job.hashes);
   if (ok && result != NULL)
@@ -661,6 +788,8 @@ tc_pg_store_team_iface_init (TcStoreInterface *iface)
   iface->create_session = tc_pg_store_create_session;
   iface->lookup_session = tc_pg_store_lookup_session;
   iface->delete_session = tc_pg_store_delete_session;
+  iface->revoke_sessions = tc_pg_store_revoke_sessions;
+  iface->find_ended_sessions = tc_pg_store_find_ended_sessions;
   iface->get_me = tc_pg_store_get_me;
   iface->set_offline_channel = tc_pg_store_set_offline_channel;
   iface->is_team = tc_pg_store_is_team;

@@ -1121,6 +1121,91 @@ tc_sqlite_store_delete_session (TcStore      *store,
   return run_write (TC_SQLITE_STORE (store), delete_session_job, (gpointer) token_hash, error);
 }
 
+typedef struct {
+  const char *associate_id;
+  guint       n;
+} RevokeSessionsJob;
+
+static gboolean
+revoke_associate_sessions (sqlite3     *db,
+                           const char  *associate_id,
+                           guint       *out_n,
+                           GError     **error)
+{
+  g_autoptr(TcSqliteStmt) stmt = prepare (db, "DELETE FROM sessions WHERE associate_id = ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, associate_id);
+  if (!step_done (db, stmt, error))
+    return FALSE;
+  if (out_n != NULL)
+    *out_n = (guint) sqlite3_changes (db);
+  return TRUE;
+}
+
+static gboolean
+revoke_sessions_job (TcSqliteStore *self,
+                     sqlite3       *db,
+                     gpointer       data,
+                     GPtrArray     *events,
+                     GError       **error)
+{
+  RevokeSessionsJob *job = data;
+  gboolean exists = FALSE;
+
+  if (!associate_exists (db, job->associate_id, &exists, error))
+    return FALSE;
+  if (!exists)
+    {
+      g_set_error (error, TC_ERROR, TC_ERROR_NOT_FOUND, "no associate “%s”", job->associate_id);
+      return FALSE;
+    }
+  return revoke_associate_sessions (db, job->associate_id, &job->n, error);
+}
+
+static guint
+tc_sqlite_store_revoke_sessions (TcStore     *store,
+                                 const char  *associate_id,
+                                 GError     **error)
+{
+  RevokeSessionsJob job = { associate_id, 0 };
+
+  if (!run_write (TC_SQLITE_STORE (store), revoke_sessions_job, &job, error))
+    return 0;
+  return job.n;
+}
+
+static gboolean
+tc_sqlite_store_find_ended_sessions (TcStore      *store,
+                                     const guint8 *token_hashes,
+                                     guint         n_hashes,
+                                     gboolean     *ended,
+                                     GError      **error)
+{
+  READER_DECLARE (reader, TC_SQLITE_STORE (store));
+  g_autoptr(TcSqliteStmt) stmt = NULL;
+
+  if (!reader_open (&reader, error))
+    return FALSE;
+  stmt = prepare (reader.db, "SELECT 1 FROM sessions WHERE token_hash = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < n_hashes; i++)
+    {
+      int rc;
+
+      sqlite3_reset (stmt);
+      sqlite3_bind_blob (stmt, 1, token_hashes + (gsize) i * TC_TOKEN_HASH_LEN, TC_TOKEN_HASH_LEN,
+                         SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return set_sql_error (reader.db, "session", error);
+      ended[i] = rc == SQLITE_DONE;
+    }
+  return TRUE;
+}
+
 /* --- associates and team ---------------------------------------------------------- */
 
 static TcAssociate *
@@ -1356,6 +1441,13 @@ import_job (TcSqliteStore *self,
         job->result.created++;
       else
         job->result.updated++;
+      /* A new password (the Web Office reset it) logs out every device. */
+      if (before != NULL && hash != NULL)
+        {
+          if (!revoke_associate_sessions (db, row->associate->id, NULL, error))
+            return FALSE;
+          job->result.passwords_changed++;
+        }
       if (tc_store_member_changed (before, row->associate))
         g_ptr_array_add (changed, row);
     }
@@ -1423,16 +1515,46 @@ import_job (TcSqliteStore *self,
   return TRUE;
 }
 
+/* Associate id → stored password hash, to tell a changed password from
+ * the same one imported again. */
+static GHashTable *
+load_password_hashes (TcSqliteStore  *self,
+                      GError        **error)
+{
+  READER_DECLARE (reader, self);
+  g_autoptr(TcSqliteStmt) stmt = NULL;
+  g_autoptr(GHashTable) hashes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  int rc;
+
+  if (!reader_open (&reader, error))
+    return NULL;
+  stmt = prepare (reader.db, "SELECT id, password_hash FROM associates", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_insert (hashes, column_dup (stmt, 0), column_dup (stmt, 1));
+  if (rc != SQLITE_DONE)
+    {
+      set_sql_error (reader.db, "associates", error);
+      return NULL;
+    }
+  return g_steal_pointer (&hashes);
+}
+
 static gboolean
 tc_sqlite_store_import_associates (TcStore        *store,
                                    GPtrArray      *rows,
                                    TcImportResult *result,
                                    GError        **error)
 {
-  ImportJob job = { rows, NULL, { 0, 0 } };
+  ImportJob job = { rows, NULL, { 0, } };
+  g_autoptr(GHashTable) current = NULL;
   gboolean ok;
 
-  job.hashes = tc_store_hash_passwords (rows);
+  current = load_password_hashes (TC_SQLITE_STORE (store), error);
+  if (current == NULL)
+    return FALSE;
+  job.hashes = tc_store_hash_passwords (rows, current);
   ok = run_write (TC_SQLITE_STORE (store), import_job, &job, error);
   g_ptr_array_unref (job.hashes);
   if (ok && result != NULL)
@@ -2351,6 +2473,8 @@ tc_sqlite_store_iface_init (TcStoreInterface *iface)
   iface->create_session = tc_sqlite_store_create_session;
   iface->lookup_session = tc_sqlite_store_lookup_session;
   iface->delete_session = tc_sqlite_store_delete_session;
+  iface->revoke_sessions = tc_sqlite_store_revoke_sessions;
+  iface->find_ended_sessions = tc_sqlite_store_find_ended_sessions;
   iface->get_me = tc_sqlite_store_get_me;
   iface->set_offline_channel = tc_sqlite_store_set_offline_channel;
   iface->is_team = tc_sqlite_store_is_team;

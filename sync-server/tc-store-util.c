@@ -79,20 +79,29 @@ tc_store_add_problem (GString     *problems,
   va_end (args);
 }
 
+typedef struct {
+  const char *password;
+  const char *current;   /* the stored hash, or NULL */
+  char       *hash;      /* out: NULL when @current already matches */
+} PasswordSlot;
+
 static void
 hash_row_password (gpointer data,
                    gpointer user_data)
 {
-  gpointer *slot = data;
-  const char *password = slot[0];
+  PasswordSlot *slot = data;
 
-  slot[1] = tc_password_hash (password);
+  /* Verifying costs what hashing does, so an unchanged file costs no more. */
+  if (slot->current != NULL && tc_password_verify (slot->current, slot->password))
+    return;
+  slot->hash = tc_password_hash (slot->password);
 }
 
 GPtrArray *
-tc_store_hash_passwords (GPtrArray *rows)
+tc_store_hash_passwords (GPtrArray  *rows,
+                         GHashTable *current)
 {
-  g_autofree gpointer *slots = g_new0 (gpointer, rows->len * 2);
+  g_autofree PasswordSlot *slots = g_new0 (PasswordSlot, rows->len);
   GPtrArray *hashes;
   GThreadPool *pool;
 
@@ -106,15 +115,17 @@ tc_store_hash_passwords (GPtrArray *rows)
 
       if (row->password != NULL && *row->password != '\0')
         {
-          slots[i * 2] = row->password;
-          g_thread_pool_push (pool, &slots[i * 2], NULL);
+          slots[i].password = row->password;
+          if (current != NULL)
+            slots[i].current = g_hash_table_lookup (current, row->associate->id);
+          g_thread_pool_push (pool, &slots[i], NULL);
         }
     }
   g_thread_pool_free (pool, FALSE, TRUE);
 
   hashes = g_ptr_array_new_full (rows->len, g_free);
   for (guint i = 0; i < rows->len; i++)
-    g_ptr_array_add (hashes, slots[i * 2 + 1]);
+    g_ptr_array_add (hashes, slots[i].hash);
   return hashes;
 }
 

@@ -23,9 +23,13 @@ void       tc_store_add_problem           (GString           *problems,
                                            guint              line,
                                            const char        *format,
                                            ...) G_GNUC_PRINTF (3, 4);
-/* The argon2id hashes of the rows' passwords (TcImportRow), NULL for rows
- * without one, computed on every core before any transaction. */
-GPtrArray *tc_store_hash_passwords        (GPtrArray         *rows);
+/* The argon2id hashes of the rows' new passwords (TcImportRow), computed
+ * on every core before any transaction: NULL for rows without a password,
+ * and for rows whose password is the one @current (associate id → stored
+ * hash, may be NULL) already holds, so that re-importing a file neither
+ * rewrites hashes nor ends sessions. */
+GPtrArray *tc_store_hash_passwords        (GPtrArray         *rows,
+                                           GHashTable        *current);
 
 /* Lowercase, without accents or other combining marks, compatibility
  * forms unfolded: "Résumé Ⅱ" and "resume ii" fold alike. */

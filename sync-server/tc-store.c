@@ -78,6 +78,19 @@ tc_store_delete_session (TcStore *self, const guint8 *token_hash, GError **error
   STORE_CALL (self, delete_session, FALSE, token_hash, error);
 }
 
+guint
+tc_store_revoke_sessions (TcStore *self, const char *associate_id, GError **error)
+{
+  STORE_CALL (self, revoke_sessions, 0, associate_id, error);
+}
+
+gboolean
+tc_store_find_ended_sessions (TcStore *self, const guint8 *token_hashes, guint n_hashes,
+                              gboolean *ended, GError **error)
+{
+  STORE_CALL (self, find_ended_sessions, FALSE, token_hashes, n_hashes, ended, error);
+}
+
 TcAssociate *
 tc_store_get_me (TcStore *self, const char *associate_id, GError **error)
 {

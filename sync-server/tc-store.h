@@ -55,6 +55,8 @@ typedef void (*TcStorePresenceSink) (const char *associate_id,
 typedef struct {
   guint created;
   guint updated;
+  guint passwords_changed;   /* existing associates given a new password:
+                              * their sessions ended */
 } TcImportResult;
 
 /* One folder or file of a media import, named by its path under the
@@ -150,6 +152,14 @@ struct _TcStoreInterface
   gboolean      (*delete_session)    (TcStore      *self,
                                       const guint8 *token_hash,
                                       GError      **error);
+  guint         (*revoke_sessions)   (TcStore      *self,
+                                      const char   *associate_id,
+                                      GError      **error);
+  gboolean      (*find_ended_sessions) (TcStore      *self,
+                                        const guint8 *token_hashes,
+                                        guint         n_hashes,
+                                        gboolean     *ended,
+                                        GError      **error);
 
   /* associates and the team */
   TcAssociate  *(*get_me)            (TcStore     *self,
@@ -326,6 +336,20 @@ char         *tc_store_lookup_session    (TcStore      *self,
 gboolean      tc_store_delete_session    (TcStore      *self,
                                           const guint8 *token_hash,
                                           GError      **error);
+/* Ends every session of @associate_id (all their devices are logged out);
+ * returns how many. TC_ERROR_NOT_FOUND when there is no such associate. */
+guint         tc_store_revoke_sessions   (TcStore      *self,
+                                          const char   *associate_id,
+                                          GError      **error);
+/* For each of @n_hashes token hashes (TC_TOKEN_HASH_LEN bytes each, one
+ * after the other in @token_hashes), sets @ended[i] to whether its session
+ * no longer exists: logged out, revoked, or its associate's password
+ * changed, possibly by another process or server. */
+gboolean      tc_store_find_ended_sessions (TcStore      *self,
+                                            const guint8 *token_hashes,
+                                            guint         n_hashes,
+                                            gboolean     *ended,
+                                            GError      **error);
 TcAssociate  *tc_store_get_me            (TcStore     *self,
                                           const char  *associate_id,
                                           GError     **error);

@@ -511,6 +511,162 @@ test_sessions (Fixture       *fixture,
   g_assert_null (gone);
 }
 
+/* A session of @associate_id whose token hash is @byte repeated. */
+static void
+add_session (Fixture    *fixture,
+             const char *associate_id,
+             guint8      byte,
+             guint8     *hash)
+{
+  g_autoptr(GError) error = NULL;
+
+  memset (hash, byte, TC_TOKEN_HASH_LEN);
+  g_assert_true (tc_store_create_session (TC_STORE (fixture->store), associate_id, hash, "test",
+                                          &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+session_is_live (Fixture      *fixture,
+                 const guint8 *hash)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = tc_store_lookup_session (TC_STORE (fixture->store), hash, &error);
+
+  if (id == NULL)
+    g_assert_error (error, TC_ERROR, TC_ERROR_UNAUTHORIZED);
+  return id != NULL;
+}
+
+/* revoke-sessions: every device of one associate, nobody else's. */
+static void
+test_sessions_revoke (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 laptop[TC_TOKEN_HASH_LEN], phone[TC_TOKEN_HASH_LEN], other[TC_TOKEN_HASH_LEN];
+
+  add_session (fixture, "A", 1, laptop);
+  add_session (fixture, "A", 2, phone);
+  add_session (fixture, "B", 3, other);
+
+  g_assert_cmpuint (tc_store_revoke_sessions (TC_STORE (fixture->store), "A", &error), ==, 2);
+  g_assert_no_error (error);
+  g_assert_false (session_is_live (fixture, laptop));
+  g_assert_false (session_is_live (fixture, phone));
+  g_assert_true (session_is_live (fixture, other));
+
+  /* Again: nothing left to end. */
+  g_assert_cmpuint (tc_store_revoke_sessions (TC_STORE (fixture->store), "A", &error), ==, 0);
+  g_assert_no_error (error);
+
+  /* A typo is said, not taken for "no sessions". */
+  g_assert_cmpuint (tc_store_revoke_sessions (TC_STORE (fixture->store), "Z404", &error), ==, 0);
+  g_assert_error (error, TC_ERROR, TC_ERROR_NOT_FOUND);
+}
+
+/* The check the server runs on the sessions it has in use. */
+static void
+test_sessions_find_ended (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  enum { N = 2500 };   /* more than one PostgreSQL query's worth */
+  g_autofree guint8 *hashes = g_malloc0 ((gsize) N * TC_TOKEN_HASH_LEN);
+  g_autofree gboolean *ended = g_new0 (gboolean, N);
+  guint8 logged_out[TC_TOKEN_HASH_LEN];
+
+  add_session (fixture, "A", 1, hashes);
+  add_session (fixture, "B", 2, logged_out);
+  g_assert_true (tc_store_delete_session (TC_STORE (fixture->store), logged_out, &error));
+  g_assert_no_error (error);
+  memcpy (hashes + TC_TOKEN_HASH_LEN, logged_out, TC_TOKEN_HASH_LEN);
+  /* The rest never existed, but for a live one at the very end. */
+  for (guint i = 2; i < N; i++)
+    {
+      memset (hashes + (gsize) i * TC_TOKEN_HASH_LEN, 0xEE, TC_TOKEN_HASH_LEN);
+      memcpy (hashes + (gsize) i * TC_TOKEN_HASH_LEN, &i, sizeof i);
+    }
+  add_session (fixture, "C", 0x55, hashes + (gsize) (N - 1) * TC_TOKEN_HASH_LEN);
+
+  for (guint i = 0; i < N; i++)
+    ended[i] = i % 2 == 0;   /* garbage that must be overwritten */
+  g_assert_true (tc_store_find_ended_sessions (TC_STORE (fixture->store), hashes, N, ended,
+                                               &error));
+  g_assert_no_error (error);
+  g_assert_false (ended[0]);
+  g_assert_true (ended[1]);
+  for (guint i = 2; i < N - 1; i++)
+    g_assert_true (ended[i]);
+  g_assert_false (ended[N - 1]);
+
+  g_assert_true (tc_store_find_ended_sessions (TC_STORE (fixture->store), hashes, 0, ended,
+                                               &error));
+  g_assert_no_error (error);
+}
+
+/* A password changed by an import (the Web Office reset it) logs the
+ * associate out everywhere; the same file imported again logs out nobody. */
+static void
+test_import_password_change (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = tree_rows ();
+  TcImportResult result = { 0, };
+  guint8 a[TC_TOKEN_HASH_LEN], b[TC_TOKEN_HASH_LEN];
+
+  add_session (fixture, "A", 1, a);
+  add_session (fixture, "B", 2, b);
+
+  /* The same passwords. */
+  g_assert_true (tc_store_import_associates (TC_STORE (fixture->store), rows, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (result.updated, ==, G_N_ELEMENTS (tree));
+  g_assert_cmpuint (result.passwords_changed, ==, 0);
+  g_assert_true (session_is_live (fixture, a));
+  g_assert_true (session_is_live (fixture, b));
+
+  /* A's changed, B's left out (kept). */
+  for (guint i = 0; i < rows->len; i++)
+    {
+      TcImportRow *row = g_ptr_array_index (rows, i);
+
+      if (g_str_equal (row->associate->id, "A"))
+        {
+          g_free (row->password);
+          row->password = g_strdup ("a-brand-new-password");
+        }
+      else if (g_str_equal (row->associate->id, "B"))
+        g_clear_pointer (&row->password, g_free);
+    }
+  g_assert_true (tc_store_import_associates (TC_STORE (fixture->store), rows, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (result.passwords_changed, ==, 1);
+  g_assert_false (session_is_live (fixture, a));
+  g_assert_true (session_is_live (fixture, b));
+
+  {
+    g_autoptr(TcAssociate) old = tc_store_authenticate (TC_STORE (fixture->store), "a",
+                                                        "password-123", &error);
+    g_assert_error (error, TC_ERROR, TC_ERROR_UNAUTHORIZED);
+    g_assert_null (old);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(TcAssociate) fresh = tc_store_authenticate (TC_STORE (fixture->store), "a",
+                                                          "a-brand-new-password", &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (fresh);
+  }
+  {
+    g_autoptr(TcAssociate) kept = tc_store_authenticate (TC_STORE (fixture->store), "b",
+                                                         "password-123", &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (kept);
+  }
+}
+
 /* --- messages ------------------------------------------------------------------------ */
 
 static void
@@ -1585,6 +1741,9 @@ main (int    argc,
   ADD ("team-cache/reimport", test_team_cache_reimport);
   ADD ("team-cache/other-process", test_team_cache_other_process);
   ADD ("sessions", test_sessions);
+  ADD ("sessions/revoke", test_sessions_revoke);
+  ADD ("sessions/find-ended", test_sessions_find_ended);
+  ADD ("import/password-change-ends-sessions", test_import_password_change);
   ADD ("send/fan-out-and-idempotence", test_send_fanout_and_idempotence);
   ADD ("send/concurrent-resends", test_send_concurrent_resends);
   ADD ("send/refusals-store-nothing", test_send_refusals_store_nothing);
