@@ -48,6 +48,7 @@ typedef struct
   guint  ws_ping_interval_seconds;
   guint  ws_idle_timeout_seconds;
   guint  ws_max_queued_bytes;
+  guint  session_check_seconds;    /* [server] */
   /* [database] */
   guint  database_pool_size;
   guint  database_heartbeat_seconds;
@@ -100,6 +101,8 @@ static const KeyInfo keys[] = {
   STR_KEY ("server", "media_dir", KEY_STRING, media_dir),
   STR_KEY ("server", "tls_cert", KEY_STRING, tls_cert),
   STR_KEY ("server", "tls_key", KEY_STRING, tls_key),
+  UINT_KEY ("server", "session_check_seconds", session_check_seconds, 1,
+            TC_CONFIG_MAX_SESSION_CHECK_SECONDS),
 
   UINT_KEY ("retention", "days", retention_days, 1, TC_CONFIG_MAX_RETENTION_DAYS),
 
@@ -194,6 +197,7 @@ settings_init_defaults (Settings *s)
   s->ws_ping_interval_seconds = TC_CONFIG_DEFAULT_WS_PING_INTERVAL_SECONDS;
   s->ws_idle_timeout_seconds = TC_CONFIG_DEFAULT_WS_IDLE_TIMEOUT_SECONDS;
   s->ws_max_queued_bytes = TC_CONFIG_DEFAULT_WS_MAX_QUEUED_BYTES;
+  s->session_check_seconds = TC_CONFIG_DEFAULT_SESSION_CHECK_SECONDS;
   s->database_pool_size = TC_CONFIG_DEFAULT_POOL_SIZE;
   s->database_heartbeat_seconds = TC_CONFIG_DEFAULT_HEARTBEAT_SECONDS;
   s->database_presence_timeout_seconds = TC_CONFIG_DEFAULT_PRESENCE_TIMEOUT_SECONDS;
@@ -1735,6 +1739,21 @@ tc_config_get_ws_ping_interval_seconds (TcConfig *self)
 {
   g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_WS_PING_INTERVAL_SECONDS);
   return self->s.ws_ping_interval_seconds;
+}
+
+/**
+ * tc_config_get_session_check_seconds:
+ * @self: a configuration
+ *
+ * Returns: how often the sessions in use (open WebSockets, remembered
+ *   tokens) are checked against the database, so that one ended by another
+ *   process or server stops working within this many seconds
+ */
+guint
+tc_config_get_session_check_seconds (TcConfig *self)
+{
+  g_return_val_if_fail (TC_IS_CONFIG (self), TC_CONFIG_DEFAULT_SESSION_CHECK_SECONDS);
+  return self->s.session_check_seconds;
 }
 
 /**

@@ -10,7 +10,7 @@
  *
  *   [server]    port (0..65535, 8080), bind (IP address or "localhost",
  *               127.0.0.1), public_url (http:// or https://), db, media_dir,
- *               tls_cert, tls_key
+ *               tls_cert, tls_key, session_check_seconds (1..3600, 30)
  *   [retention] days (1..3650, 90)
  *   [email]     smtp_url (smtp:// or smtps://), username, password, from,
  *               reply_domain (host name), webhook_secret
@@ -65,6 +65,8 @@ G_BEGIN_DECLS
 #define TC_CONFIG_DEFAULT_WS_PING_INTERVAL_SECONDS   30
 #define TC_CONFIG_DEFAULT_WS_IDLE_TIMEOUT_SECONDS    75
 #define TC_CONFIG_DEFAULT_WS_MAX_QUEUED_BYTES        (1024 * 1024)
+#define TC_CONFIG_DEFAULT_SESSION_CHECK_SECONDS      30
+#define TC_CONFIG_MAX_SESSION_CHECK_SECONDS          3600
 #define TC_CONFIG_MAX_WS_SECONDS                     86400
 #define TC_CONFIG_MIN_WS_QUEUED_BYTES                4096
 #define TC_CONFIG_DEFAULT_POOL_SIZE                  10
@@ -177,6 +179,7 @@ gboolean    tc_config_origin_is_allowed           (TcConfig    *self,
 guint       tc_config_get_ws_max_connections_per_associate (TcConfig *self);
 guint       tc_config_get_ws_frames_per_minute    (TcConfig    *self);
 guint       tc_config_get_ws_ping_interval_seconds (TcConfig   *self);
+guint       tc_config_get_session_check_seconds    (TcConfig   *self);
 guint       tc_config_get_ws_idle_timeout_seconds (TcConfig    *self);
 guint       tc_config_get_ws_max_queued_bytes     (TcConfig    *self);
 /* [database] (PostgreSQL only) */

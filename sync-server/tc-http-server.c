@@ -17,6 +17,7 @@
 #include "tc-http-server.h"
 #include "tc-json.h"
 #include "tc-password.h"
+#include "tc-session-cache.h"
 #include "tc-worker.h"
 
 #define API_PREFIX          "/api/v1/"
@@ -34,7 +35,8 @@
  * net.core.somaxconn). */
 #define LISTEN_BACKLOG      1024
 /* Authenticated tokens are remembered this long; logout on this server
- * forgets them at once. */
+ * forgets them at once, a session ended elsewhere at the next check
+ * ([server] session_check_seconds). */
 #define SESSION_CACHE_USEC  (60 * G_USEC_PER_SEC)
 
 typedef struct {
@@ -78,21 +80,16 @@ static const Route hook_routes[] = {
   { "POST",   "sms",                      FALSE, tc_api_hook_sms },
 };
 
-typedef struct {
-  char   *associate_id;
-  gint64  expires;
-} CachedSession;
-
 struct _TcHttpServer
 {
-  GObject       parent_instance;
+  GObject         parent_instance;
 
-  SoupServer   *soup;
-  TcApiContext  ctx;
-  guint         expire_source;
-
-  GMutex        cache_mutex;
-  GHashTable   *session_cache;   /* token hash (32 bytes, as GBytes) → CachedSession */
+  SoupServer     *soup;
+  TcApiContext    ctx;
+  guint           expire_source;
+  guint           session_check_source;
+  gboolean        checking_sessions;
+  TcSessionCache *session_cache;
 };
 
 G_DEFINE_FINAL_TYPE (TcHttpServer, tc_http_server, G_TYPE_OBJECT)
@@ -108,55 +105,7 @@ typedef struct {
   char              *json_text;       /* the answer, made on the worker */
 } Pending;
 
-/* --- session cache ------------------------------------------------------------- */
-
-static void
-cached_session_free (CachedSession *cached)
-{
-  g_free (cached->associate_id);
-  g_free (cached);
-}
-
-static char *
-session_cache_lookup (TcHttpServer *self,
-                      const guint8 *hash)
-{
-  g_autoptr(GBytes) key = g_bytes_new (hash, TC_TOKEN_HASH_LEN);
-  CachedSession *cached;
-  char *id = NULL;
-
-  g_mutex_lock (&self->cache_mutex);
-  cached = g_hash_table_lookup (self->session_cache, key);
-  if (cached != NULL && cached->expires > g_get_monotonic_time ())
-    id = g_strdup (cached->associate_id);
-  g_mutex_unlock (&self->cache_mutex);
-  return id;
-}
-
-static void
-session_cache_insert (TcHttpServer *self,
-                      const guint8 *hash,
-                      const char   *associate_id)
-{
-  CachedSession *cached = g_new0 (CachedSession, 1);
-
-  cached->associate_id = g_strdup (associate_id);
-  cached->expires = g_get_monotonic_time () + SESSION_CACHE_USEC;
-  g_mutex_lock (&self->cache_mutex);
-  g_hash_table_insert (self->session_cache, g_bytes_new (hash, TC_TOKEN_HASH_LEN), cached);
-  g_mutex_unlock (&self->cache_mutex);
-}
-
-static void
-session_cache_remove (TcHttpServer *self,
-                      const guint8 *hash)
-{
-  g_autoptr(GBytes) key = g_bytes_new (hash, TC_TOKEN_HASH_LEN);
-
-  g_mutex_lock (&self->cache_mutex);
-  g_hash_table_remove (self->session_cache, key);
-  g_mutex_unlock (&self->cache_mutex);
-}
+/* --- sessions --------------------------------------------------------------------- */
 
 /* Blocking: the store may be asked. */
 static char *
@@ -164,14 +113,87 @@ authenticate (TcHttpServer  *self,
               const guint8  *hash,
               GError       **error)
 {
-  char *id = session_cache_lookup (self, hash);
+  char *id = tc_session_cache_lookup (self->session_cache, hash);
 
   if (id != NULL)
     return id;
   id = tc_store_lookup_session (self->ctx.store, hash, error);
   if (id != NULL)
-    session_cache_insert (self, hash, id);
+    tc_session_cache_insert (self->session_cache, hash, id);
   return id;
+}
+
+/* A check of the sessions in use: the tokens remembered and those of open
+ * WebSockets, against the store, which another process (revoke-sessions,
+ * import-associates) or server (a cluster) may have changed. */
+typedef struct {
+  TcHttpServer *server;
+  GByteArray   *hashes;   /* TC_TOKEN_HASH_LEN bytes each */
+  gboolean     *ended;
+  gboolean      ok;
+} SessionCheck;
+
+static void
+session_check_work (gpointer data)
+{
+  SessionCheck *check = data;
+  guint n = check->hashes->len / TC_TOKEN_HASH_LEN;
+  g_autoptr(GError) error = NULL;
+
+  check->ended = g_new0 (gboolean, n);
+  check->ok = tc_store_find_ended_sessions (check->server->ctx.store, check->hashes->data, n,
+                                            check->ended, &error);
+  if (!check->ok)
+    g_warning ("Could not check the sessions in use: %s", error->message);
+}
+
+static void
+session_check_done (gpointer data)
+{
+  SessionCheck *check = data;
+  TcHttpServer *self = check->server;
+  guint n = check->hashes->len / TC_TOKEN_HASH_LEN;
+
+  for (guint i = 0; check->ok && i < n; i++)
+    if (check->ended[i])
+      {
+        const guint8 *hash = check->hashes->data + (gsize) i * TC_TOKEN_HASH_LEN;
+        guint closed;
+
+        tc_session_cache_remove (self->session_cache, hash);
+        closed = tc_hub_close_token (self->ctx.hub, hash, "session ended");
+        if (closed > 0)
+          g_message ("Closed %u WebSocket%s of a session that ended", closed, closed == 1 ? "" : "s");
+      }
+  self->checking_sessions = FALSE;
+  g_byte_array_unref (check->hashes);
+  g_free (check->ended);
+  g_object_unref (check->server);
+  g_free (check);
+}
+
+static gboolean
+session_check_cb (gpointer user_data)
+{
+  TcHttpServer *self = user_data;
+  SessionCheck *check;
+
+  if (self->checking_sessions)
+    return G_SOURCE_CONTINUE;   /* a slow database: the next tick tries again */
+  check = g_new0 (SessionCheck, 1);
+  check->hashes = g_byte_array_new ();
+  tc_session_cache_append_hashes (self->session_cache, check->hashes);
+  tc_hub_append_token_hashes (self->ctx.hub, check->hashes);
+  if (check->hashes->len == 0)
+    {
+      g_byte_array_unref (check->hashes);
+      g_free (check);
+      return G_SOURCE_CONTINUE;
+    }
+  check->server = g_object_ref (self);
+  self->checking_sessions = TRUE;
+  tc_worker_run (session_check_work, session_check_done, check);
+  return G_SOURCE_CONTINUE;
 }
 
 /* "Authorization: Bearer TOKEN" → hash; FALSE when there is none. */
@@ -358,8 +380,8 @@ request_done (gpointer data)
 
   if (request->revoke_token)
     {
-      session_cache_remove (pending->server, request->token_hash);
-      tc_hub_close_token (pending->server->ctx.hub, request->token_hash);
+      tc_session_cache_remove (pending->server->session_cache, request->token_hash);
+      tc_hub_close_token (pending->server->ctx.hub, request->token_hash, "logged out");
     }
 
   if (!pending->disconnected)
@@ -608,7 +630,8 @@ api_handler (SoupServer        *soup,
   /* A known token needs no store read: such a request may be handled
    * without a worker thread when its route can. */
   if (route->async_handler != NULL && pending->request.has_token)
-    pending->request.associate_id = session_cache_lookup (self, pending->request.token_hash);
+    pending->request.associate_id = tc_session_cache_lookup (self->session_cache,
+                                                             pending->request.token_hash);
   if (pending->request.associate_id != NULL)
     route->async_handler (&pending->request, request_done, pending);
   else
@@ -767,8 +790,6 @@ expire_cb (gpointer user_data)
 {
   TcHttpServer *self = user_data;
   gint64 now = g_get_monotonic_time ();
-  GHashTableIter iter;
-  CachedSession *cached;
 
   g_mutex_lock (&self->ctx.limiter_mutex);
   tc_rate_limiter_expire (self->ctx.login_by_name, now);
@@ -776,12 +797,7 @@ expire_cb (gpointer user_data)
   tc_rate_limiter_expire (self->ctx.messages, now);
   g_mutex_unlock (&self->ctx.limiter_mutex);
 
-  g_mutex_lock (&self->cache_mutex);
-  g_hash_table_iter_init (&iter, self->session_cache);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &cached))
-    if (cached->expires <= now)
-      g_hash_table_iter_remove (&iter);
-  g_mutex_unlock (&self->cache_mutex);
+  tc_session_cache_expire (self->session_cache, now);
   return G_SOURCE_CONTINUE;
 }
 
@@ -893,6 +909,7 @@ tc_http_server_finalize (GObject *object)
   TcHttpServer *self = TC_HTTP_SERVER (object);
 
   g_clear_handle_id (&self->expire_source, g_source_remove);
+  g_clear_handle_id (&self->session_check_source, g_source_remove);
   g_clear_object (&self->soup);
   g_clear_object (&self->ctx.hub);
   g_clear_object (&self->ctx.store);
@@ -903,8 +920,7 @@ tc_http_server_finalize (GObject *object)
   g_clear_object (&self->ctx.messages);
   g_clear_object (&self->ctx.media);
   g_mutex_clear (&self->ctx.limiter_mutex);
-  g_hash_table_unref (self->session_cache);
-  g_mutex_clear (&self->cache_mutex);
+  g_clear_object (&self->session_cache);
 
   G_OBJECT_CLASS (tc_http_server_parent_class)->finalize (object);
 }
@@ -921,10 +937,7 @@ static void
 tc_http_server_init (TcHttpServer *self)
 {
   g_mutex_init (&self->ctx.limiter_mutex);
-  g_mutex_init (&self->cache_mutex);
-  self->session_cache = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
-                                               (GDestroyNotify) g_bytes_unref,
-                                               (GDestroyNotify) cached_session_free);
+  self->session_cache = tc_session_cache_new (SESSION_CACHE_USEC);
 }
 
 TcHttpServer *
@@ -965,5 +978,7 @@ tc_http_server_new (TcStore  *store,
   soup_server_add_handler (self->soup, "/", api_handler, self, NULL);
   soup_server_add_handler (self->soup, WS_PATH, ws_handler, self, NULL);
   self->expire_source = g_timeout_add_seconds (60, expire_cb, self);
+  self->session_check_source = g_timeout_add_seconds (tc_config_get_session_check_seconds (config),
+                                                      session_check_cb, self);
   return self;
 }

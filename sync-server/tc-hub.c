@@ -823,15 +823,16 @@ tc_hub_add_connection (TcHub                   *self,
   tc_worker_run (hello_work, hello_done, hello);
 }
 
-void
+guint
 tc_hub_close_token (TcHub        *self,
-                    const guint8 *token_hash)
+                    const guint8 *token_hash,
+                    const char   *reason)
 {
   GHashTableIter iter;
   GPtrArray *conns;
   g_autoptr(GPtrArray) doomed = g_ptr_array_new ();
 
-  g_return_if_fail (TC_IS_HUB (self));
+  g_return_val_if_fail (TC_IS_HUB (self), 0);
 
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conns))
@@ -844,7 +845,35 @@ tc_hub_close_token (TcHub        *self,
       }
   for (guint i = 0; i < doomed->len; i++)
     soup_websocket_connection_close (g_ptr_array_index (doomed, i),
-                                     SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "logged out");
+                                     SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, reason);
+  return doomed->len;
+}
+
+void
+tc_hub_append_token_hashes (TcHub      *self,
+                            GByteArray *hashes)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_bytes_hash, g_bytes_equal);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  GHashTableIter iter;
+  GPtrArray *conns;
+
+  g_return_if_fail (TC_IS_HUB (self));
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &conns))
+    for (guint i = 0; i < conns->len; i++)
+      {
+        Connection *conn = g_ptr_array_index (conns, i);
+        GBytes *key;
+
+        if (!connection_is_open (conn))
+          continue;
+        key = g_bytes_new_static (conn->token_hash, TC_TOKEN_HASH_LEN);
+        g_ptr_array_add (keys, key);
+        if (g_hash_table_add (seen, key))
+          g_byte_array_append (hashes, conn->token_hash, TC_TOKEN_HASH_LEN);
+      }
 }
 
 guint

@@ -58,9 +58,14 @@ void      tc_hub_add_connection    (TcHub                   *self,
 /* Open connections of one associate. */
 guint     tc_hub_count_connections (TcHub                   *self,
                                     const char              *associate_id);
-/* Closes every connection opened with that token (logout). */
-void      tc_hub_close_token       (TcHub                   *self,
-                                    const guint8            *token_hash);
+/* Closes every connection opened with that token (its session ended),
+ * with @reason as the close frame's reason; returns how many. */
+guint     tc_hub_close_token       (TcHub                   *self,
+                                    const guint8            *token_hash,
+                                    const char              *reason);
+/* Appends the token hash of every open connection to @hashes, once each. */
+void      tc_hub_append_token_hashes (TcHub                 *self,
+                                      GByteArray            *hashes);
 /* Thread-safe: worker threads fill "online" in associate objects with it. */
 gboolean  tc_hub_is_online         (TcHub                   *self,
                                     const char              *associate_id);

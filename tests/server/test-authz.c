@@ -543,6 +543,90 @@ test_ws_revoked_while_open (Fixture       *f,
   }
 }
 
+static guint
+get_me_status (TcTestServer *server,
+               const char   *token)
+{
+  g_autoptr(JsonNode) answer = NULL;
+  guint status = 0;
+
+  answer = tc_test_request (server, "GET", "/api/v1/me", token, NULL, &status);
+  return status;
+}
+
+/* What an administrator does from the command line, with the server
+ * running, reaches the sessions that server is using (its WebSockets, and
+ * the tokens it remembers for a minute) within session_check_seconds:
+ * `revoke-sessions` (a laptop was stolen), then `import-associates` with a
+ * new password (the Web Office reset it). Nobody else is logged out. */
+static void
+test_ended_by_administrator (void)
+{
+  TcTestServer *server = tc_test_server_new_or_fail ("[server]\nsession_check_seconds=1\n");
+  const char *db = tc_test_server_get_db_path (server);
+  g_autofree char *a = tc_test_login_as (server, MEMBER);
+  g_autofree char *b = tc_test_login_as (server, "B");
+  g_autofree char *a_again = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *reset_csv = NULL;
+  g_autoptr(TcTestWs) ws_a = tc_test_ws_open (server, a);
+  g_autoptr(TcTestWs) ws_b = tc_test_ws_open (server, b);
+  g_autoptr(TcTestWs) ws_a_again = NULL;
+  g_autoptr(JsonNode) pong = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) text = NULL;
+
+  g_assert_cmpuint (get_me_status (server, a), ==, 200);   /* remembered from now on */
+
+  g_assert_cmpint (tc_test_run_command (&out, &err, "revoke-sessions", "--db", db, MEMBER, NULL),
+                   ==, 0);
+  g_assert_cmpstr (out, ==, "revoked 1 session\n");
+  g_assert_cmpuint (tc_test_ws_wait_closed (ws_a), ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  g_assert_cmpuint (get_me_status (server, a), ==, 401);
+
+  /* A typo names nobody: said so, and nothing happens. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (tc_test_run_command (&out, &err, "revoke-sessions", "--db", db, NOBODY, NULL),
+                   !=, 0);
+  g_assert_nonnull (strstr (err, "no associate “" NOBODY "”"));
+
+  /* Logged in again; then the Web Office resets the password. */
+  a_again = tc_test_login (server, "alice", "password-A");
+  ws_a_again = tc_test_ws_open (server, a_again);
+  g_assert_true (g_file_get_contents (TC_IT_DATA_DIR "/team.csv", &csv, NULL, &error));
+  g_assert_no_error (error);
+  text = g_string_new (csv);
+  g_assert_cmpuint (g_string_replace (text, ",password-A,", ",a-new-password,", 0), ==, 1);
+  reset_csv = g_build_filename (tc_test_server_get_tmpdir (server), "reset.csv", NULL);
+  g_assert_true (g_file_set_contents (reset_csv, text->str, -1, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (tc_test_run_command (&out, &err, "import-associates", "--db", db, reset_csv,
+                                        NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "imported 7\n");
+  g_assert_nonnull (strstr (err, "1 given a new password"));
+  g_assert_cmpuint (tc_test_ws_wait_closed (ws_a_again), ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  g_assert_cmpuint (get_me_status (server, a_again), ==, 401);
+  {
+    g_autofree char *fresh = tc_test_login (server, "alice", "a-new-password");
+    g_assert_cmpuint (get_me_status (server, fresh), ==, 200);
+  }
+
+  /* B's session went through all of it. */
+  pong = tc_test_ws_request (ws_b, "{\"type\":\"ping\",\"ref\":\"p\"}", "p");
+  g_assert_cmpstr (tc_test_get_string (tc_test_object (pong), "type"), ==, "ack");
+  g_assert_cmpuint (get_me_status (server, b), ==, 200);
+
+  g_clear_pointer (&ws_a, tc_test_ws_free);
+  g_clear_pointer (&ws_a_again, tc_test_ws_free);
+  g_clear_pointer (&ws_b, tc_test_ws_free);
+  tc_test_server_free (server);
+}
+
 typedef struct {
   const char *frame;   /* {peer}, {up_to} and {uuid} as in endpoints; "ref":"r" */
   const char *type;    /* of the answer */
@@ -627,6 +711,7 @@ main (int    argc,
   ADD ("/authz/ws/upgrade", test_ws_upgrade);
   ADD ("/authz/ws/revoked-while-open", test_ws_revoked_while_open);
   ADD ("/authz/ws/frames-off-team", test_ws_frames_off_team);
+  g_test_add_func ("/authz/ended-by-administrator", test_ended_by_administrator);
 
   return g_test_run ();
 }

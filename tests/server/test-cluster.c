@@ -2,7 +2,8 @@
  * (suite postgresql) — associates on different processes chat live, read
  * receipts and presence cross processes, kill -9 of one process: its
  * clients reconnect to the other and catch up with nothing lost or twice,
- * its presence expires; an offline delivery job is sent once. */
+ * its presence expires; an offline delivery job is sent once; logging out
+ * through one process ends the session on the other. */
 #include "config.h"
 
 #include <string.h>
@@ -13,6 +14,7 @@
 
 /* Fast heartbeats, so that a killed process's presence expires soon. */
 #define CLUSTER_CONFIG \
+  "[server]\nsession_check_seconds=1\n" \
   "[database]\nheartbeat_seconds=1\npresence_timeout_seconds=3\n" \
   "[limits]\nmessages_per_minute=0\n"
 /* Guards only (a test fails after them): timings are never asserted. */
@@ -272,6 +274,40 @@ test_live_chat_run (Fixture       *f,
                                  "read receipt");
   g_assert_nonnull (receipt);
   g_assert_cmpint (tc_test_get_int (tc_test_object (receipt), "up_to"), ==, id);
+}
+
+/* --- sessions across processes ------------------------------------------------------------ */
+
+/* The app logs out through process two while its WebSocket (and the
+ * token process one remembers) live on process one: within the session
+ * check, the socket closes and the token gets 401 there too. */
+static void
+test_logout_elsewhere_run (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *a = tc_test_login_as (f->one, "A");
+  g_autofree char *b = tc_test_login_as (f->one, "B");
+  g_autoptr(TcTestWs) ws_a = tc_test_ws_open (f->one, a);
+  g_autoptr(TcTestWs) ws_b = tc_test_ws_open (f->one, b);
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonNode) pong = NULL;
+  guint status = 0;
+
+  answer = tc_test_request (f->one, "GET", "/api/v1/me", a, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);   /* now remembered by process one */
+  g_clear_pointer (&answer, json_node_unref);
+  answer = tc_test_request (f->two, "DELETE", "/api/v1/session", a, NULL, &status);
+  g_assert_cmpuint (status, ==, 204);
+
+  g_assert_cmpuint (tc_test_ws_wait_closed (ws_a), ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  g_clear_pointer (&answer, json_node_unref);
+  answer = tc_test_request (f->one, "GET", "/api/v1/me", a, NULL, &status);
+  g_assert_cmpuint (status, ==, 401);
+
+  /* B, on the same process, is left alone. */
+  pong = tc_test_ws_request (ws_b, "{\"type\":\"ping\",\"ref\":\"p\"}", "p");
+  g_assert_cmpstr (tc_test_get_string (tc_test_object (pong), "type"), ==, "ack");
+  g_assert_false (tc_test_ws_is_closed (ws_b));
 }
 
 /* --- presence across processes ------------------------------------------------------------ */
@@ -630,6 +666,7 @@ test_delivery_once_run (Fixture       *f,
       name##_run (f, data); \
   }
 ONLY_ON_POSTGRESQL (test_live_chat)
+ONLY_ON_POSTGRESQL (test_logout_elsewhere)
 ONLY_ON_POSTGRESQL (test_presence)
 ONLY_ON_POSTGRESQL (test_kill_one)
 ONLY_ON_POSTGRESQL (test_missed_notification)
@@ -644,6 +681,7 @@ main (int    argc,
 #define ADD(path, func, data) \
   g_test_add (path, Fixture, data, fixture_set_up, func, fixture_tear_down)
   ADD ("/cluster/live-chat", test_live_chat, NULL);
+  ADD ("/cluster/logout-elsewhere", test_logout_elsewhere, NULL);
   ADD ("/cluster/presence", test_presence, NULL);
   ADD ("/cluster/missed-notification", test_missed_notification, NULL);
   ADD ("/cluster/kill-one", test_kill_one, NULL);

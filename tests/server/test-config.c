@@ -139,6 +139,7 @@ test_defaults (Fixture       *fixture,
   g_assert_cmpuint (tc_config_get_ws_ping_interval_seconds (config), ==, 30);
   g_assert_cmpuint (tc_config_get_ws_idle_timeout_seconds (config), ==, 75);
   g_assert_cmpuint (tc_config_get_ws_max_queued_bytes (config), ==, 1024 * 1024);
+  g_assert_cmpuint (tc_config_get_session_check_seconds (config), ==, 30);
   /* No origin is allowed without public_url or allowed_origins. */
   g_assert_false (tc_config_origin_is_allowed (config, "http://127.0.0.1:8080"));
 
@@ -330,6 +331,8 @@ test_bad_numbers (Fixture       *fixture,
     { "[limits]\nlogin_failures_per_address=99999999999\n", "[limits] login_failures_per_address" },
     { "[limits]\nlogin_window_seconds=0\n", "[limits] login_window_seconds" },
     { "[websocket]\nping_interval_seconds=0\n", "[websocket] ping_interval_seconds" },
+    { "[server]\nsession_check_seconds=0\n", "[server] session_check_seconds" },
+    { "[server]\nsession_check_seconds=3601\n", "[server] session_check_seconds" },
     { "[websocket]\nidle_timeout_seconds=86401\n", "[websocket] idle_timeout_seconds" },
     { "[websocket]\nmax_queued_bytes=1000\n", "[websocket] max_queued_bytes" },
     { "[websocket]\nmax_connections_per_associate=-1\n",
