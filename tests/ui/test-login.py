@@ -10,7 +10,8 @@ tells the server it was read; a reply typed in the composer reaches Bob
 exactly once, and Bob reading it shows as a read receipt; on the keyboard
 Enter sends and Shift+Enter starts a new line. Once Bob has
 moved to another team the server refuses the next message: it shows why,
-with Retry and Delete. Then, with a keyring on the session bus, a login
+with Retry and Delete. `teamchat-server revoke-sessions` run meanwhile
+logs the app out: it says so and shows the login page. Then, with a keyring on the session bus, a login
 is kept: the app started again, the keyring held up meanwhile, shows an
 empty start page and a spinner, then the conversations, the login page
 never in the accessibility tree (skipped without
@@ -146,15 +147,19 @@ def kept_session(url, env, tmp):
 def main():
     tmp = tempfile.mkdtemp(prefix='tc-ui-')
     server = app = bus = keyring = None
-    print('1..17')
+    print('1..18')
     try:
         db = os.path.join(tmp, 'ui.db')
         out = subprocess.run([SERVER, 'import-associates', '--db', db,
                               os.path.join(DATA_DIR, 'team.csv')],
                              capture_output=True, text=True, check=True)
         assert out.stdout == 'imported 7\n', out.stdout
+        # A session ended elsewhere reaches the running server within a second.
+        config = os.path.join(tmp, 'server.conf')
+        with open(config, 'w') as f:
+            f.write('[server]\nsession_check_seconds=1\n')
         server = subprocess.Popen([SERVER, 'serve', '--db', db, '--port', '0',
-                                   '--bind', '127.0.0.1'],
+                                   '--bind', '127.0.0.1', '--config', config],
                                   stdout=subprocess.PIPE, text=True)
         line = server.stdout.readline()
         assert line.startswith('listening on '), line
@@ -360,6 +365,21 @@ def main():
         screenshot('ui-shortcuts.png')
         tap(shortcut is not None and find_text(root, 'Send') is not None,
             'the shortcuts window lists how to send and start a new line')
+        press_key(0xff1b)   # Escape closes the shortcuts window
+
+        # An administrator logs Alice out on every device (a stolen
+        # laptop): the app says so and shows the login page.
+        revoked = subprocess.run([SERVER, 'revoke-sessions', '--db', db, 'A'],
+                                 capture_output=True, text=True)
+        ended = wait_for('the session-ended toast', lambda: find_text(
+            root, 'Your session has ended. Log in again to keep chatting.'))
+        log_in_button = wait_for('the login page', lambda: find(root, role='push button',
+                                                               name='Log In'))
+        screenshot('ui-session-ended.png')
+        tap(revoked.stdout == 'revoked 1 session\n' and ended is not None and
+            log_in_button is not None,
+            'revoke-sessions on the command line logs the running app out: '
+            '"Your session has ended", then the login page', revoked.stdout + revoked.stderr)
 
         app.send_signal(signal.SIGTERM)
         app.wait(timeout=10)
@@ -378,7 +398,7 @@ def main():
                 except subprocess.TimeoutExpired:
                     proc.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    return 0 if all(results) and len(results) == 17 else 1
+    return 0 if all(results) and len(results) == 18 else 1
 
 
 if __name__ == '__main__':
