@@ -38,6 +38,7 @@ struct _TcWindow
 
   /* template widgets */
   AdwToastOverlay      *toast_overlay;
+  AdwToast             *feedback_toast;   /* weak: the last win.show-toast one */
   GtkStack             *stack;
   GtkWidget            *start_page;
   GtkWidget            *start_progress;
@@ -792,9 +793,16 @@ show_toast_activated (GtkWidget  *widget,
                       GVariant   *parameter)
 {
   TcWindow *self = TC_WINDOW (widget);
+  AdwToast *toast = adw_toast_new (g_variant_get_string (parameter, NULL));
 
-  adw_toast_overlay_add_toast (self->toast_overlay,
-                               adw_toast_new (g_variant_get_string (parameter, NULL)));
+  /* The answer to what the person just did ("Email address copied"): shown
+   * at once, in place of the previous such answer, with a standing notice
+   * (no keyring, …) put back in the queue rather than making it wait. */
+  if (self->feedback_toast != NULL)
+    adw_toast_dismiss (self->feedback_toast);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  g_set_weak_pointer (&self->feedback_toast, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 /* The keyboard shortcuts window, built the first time it is asked for
@@ -873,6 +881,7 @@ tc_window_dispose (GObject *object)
   TcWindow *self = TC_WINDOW (object);
 
   stop_watching_account (self);
+  g_clear_weak_pointer (&self->feedback_toast);
   g_clear_object (&self->unread_throttle);
   g_clear_handle_id (&self->start_progress_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), TC_TYPE_WINDOW);

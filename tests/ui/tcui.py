@@ -206,6 +206,37 @@ def screenshot(name):
     return path
 
 
+_READ_CLIPBOARD = '''
+import time
+import gi
+gi.require_version('Gtk', '4.0')
+gi.require_version('Gdk', '4.0')
+from gi.repository import Gdk, GLib, Gtk
+Gtk.init()
+box = {}
+def done(clipboard, result):
+    try:
+        box['text'] = clipboard.read_text_finish(result)
+    except GLib.Error as e:
+        box['error'] = e.message
+Gdk.Display.get_default().get_clipboard().read_text_async(None, done)
+end = time.monotonic() + 10
+while not box and time.monotonic() < end:
+    GLib.MainContext.default().iteration(True)
+print(box.get('text') or '', end='')
+'''
+
+
+def clipboard_text():
+    """What pasting in another program would get from the clipboard now
+    (a GTK 4 client of the same X display, in a process of its own so that
+    this one stays off the accessibility bus)."""
+    out = subprocess.run([sys.executable, '-c', _READ_CLIPBOARD], capture_output=True,
+                         text=True, timeout=30,
+                         env=dict(os.environ, GDK_BACKEND='x11', GTK_A11Y='none'))
+    return out.stdout
+
+
 def start_server(tmp, server_bin, csv):
     """Imports @csv into a new database and serves it; returns (process, url, db)."""
     db = os.path.join(tmp, 'ui.db')

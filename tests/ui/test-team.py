@@ -7,7 +7,8 @@ Alice (top of the test team) logs in. Her team sidebar lists her downline
 with their relation; Dan's Team Dashboard shows his contact info, sponsor
 and enroller; its Email option starts the mail app (a stand-in that records
 the mailto: URI it is given) addressed to him, and so does sending her site
-to a prospect by email, with subject and body; its Chat option opens his
+to a prospect by email, with subject and body; its Copy buttons put his phone number and email address on the clipboard
+(read back as another program would paste them); its Chat option opens his
 conversation. Bob connecting (a
 real WebSocket) turns his presence to online. New Chat to Carol and Dan
 shows the offline disclaimer for both, and sends each their own message
@@ -94,7 +95,7 @@ def row_of(root, list_name, who):
 def main():
     tmp = tempfile.mkdtemp(prefix='tc-ui-team-')
     server = app = bus = ws = None
-    print('1..10')
+    print('1..11')
     try:
         server, url, db = start_server(tmp, SERVER, os.path.join(DATA_DIR, 'team.csv'))
         alice = login(url, 'alice', 'password-A')
@@ -125,6 +126,19 @@ def main():
             find_text(root, 'Carol Cedar') is not None,
             'the dashboard shows contact info, sponsor (Bob) and enroller (Carol)',
             'labels: %r' % [t for t in texts(root) if t][:60])
+
+        # Copy buttons: what another program pastes, and a toast that says so.
+        copied = []
+        for button, expected in (('Copy Phone Number', '+1 555 555 0004'),
+                                 ('Copy Email Address', 'dan@example.com')):
+            press(root, button)
+            copied.append(wait_for('%s on the clipboard' % expected,
+                                   lambda: clipboard_text() == expected and expected))
+        toast = find_text(root, 'Email address copied')
+        screenshot('ui-dashboard-copied.png')
+        tap(copied == ['+1 555 555 0004', 'dan@example.com'] and toast is not None,
+            'Copy Phone Number and Copy Email Address put them on the clipboard, '
+            'and a toast says so', 'pasted %r; toast %r' % (copied, toast))
 
         # Email, from the Chat or Email menu: the mail app, addressed to Dan.
         press(root, 'Chat with or email Dan Dogwood')
