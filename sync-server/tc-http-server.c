@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -172,6 +173,37 @@ session_check_done (gpointer data)
   g_free (check);
 }
 
+static int
+compare_token_hashes (gconstpointer a,
+                      gconstpointer b)
+{
+  return memcmp (a, b, TC_TOKEN_HASH_LEN);
+}
+
+/* Sorts @hashes (TC_TOKEN_HASH_LEN bytes each) and drops repeats: a token
+ * in use over HTTP and a WebSocket, or on several WebSockets, is asked for
+ * once. */
+static void
+unique_token_hashes (GByteArray *hashes)
+{
+  guint n = hashes->len / TC_TOKEN_HASH_LEN;
+  guint kept = 0;
+
+  qsort (hashes->data, n, TC_TOKEN_HASH_LEN, compare_token_hashes);
+  for (guint i = 0; i < n; i++)
+    {
+      guint8 *hash = hashes->data + (gsize) i * TC_TOKEN_HASH_LEN;
+
+      if (kept > 0 && memcmp (hash, hashes->data + (gsize) (kept - 1) * TC_TOKEN_HASH_LEN,
+                              TC_TOKEN_HASH_LEN) == 0)
+        continue;
+      if (kept != i)
+        memcpy (hashes->data + (gsize) kept * TC_TOKEN_HASH_LEN, hash, TC_TOKEN_HASH_LEN);
+      kept++;
+    }
+  g_byte_array_set_size (hashes, kept * TC_TOKEN_HASH_LEN);
+}
+
 static gboolean
 session_check_cb (gpointer user_data)
 {
@@ -184,6 +216,7 @@ session_check_cb (gpointer user_data)
   check->hashes = g_byte_array_new ();
   tc_session_cache_append_hashes (self->session_cache, check->hashes);
   tc_hub_append_token_hashes (self->ctx.hub, check->hashes);
+  unique_token_hashes (check->hashes);
   if (check->hashes->len == 0)
     {
       g_byte_array_unref (check->hashes);

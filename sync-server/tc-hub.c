@@ -853,8 +853,6 @@ void
 tc_hub_append_token_hashes (TcHub      *self,
                             GByteArray *hashes)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_bytes_hash, g_bytes_equal);
-  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   GHashTableIter iter;
   GPtrArray *conns;
 
@@ -865,13 +863,8 @@ tc_hub_append_token_hashes (TcHub      *self,
     for (guint i = 0; i < conns->len; i++)
       {
         Connection *conn = g_ptr_array_index (conns, i);
-        GBytes *key;
 
-        if (!connection_is_open (conn))
-          continue;
-        key = g_bytes_new_static (conn->token_hash, TC_TOKEN_HASH_LEN);
-        g_ptr_array_add (keys, key);
-        if (g_hash_table_add (seen, key))
+        if (connection_is_open (conn))
           g_byte_array_append (hashes, conn->token_hash, TC_TOKEN_HASH_LEN);
       }
 }

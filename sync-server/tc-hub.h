@@ -63,7 +63,8 @@ guint     tc_hub_count_connections (TcHub                   *self,
 guint     tc_hub_close_token       (TcHub                   *self,
                                     const guint8            *token_hash,
                                     const char              *reason);
-/* Appends the token hash of every open connection to @hashes, once each. */
+/* Appends the token hash of every open connection to @hashes (a token
+ * with several connections, several times). */
 void      tc_hub_append_token_hashes (TcHub                 *self,
                                       GByteArray            *hashes);
 /* Thread-safe: worker threads fill "online" in associate objects with it. */

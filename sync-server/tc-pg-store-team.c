@@ -385,18 +385,14 @@ find_ended_sessions_read (TcPgTx   *tx,
       g_autofree char *array = NULL;
 
       for (guint i = 0; i < n; i++)
-        {
-          const guint8 *hash = job->token_hashes + (gsize) (start + i) * TC_TOKEN_HASH_LEN;
-          GString *text = g_string_sized_new (TC_TOKEN_HASH_LEN * 2);
-
-          for (guint b = 0; b < TC_TOKEN_HASH_LEN; b++)
-            g_string_append_printf (text, "%02x", hash[b]);
-          g_ptr_array_add (hex, g_string_free (text, FALSE));
-        }
+        g_ptr_array_add (hex, tc_pg_bytea_text (job->token_hashes +
+                                                (gsize) (start + i) * TC_TOKEN_HASH_LEN,
+                                                TC_TOKEN_HASH_LEN));
       array = tc_pg_text_array ((const char * const *) hex->pdata, n);
+      /* Answered in the same "\x…" form, whatever bytea_output says. */
       res = tc_pg_query (tx->conn, error,
-                         "SELECT encode (token_hash, 'hex') FROM sessions WHERE token_hash IN "
-                         "(SELECT decode (h, 'hex') FROM unnest ($1::text[]) AS h)",
+                         "SELECT '\\x' || encode (token_hash, 'hex') FROM sessions "
+                         "WHERE token_hash = ANY ($1::bytea[])",
                          "s", array);
       if (res == NULL)
         return FALSE;

@@ -239,9 +239,9 @@ statement_name (TcPgConn    *conn,
   return new_name;
 }
 
-static char *
-bytea_hex (const guint8 *data,
-           gsize         len)
+char *
+tc_pg_bytea_text (const guint8 *data,
+                  gsize         len)
 {
   static const char digits[] = "0123456789abcdef";
   char *text = g_malloc (len * 2 + 3);
@@ -299,7 +299,7 @@ query_valist (TcPgConn    *conn,
           {
             const guint8 *data = va_arg (args, const guint8 *);
             gsize len = va_arg (args, gsize);
-            values[i] = owned[i] = bytea_hex (data, len);
+            values[i] = owned[i] = tc_pg_bytea_text (data, len);
           }
           break;
         default:

@@ -84,6 +84,11 @@ GBytes    *tc_pg_bytes         (PGresult    *res,
                                 int          row,
                                 int          column);
 
+/* A bytea in PostgreSQL's text form ("\\x" and hex digits), as the 'x'
+ * parameters are sent; also an item of a "$1::bytea[]" text array. */
+char      *tc_pg_bytea_text    (const guint8 *data,
+                                gsize         len);
+
 /* Array literals for "$1::text[]" and "$1::bigint[]" parameters; NULL
  * items of @items become SQL NULLs. */
 char      *tc_pg_text_array    (const char * const *items,
