@@ -8,6 +8,7 @@
 #include "tc-error.h"
 #include "tc-import-row.h"
 #include "tc-pg-store.h"
+#include "tc-sqlite-schema.h"
 #include "tc-sqlite-store.h"
 #include "tc-sqlite.h"
 #include "tc-store-open.h"
@@ -1513,6 +1514,116 @@ test_reopen_and_newer_schema (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+/* Whether running @sql on @db opens a temporary B-tree (OpenEphemeral). */
+static gboolean
+uses_temporary_btree (sqlite3    *db,
+                      const char *sql)
+{
+  g_autofree char *explain = g_strconcat ("EXPLAIN ", sql, NULL);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gboolean found = FALSE;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, explain, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    found |= g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "OpenEphemeral") == 0;
+  return found;
+}
+
+static int
+exec_rc (sqlite3    *db,
+         const char *sql)
+{
+  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    g_test_message ("%s: %s", sql, sqlite3_errmsg (db));
+  return rc & 0xff;   /* the primary code, with extended codes on or off */
+}
+
+/* Migration 6 rewrites the events' and deliveries' CHECKs (IN lists of four
+ * and five values, which SQLite 3.40 checks with a temporary B-tree per row
+ * written) as comparisons: rows written before stay, the same values are
+ * refused, and a message's writes build no temporary B-tree. */
+static void
+test_checks_without_temporary_btrees (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_path = NULL;
+  g_autoptr(sqlite3) db = NULL;
+  g_autoptr(TcStore) store = NULL;
+  const TcSqliteMigration *migrations;
+  guint n_migrations;
+  const char *insert_event =
+    "INSERT INTO events (associate_id, type, message_id, created_at) VALUES ('A', ?1, 1, 1)";
+  const char *insert_delivery =
+    "INSERT INTO deliveries (message_id, channel, state, next_at, created_at, updated_at) "
+    "VALUES (1, 'email', ?1, 1, 1, 1)";
+
+  if (tc_test_db_is_postgresql ())
+    {
+      g_test_skip ("PostgreSQL checks IN lists without temporary tables");
+      return;
+    }
+
+  /* A database made by the previous version, with an event and a job in it. */
+  old_path = g_build_filename (fixture->dir, "version-5.db", NULL);
+  db = tc_sqlite_open (old_path, FALSE, &error);
+  g_assert_no_error (error);
+  migrations = tc_sqlite_schema_migrations (&n_migrations);
+  g_assert_cmpuint (n_migrations, >=, 6);
+  g_assert_true (tc_sqlite_migrate (db, migrations, 5, &error));
+  g_assert_no_error (error);
+  g_assert_true (uses_temporary_btree (db, insert_event));
+  g_assert_cmpint (exec_rc (db, "INSERT INTO associates (id, login, password_hash, name, updated_at) "
+                                "VALUES ('A', 'a', 'x', 'A', 1);"
+                                "INSERT INTO messages (id, client_id, sender_id, recipient_id, body, sent_at) "
+                                "VALUES (1, 'c1', 'A', 'A', 'hello', 1);"
+                                "INSERT INTO events (associate_id, type, message_id, created_at) "
+                                "VALUES ('A', 'message', 1, 1);"
+                                "INSERT INTO deliveries (message_id, channel, next_at, created_at, updated_at) "
+                                "VALUES (1, 'email', 1, 1, 1)"), ==, SQLITE_OK);
+  g_clear_pointer (&db, tc_sqlite_close);
+
+  store = tc_store_open (old_path, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  db = tc_sqlite_open (old_path, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (tc_sqlite_user_version (db), ==, (int) tc_sqlite_store_schema_version ());
+  g_assert_false (uses_temporary_btree (db, insert_event));
+  g_assert_false (uses_temporary_btree (db, insert_delivery));
+  /* What was there is still there and still passes. */
+  g_assert_cmpint (exec_rc (db, "PRAGMA integrity_check"), ==, SQLITE_OK);
+  g_assert_cmpint (exec_rc (db, "UPDATE events SET type = type; UPDATE deliveries SET state = 'sent'"),
+                   ==, SQLITE_OK);
+  /* Every allowed value is still allowed, anything else refused. */
+  g_assert_cmpint (exec_rc (db, "INSERT INTO events (associate_id, type, message_id, created_at) "
+                                "VALUES ('A', 'read', NULL, 1), ('A', 'member', NULL, 1), "
+                                "('A', 'preferences', NULL, 1)"), ==, SQLITE_OK);
+  g_assert_cmpint (exec_rc (db, "INSERT INTO events (associate_id, type, created_at) VALUES ('A', 'Message', 1)"),
+                   ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (exec_rc (db, "INSERT INTO events (associate_id, type, created_at) VALUES ('A', NULL, 1)"),
+                   ==, SQLITE_CONSTRAINT);
+  for (guint i = 0; i < 5; i++)
+    {
+      static const char *states[] = { "pending", "sending", "sent", "failed", "skipped" };
+      g_autofree char *sql = g_strdup_printf ("UPDATE deliveries SET state = '%s'", states[i]);
+
+      g_assert_cmpint (exec_rc (db, sql), ==, SQLITE_OK);
+    }
+  g_assert_cmpint (exec_rc (db, "UPDATE deliveries SET state = 'lost'"), ==, SQLITE_CONSTRAINT);
+  g_assert_cmpint (exec_rc (db, "UPDATE deliveries SET state = ''"), ==, SQLITE_CONSTRAINT);
+
+  /* A new database gets the same (the fixture's store made it). */
+  g_clear_pointer (&db, tc_sqlite_close);
+  db = tc_sqlite_open (fixture->path, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_false (uses_temporary_btree (db, insert_event));
+  g_assert_false (uses_temporary_btree (db, insert_delivery));
+}
+
 /* --- concurrent writers ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -1758,6 +1869,7 @@ main (int    argc,
   ADD ("retention/clock-went-back", test_retention_clock_went_back);
   ADD ("retention/one-purge-at-a-time", test_retention_one_at_a_time);
   ADD ("migrations/reopen-and-newer-schema", test_reopen_and_newer_schema);
+  ADD ("migrations/checks-without-temporary-btrees", test_checks_without_temporary_btrees);
   ADD ("group-commit/concurrent-sends", test_concurrent_sends);
   ADD ("checkpoints-in-background", test_checkpoints_in_background);
   ADD ("wal-bounded-under-load", test_wal_bounded_under_load);
