@@ -416,6 +416,12 @@ static const char *const undo_steps[] = {
         "    VALUES ('delete', old.local_id, old.body);"
         "  INSERT INTO messages_fts (rowid, body) VALUES (new.local_id, new.body);"
         "END;",
+  [8] = "PRAGMA writable_schema=ON;"
+        "UPDATE sqlite_schema SET sql = replace (sql,"
+        "  'CHECK (state = ''pending'' OR state = ''sent'' OR state = ''failed'')',"
+        "  'CHECK (state IN (''pending'', ''sent'', ''failed''))')"
+        "  WHERE type = 'table' AND name = 'messages';"
+        "PRAGMA writable_schema=RESET;",
 };
 
 void

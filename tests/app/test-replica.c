@@ -176,16 +176,45 @@ user_version (const char *path)
   return version;
 }
 
+/* sqlite3_exec()'s primary result code for @sql on the file @path. */
+static int
+exec_on (const char *path,
+         const char *sql)
+{
+  sqlite3 *db = NULL;
+  int rc;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+  sqlite3_close (db);
+  return rc & 0xff;
+}
+
 static void
 set_user_version (const char *path,
                   int         version)
 {
-  sqlite3 *db = NULL;
   g_autofree char *sql = g_strdup_printf ("PRAGMA user_version=%d", version);
 
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (exec_on (path, sql), ==, SQLITE_OK);
+}
+
+/* Whether the messages table checks its state with an IN list. */
+static gboolean
+messages_check_is_in_list (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gboolean in_list;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT sql FROM sqlite_schema WHERE name = 'messages'",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  in_list = strstr ((const char *) sqlite3_column_text (stmt, 0), "state IN (") != NULL;
+  sqlite3_finalize (stmt);
   sqlite3_close (db);
+  return in_list;
 }
 
 static void
@@ -230,11 +259,21 @@ test_open_migrate (Fixture       *f,
   /* A file of the first schema is brought up step by step, data kept. */
   tc_app_test_replica_rewind (f->path, 1);
   g_assert_cmpint (user_version (f->path), ==, 1);
+  g_assert_true (messages_check_is_in_list (f->path));
   other = tc_app_test_replica_open (f->path, ME, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (tc_app_test_replica_unread (other), ==, 4);
   tc_app_test_replica_close (&other);
   g_assert_cmpint (user_version (f->path), ==, tc_replica_schema_version ());
+  /* Step 9: the state CHECK is comparisons (no temporary B-tree per row
+   * stored) and still refuses what it refused. */
+  g_assert_false (messages_check_is_in_list (f->path));
+  g_assert_cmpint (exec_on (f->path, "UPDATE messages SET state = 'failed' WHERE local_id = 1"),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (exec_on (f->path, "UPDATE messages SET state = 'sent' WHERE local_id = 1"),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (exec_on (f->path, "UPDATE messages SET state = 'lost' WHERE local_id = 1"),
+                   ==, SQLITE_CONSTRAINT);
 
   /* A file that is not a database. */
   {
