@@ -28,6 +28,7 @@
 
 #include "tc-bench-probe.h"
 #include "tc-message-model.h"
+#include "tc-tail-model.h"
 
 #define QUIET_USEC (1 * G_USEC_PER_SEC)
 
@@ -172,6 +173,8 @@ history_model (void)
   if (!GTK_IS_NO_SELECTION (selection))
     return NULL;
   model = gtk_no_selection_get_model (GTK_NO_SELECTION (selection));
+  if (TC_IS_TAIL_MODEL (model))
+    model = tc_tail_model_get_model (TC_TAIL_MODEL (model));
   return TC_IS_MESSAGE_MODEL (model) ? TC_MESSAGE_MODEL (model) : NULL;
 }
 
@@ -360,8 +363,9 @@ after_open_paint (GdkFrameClock *clock,
       if (history_read ())
         {
           probe->open_loaded_done = TRUE;
-          say ("open-read-frame", "ms=%.1f n_items=%u", (now - probe->open_at) / 1000.0,
-               g_list_model_get_n_items (G_LIST_MODEL (history_model ())));
+          say ("open-read-frame", "ms=%.1f n_items=%u rows=%u", (now - probe->open_at) / 1000.0,
+               g_list_model_get_n_items (G_LIST_MODEL (history_model ())),
+               g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (probe->history))));
           ready_to_scroll ();
           probe->last_paint = now;
         }

@@ -4,7 +4,10 @@
  * TcMessageModel: the model knows every message's place and reads the
  * messages the list shows, window by window, and follows the replica's
  * changes with precise "items-changed", so the list keeps its position
- * and focus; at the bottom it stays at the bottom. Sending stores the
+ * and focus; at the bottom it stays at the bottom. Between the two, a
+ * TcTailModel gives the list only the newest messages at first and older
+ * ones as the top comes near (GTK 4.8's list makes a row for up to 200
+ * items, whatever the window shows). Sending stores the
  * message in the replica's outbox (shown at once as pending) and the sync
  * engine does the rest; opening the conversation moves the read marker,
  * which the sync engine tells the server.
@@ -19,6 +22,7 @@
 #include "tc-message-model.h"
 #include "tc-message-row.h"
 #include "tc-replica-history.h"
+#include "tc-tail-model.h"
 
 /* Show how many characters are left once fewer than this remain. */
 
@@ -30,6 +34,13 @@
 
 /* How long a message jumped to stays highlighted. */
 #define HIGHLIGHT_MSEC 2000
+
+/* Messages the list has when a conversation opens (more than a tall
+ * window shows of one-line messages), and how many more it takes each
+ * time the top comes within a page: each one a row to make and measure
+ * in that frame, about a millisecond each. */
+#define FIRST_ROWS 40
+#define MORE_ROWS 25
 
 struct _TcConversationView
 {
@@ -59,8 +70,10 @@ struct _TcConversationView
   char              *peer_id;
   char              *peer_name;
   GCancellable      *cancellable;      /* reads for the conversation shown */
-  GtkNoSelection    *selection;        /* over model, for message_list */
+  GtkNoSelection    *selection;        /* over tail, for message_list */
   TcMessageModel    *model;            /* the conversation shown, or NULL */
+  TcTailModel       *tail;             /* the part of model the list has; NULL with it */
+  guint              more_tick_id;     /* older messages join at the next frame */
   guint              model_tick_id;    /* the model is made at the next frame */
   GHashTable        *drafts;           /* peer id → Draft: not sent yet */
   TcMediaCache      *media_cache;      /* the account's, for attachment cards */
@@ -152,7 +165,7 @@ show_error (TcConversationView *self,
 static guint
 n_messages (TcConversationView *self)
 {
-  return self->model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
+  return self->tail != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->tail)) : 0;
 }
 
 /* --- scrolling ------------------------------------------------------------------ */
@@ -206,11 +219,59 @@ scroll_to_bottom (TcConversationView *self)
   queue_stick (self);
 }
 
+/* --- older messages ------------------------------------------------------------- */
+
+static gboolean
+more_tick_cb (GtkWidget     *widget,
+              GdkFrameClock *frame_clock,
+              gpointer       user_data)
+{
+  TcConversationView *self = TC_CONVERSATION_VIEW (widget);
+
+  double value = gtk_adjustment_get_value (self->vadjustment);
+  double page = gtk_adjustment_get_page_size (self->vadjustment);
+  guint more;
+
+  self->more_tick_id = 0;
+  if (self->tail == NULL || value >= page ||
+      (self->stick_to_bottom && gtk_adjustment_get_upper (self->vadjustment) > page))
+    return G_SOURCE_REMOVE;
+  more = tc_tail_model_show_more (self->tail, MORE_ROWS);
+  /* The list keeps what is on screen where it is, except at the very top:
+   * there it would show the older messages, which would be at the top in
+   * turn, and so on through the whole conversation. */
+  if (more > 0 && value <= 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", more);
+  return G_SOURCE_REMOVE;
+}
+
+/* Within a page of the top, with older messages not in the list yet: they
+ * join at the start of the next frame (the bounds change while the list
+ * is allocated). Not while messages are being read: until they are, the
+ * rows do not have their heights. At the bottom, only while the messages
+ * do not fill the page (the list is at the top for a moment, before it
+ * goes to the bottom). */
+static void
+queue_more (TcConversationView *self)
+{
+  double page = gtk_adjustment_get_page_size (self->vadjustment);
+
+  if (self->tail == NULL || self->more_tick_id != 0 ||
+      tc_tail_model_get_start (self->tail) == 0 ||
+      tc_message_model_get_n_pending (self->model) > 0 ||
+      gtk_adjustment_get_value (self->vadjustment) >= page ||
+      (self->stick_to_bottom && gtk_adjustment_get_upper (self->vadjustment) > page))
+    return;
+  self->more_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), more_tick_cb, NULL, NULL);
+}
+
 static void
 on_adjustment_bounds_cb (TcConversationView *self)
 {
   /* Rows take their height as their messages are read and wrapped. */
   queue_stick (self);
+  /* Too few to fill the page, at first or once read. */
+  queue_more (self);
 }
 
 static void
@@ -218,6 +279,7 @@ on_adjustment_value_cb (TcConversationView *self)
 {
   double value, bottom;
 
+  queue_more (self);
   if (self->scrolling)
     return;
   value = gtk_adjustment_get_value (self->vadjustment);
@@ -247,11 +309,37 @@ on_scroll_cb (TcConversationView *self)
   return GDK_EVENT_PROPAGATE;
 }
 
+/* Before the focused message takes the key (its selectable text would
+ * keep Page Up and Ctrl+Home for itself): the history moves a page, or to
+ * its very first or last message. */
 static gboolean
-on_list_key_cb (TcConversationView *self)
+on_list_key_cb (TcConversationView *self,
+                guint               keyval,
+                guint               keycode,
+                GdkModifierType     state)
 {
+  GdkModifierType mods = state & gtk_accelerator_get_default_mod_mask ();
+  double page = gtk_adjustment_get_page_size (self->vadjustment);
+  double value = gtk_adjustment_get_value (self->vadjustment);
+
   note_user_scroll (self);
-  return GDK_EVENT_PROPAGATE;
+  if (mods == 0 && (keyval == GDK_KEY_Page_Up || keyval == GDK_KEY_KP_Page_Up))
+    gtk_adjustment_set_value (self->vadjustment, value - 0.9 * page);
+  else if (mods == 0 && (keyval == GDK_KEY_Page_Down || keyval == GDK_KEY_KP_Page_Down))
+    gtk_adjustment_set_value (self->vadjustment, value + 0.9 * page);
+  else if (mods == GDK_CONTROL_MASK && (keyval == GDK_KEY_Home || keyval == GDK_KEY_KP_Home))
+    {
+      self->stick_to_bottom = FALSE;
+      if (self->tail != NULL)
+        tc_tail_model_show_more (self->tail, G_MAXUINT);
+      if (n_messages (self) > 0)
+        gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", 0);
+    }
+  else if (mods == GDK_CONTROL_MASK && (keyval == GDK_KEY_End || keyval == GDK_KEY_KP_End))
+    scroll_to_bottom (self);
+  else
+    return GDK_EVENT_PROPAGATE;
+  return GDK_EVENT_STOP;
 }
 
 /* --- the list --------------------------------------------------------------------- */
@@ -328,10 +416,10 @@ reveal_pending (TcConversationView *self)
 
   self->reveal_local_id = 0;
   self->stick_to_bottom = FALSE;
-  gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u",
-                              position);
   clear_highlight (self);
   self->highlighted = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+  gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u",
+                              tc_tail_model_show_position (self->tail, position));
   tc_message_item_set_flags (self->highlighted, TC_MESSAGE_ITEM_HIGHLIGHTED,
                              TC_MESSAGE_ITEM_HIGHLIGHTED);
   self->highlight_id = g_timeout_add (HIGHLIGHT_MSEC, highlight_done_cb, self);
@@ -428,17 +516,20 @@ set_model (TcConversationView *self,
            TcMessageModel     *model)
 {
   clear_tick (self, &self->model_tick_id);
+  clear_tick (self, &self->more_tick_id);
   clear_highlight (self);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_set_object (&self->model, model);
+  g_clear_object (&self->tail);
   if (model != NULL)
     {
       g_signal_connect_object (model, "notify::loaded", G_CALLBACK (on_model_loaded_cb), self,
                                G_CONNECT_SWAPPED);
       tc_message_model_set_peer_name (model, self->peer_name);
+      self->tail = tc_tail_model_new (G_LIST_MODEL (model), FIRST_ROWS);
     }
-  gtk_no_selection_set_model (self->selection, G_LIST_MODEL (model));
+  gtk_no_selection_set_model (self->selection, G_LIST_MODEL (self->tail));
   gtk_widget_set_visible (self->jump_button, FALSE);
   update_empty (self);
 }
@@ -1079,10 +1170,12 @@ tc_conversation_view_dispose (GObject *object)
   g_clear_object (&self->media_cache);
   clear_tick (self, &self->scroll_tick_id);
   clear_tick (self, &self->model_tick_id);
+  clear_tick (self, &self->more_tick_id);
   clear_highlight (self);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
+  g_clear_object (&self->tail);
   gtk_widget_dispose_template (GTK_WIDGET (self), TC_TYPE_CONVERSATION_VIEW);
 
   G_OBJECT_CLASS (tc_conversation_view_parent_class)->dispose (object);
