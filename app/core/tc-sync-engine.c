@@ -838,6 +838,14 @@ send_frame (Session    *session,
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autofree char *text = NULL;
 
+  /* The server may have gone a moment ago, before "closed" reached us
+   * (it comes from an idle): what is not sent stays in the outbox, and
+   * "closed" ends the session. */
+  if (soup_websocket_connection_get_state (session->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    {
+      g_debug ("Not sending: the connection is closing");
+      return;
+    }
   json_node_set_object (node, frame);
   text = tc_json_to_string (node);
   soup_websocket_connection_send_text (session->ws, text);
