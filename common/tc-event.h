@@ -10,6 +10,14 @@ G_BEGIN_DECLS
 
 #define TC_TYPE_EVENT (tc_event_get_type ())
 
+/* Why the server closes an associate's WebSocket with 1008 (policy
+ * violation) when the session behind it is over: a logout through that
+ * server, or a session ended elsewhere (revoke-sessions, a new password
+ * imported, a logout through another server), found by its session check.
+ * A client then asks for a new login rather than connecting again. */
+#define TC_WS_CLOSE_LOGGED_OUT    "logged out"
+#define TC_WS_CLOSE_SESSION_ENDED "session ended"
+
 typedef enum {
   TC_EVENT_MESSAGE,
   TC_EVENT_READ,

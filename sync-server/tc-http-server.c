@@ -13,6 +13,7 @@
 
 #include "tc-api-private.h"
 #include "tc-error.h"
+#include "tc-event.h"
 #include "tc-file-response.h"
 #include "tc-http-refusal.h"
 #include "tc-http-server.h"
@@ -162,7 +163,7 @@ session_check_done (gpointer data)
         guint closed;
 
         tc_session_cache_remove (self->session_cache, hash);
-        closed = tc_hub_close_token (self->ctx.hub, hash, "session ended");
+        closed = tc_hub_close_token (self->ctx.hub, hash, TC_WS_CLOSE_SESSION_ENDED);
         if (closed > 0)
           g_message ("Closed %u WebSocket%s of a session that ended", closed, closed == 1 ? "" : "s");
       }
@@ -414,7 +415,8 @@ request_done (gpointer data)
   if (request->revoke_token)
     {
       tc_session_cache_remove (pending->server->session_cache, request->token_hash);
-      tc_hub_close_token (pending->server->ctx.hub, request->token_hash, "logged out");
+      tc_hub_close_token (pending->server->ctx.hub, request->token_hash,
+                          TC_WS_CLOSE_LOGGED_OUT);
     }
 
   if (!pending->disconnected)

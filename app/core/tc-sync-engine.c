@@ -18,6 +18,7 @@
 
 #include "tc-backoff.h"
 #include "tc-error.h"
+#include "tc-event.h"
 #include "tc-json.h"
 #include "tc-sync-engine.h"
 #include "tc-time.h"
@@ -1295,7 +1296,8 @@ on_ws_closed_cb (SoupWebsocketConnection *ws,
     error = g_error_new (TC_ERROR, TC_ERROR_UNAVAILABLE, "cannot reach the server: %s",
                          session->ws_error->message);
   else if (soup_websocket_connection_get_close_code (ws) == SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION &&
-           g_strcmp0 (reason, "logged out") == 0)
+           (g_strcmp0 (reason, TC_WS_CLOSE_LOGGED_OUT) == 0 ||
+            g_strcmp0 (reason, TC_WS_CLOSE_SESSION_ENDED) == 0))
     error = g_error_new_literal (TC_ERROR, TC_ERROR_UNAUTHORIZED,
                                  "your session has ended; log in again");
   else if (reason != NULL && *reason != '\0')

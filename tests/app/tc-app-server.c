@@ -65,6 +65,12 @@ tc_app_server_get_url (TcAppServer *self)
   return self->url;
 }
 
+const char *
+tc_app_server_get_db_path (TcAppServer *self)
+{
+  return tc_test_server_get_db_path (self->first);
+}
+
 typedef struct {
   gboolean      done;
   GAsyncResult *result;

@@ -107,6 +107,8 @@ TcAppServer *tc_app_server_new        (void);
 /* The same with @config_text as its --config file. */
 TcAppServer *tc_app_server_new_with_config (const char *config_text);
 const char  *tc_app_server_get_url    (TcAppServer *self);
+/* The server's SQLite file, for its command line (revoke-sessions, …). */
+const char  *tc_app_server_get_db_path (TcAppServer *self);
 /* SIGTERM, and wait for the exit. */
 void         tc_app_server_stop       (TcAppServer *self);
 /* Starts it again on the same database and the same port. */

@@ -8,6 +8,7 @@
 
 #include "tc-app-test.h"
 #include "tc-error.h"
+#include "tc-test-server.h"
 
 #define PAGE_SIZE 7
 
@@ -932,6 +933,34 @@ test_unauthorized (Fixture       *f,
   g_assert_error (tc_sync_engine_get_error (alice->engine), TC_ERROR, TC_ERROR_UNAUTHORIZED);
 }
 
+/* Ended elsewhere (an administrator's revoke-sessions): the server's
+ * session check closes the WebSocket saying so, and the engine stops at
+ * once with UNAUTHORIZED, as for a logout; it does not take it for a lost
+ * connection and wait to connect again. */
+static void
+test_session_ended_elsewhere (Fixture       *f,
+                              gconstpointer  data)
+{
+  Device *alice;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  tc_app_server_free (f->server);
+  f->server = tc_app_server_new_with_config ("[server]\nsession_check_seconds=1\n");
+  alice = device_new (f, "A");
+  /* A lost connection would wait ten minutes before the next try. */
+  tc_sync_engine_set_backoff (alice->engine, 600000, 600000);
+  tc_sync_engine_start (alice->engine);
+  wait_state (alice, TC_SYNC_STATE_ONLINE);
+
+  g_assert_cmpint (tc_test_run_command (&out, &err, "revoke-sessions", "--db",
+                                        tc_app_server_get_db_path (f->server), "A", NULL),
+                   ==, 0);
+  g_assert_cmpstr (out, ==, "revoked 1 session\n");
+  wait_state (alice, TC_SYNC_STATE_OFFLINE);
+  g_assert_error (tc_sync_engine_get_error (alice->engine), TC_ERROR, TC_ERROR_UNAUTHORIZED);
+}
+
 static void
 test_network_changed (Fixture       *f,
                       gconstpointer  data)
@@ -976,6 +1005,7 @@ main (int    argc,
   ADD ("/sync-engine/two-devices", test_two_devices);
   ADD ("/sync-engine/reset", test_reset);
   ADD ("/sync-engine/unauthorized", test_unauthorized);
+  ADD ("/sync-engine/session-ended-elsewhere", test_session_ended_elsewhere);
   ADD ("/sync-engine/network-changed", test_network_changed);
 #undef ADD
 
