@@ -221,46 +221,48 @@ scroll_to_bottom (TcConversationView *self)
 
 /* --- older messages ------------------------------------------------------------- */
 
+/* Within a page of the top, with older messages not in the list yet. At
+ * the bottom, only while the messages do not fill the page (the list is
+ * at the top for a moment, before it goes to the bottom). */
+static gboolean
+wants_more (TcConversationView *self)
+{
+  double page = gtk_adjustment_get_page_size (self->vadjustment);
+
+  return self->tail != NULL && tc_tail_model_get_start (self->tail) > 0 &&
+         gtk_adjustment_get_value (self->vadjustment) < page &&
+         !(self->stick_to_bottom && gtk_adjustment_get_upper (self->vadjustment) > page);
+}
+
 static gboolean
 more_tick_cb (GtkWidget     *widget,
               GdkFrameClock *frame_clock,
               gpointer       user_data)
 {
   TcConversationView *self = TC_CONVERSATION_VIEW (widget);
-
-  double value = gtk_adjustment_get_value (self->vadjustment);
-  double page = gtk_adjustment_get_page_size (self->vadjustment);
+  gboolean at_top = gtk_adjustment_get_value (self->vadjustment) <= 0;
   guint more;
 
   self->more_tick_id = 0;
-  if (self->tail == NULL || value >= page ||
-      (self->stick_to_bottom && gtk_adjustment_get_upper (self->vadjustment) > page))
+  if (!wants_more (self))
     return G_SOURCE_REMOVE;
   more = tc_tail_model_show_more (self->tail, MORE_ROWS);
   /* The list keeps what is on screen where it is, except at the very top:
    * there it would show the older messages, which would be at the top in
    * turn, and so on through the whole conversation. */
-  if (more > 0 && value <= 0)
+  if (at_top)
     gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", more);
   return G_SOURCE_REMOVE;
 }
 
-/* Within a page of the top, with older messages not in the list yet: they
- * join at the start of the next frame (the bounds change while the list
- * is allocated). Not while messages are being read: until they are, the
- * rows do not have their heights. At the bottom, only while the messages
- * do not fill the page (the list is at the top for a moment, before it
- * goes to the bottom). */
+/* Older messages join at the start of the next frame (the bounds change
+ * while the list is allocated), and not while messages are being read:
+ * until they are, the rows do not have their heights. */
 static void
 queue_more (TcConversationView *self)
 {
-  double page = gtk_adjustment_get_page_size (self->vadjustment);
-
-  if (self->tail == NULL || self->more_tick_id != 0 ||
-      tc_tail_model_get_start (self->tail) == 0 ||
-      tc_message_model_get_n_pending (self->model) > 0 ||
-      gtk_adjustment_get_value (self->vadjustment) >= page ||
-      (self->stick_to_bottom && gtk_adjustment_get_upper (self->vadjustment) > page))
+  if (self->more_tick_id != 0 || !wants_more (self) ||
+      tc_message_model_get_n_pending (self->model) > 0)
     return;
   self->more_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), more_tick_cb, NULL, NULL);
 }
@@ -329,11 +331,12 @@ on_list_key_cb (TcConversationView *self,
     gtk_adjustment_set_value (self->vadjustment, value + 0.9 * page);
   else if (mods == GDK_CONTROL_MASK && (keyval == GDK_KEY_Home || keyval == GDK_KEY_KP_Home))
     {
+      guint first = self->tail != NULL ? tc_tail_model_show_position (self->tail, 0) : G_MAXUINT;
+
       self->stick_to_bottom = FALSE;
-      if (self->tail != NULL)
-        tc_tail_model_show_more (self->tail, G_MAXUINT);
-      if (n_messages (self) > 0)
-        gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u", 0);
+      if (first != G_MAXUINT)
+        gtk_widget_activate_action (GTK_WIDGET (self->message_list), "list.scroll-to-item", "u",
+                                    first);
     }
   else if (mods == GDK_CONTROL_MASK && (keyval == GDK_KEY_End || keyval == GDK_KEY_KP_End))
     scroll_to_bottom (self);
