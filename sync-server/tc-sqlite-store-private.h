@@ -12,6 +12,16 @@
 
 G_BEGIN_DECLS
 
+/* A page of the conversation between ?1 and ?2, older than message ?3, at
+ * most ?4 messages, newest first (after "SELECT columns"). The schema keeps
+ * one index for it, messages_inbox, which serves both directions; the
+ * tests check that the query planner takes it. */
+#define TC_SQLITE_CONVERSATION_PAGE \
+  "FROM messages m " \
+  "WHERE ((m.sender_id = ?1 AND m.recipient_id = ?2) " \
+  "    OR (m.sender_id = ?2 AND m.recipient_id = ?1)) AND m.id < ?3 " \
+  "ORDER BY m.id DESC LIMIT ?4"
+
 /* A write job: runs on the writer thread inside its own SAVEPOINT. */
 typedef gboolean (*TcSqliteWriteFunc) (TcSqliteStore *self,
                                        sqlite3       *db,

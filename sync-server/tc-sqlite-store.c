@@ -1888,10 +1888,7 @@ tc_sqlite_store_list_messages (TcStore     *store,
     }
 
   stmt = prepare (reader.db,
-                  "SELECT " MESSAGE_COLUMNS " FROM messages m "
-                  "WHERE ((m.sender_id = ?1 AND m.recipient_id = ?2) "
-                  "    OR (m.sender_id = ?2 AND m.recipient_id = ?1)) AND m.id < ?3 "
-                  "ORDER BY m.id DESC LIMIT ?4",
+                  "SELECT " MESSAGE_COLUMNS " " TC_SQLITE_CONVERSATION_PAGE,
                   error);
   if (stmt == NULL)
     return NULL;

@@ -9,6 +9,7 @@
 #include "tc-import-row.h"
 #include "tc-pg-store.h"
 #include "tc-sqlite-schema.h"
+#include "tc-sqlite-store-private.h"
 #include "tc-sqlite-store.h"
 #include "tc-sqlite.h"
 #include "tc-store-open.h"
@@ -1624,6 +1625,100 @@ test_checks_without_temporary_btrees (Fixture       *fixture,
   g_assert_false (uses_temporary_btree (db, insert_delivery));
 }
 
+/* The details of EXPLAIN QUERY PLAN @sql, one line per step. */
+static char *
+query_plan (sqlite3    *db,
+            const char *sql)
+{
+  g_autofree char *explain = g_strconcat ("EXPLAIN QUERY PLAN ", sql, NULL);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  GString *plan = g_string_new (NULL);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, explain, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (plan, "%s\n", (const char *) sqlite3_column_text (stmt, 3));
+  return g_string_free (plan, FALSE);
+}
+
+static gint64
+count_rows (sqlite3    *db,
+            const char *sql)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+/* Migration 7 drops messages_conversation: a page of a conversation finds
+ * both directions through messages_inbox, the index stays out of every
+ * send, and what was in the conversation before is found after. */
+static void
+test_one_conversation_index (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_path = NULL;
+  g_autofree char *plan = NULL;
+  g_autoptr(sqlite3) db = NULL;
+  g_autoptr(TcStore) store = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  const TcSqliteMigration *migrations;
+  guint n_migrations;
+  gboolean more = FALSE;
+  const char *messages_indexes =
+    "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'messages' "
+    "AND name = 'messages_conversation'";
+
+  if (tc_test_db_is_postgresql ())
+    {
+      g_test_skip ("the SQLite schema's step");
+      return;
+    }
+
+  /* A database of the previous version with both directions in it. */
+  old_path = g_build_filename (fixture->dir, "version-6.db", NULL);
+  db = tc_sqlite_open (old_path, FALSE, &error);
+  g_assert_no_error (error);
+  migrations = tc_sqlite_schema_migrations (&n_migrations);
+  g_assert_cmpuint (n_migrations, >=, 7);
+  g_assert_true (tc_sqlite_migrate (db, migrations, 6, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (db, messages_indexes), ==, 1);
+  g_assert_cmpint (exec_rc (db, "INSERT INTO associates (id, login, password_hash, name, sponsor_id, "
+                                "                        updated_at) "
+                                "VALUES ('A', 'a', 'x', 'A', NULL, 1), ('B', 'b', 'x', 'B', 'A', 1), "
+                                "       ('C', 'c', 'x', 'C', 'A', 1);"
+                                "INSERT INTO messages (id, client_id, sender_id, recipient_id, body, sent_at) "
+                                "VALUES (1, 'c1', 'A', 'B', 'one', 1), (2, 'c2', 'B', 'A', 'two', 2), "
+                                "       (3, 'c3', 'A', 'C', 'other', 3), (4, 'c4', 'A', 'B', 'four', 4)"),
+                   ==, SQLITE_OK);
+  g_clear_pointer (&db, tc_sqlite_close);
+
+  store = tc_store_open (old_path, NULL, &error);
+  g_assert_no_error (error);
+  page = tc_store_list_messages (store, "A", "B", 0, 10, &more, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (page);
+  g_assert_cmpuint (page->len, ==, 3);
+  g_assert_cmpint (((TcMessage *) g_ptr_array_index (page, 0))->id, ==, 4);
+  g_assert_cmpint (((TcMessage *) g_ptr_array_index (page, 1))->id, ==, 2);
+  g_assert_cmpint (((TcMessage *) g_ptr_array_index (page, 2))->id, ==, 1);
+  g_clear_object (&store);
+
+  db = tc_sqlite_open (old_path, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (db, messages_indexes), ==, 0);
+  plan = query_plan (db, "SELECT m.id " TC_SQLITE_CONVERSATION_PAGE);
+  g_test_message ("%s", plan);
+  /* Both directions through the index, nothing read in full. */
+  g_assert_nonnull (strstr (plan, "INDEX messages_inbox (recipient_id=? AND sender_id=? AND id<?)"));
+  g_assert_nonnull (strstr (strstr (plan, "INDEX messages_inbox") + 1, "INDEX messages_inbox"));
+  g_assert_null (strstr (plan, "SCAN"));
+  g_assert_cmpint (exec_rc (db, "PRAGMA integrity_check"), ==, SQLITE_OK);
+}
+
 /* --- concurrent writers ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -1870,6 +1965,7 @@ main (int    argc,
   ADD ("retention/one-purge-at-a-time", test_retention_one_at_a_time);
   ADD ("migrations/reopen-and-newer-schema", test_reopen_and_newer_schema);
   ADD ("migrations/checks-without-temporary-btrees", test_checks_without_temporary_btrees);
+  ADD ("migrations/one-conversation-index", test_one_conversation_index);
   ADD ("group-commit/concurrent-sends", test_concurrent_sends);
   ADD ("checkpoints-in-background", test_checkpoints_in_background);
   ADD ("wal-bounded-under-load", test_wal_bounded_under_load);
