@@ -5,7 +5,8 @@ The first part of bench/app-start.py alone: a server seeded with
 `seed-demo --messages N` (maria sees about 51,000 of 100,000), a session
 for maria kept in a keyring, and the app of each build started in turn on
 an empty replica, ROUNDS times, each syncing everything while its
-TEAMCHAT_BENCH probe records the sync time and the gaps between frames.
+TEAMCHAT_BENCH probe records the sync time and the gaps between frames
+(each round in a rotated order: the first of a round has an edge).
 Prints each sync and the medians per build. Compare builds only within
 one run (a shared machine).
 
@@ -45,7 +46,10 @@ results = {label: [] for label, _ in builds}
 # `secret-tool store` fail or hang now and then.
 keyring = ab.Keyring(tempfile.mkdtemp(prefix='tc-bench-sync-keyring-'))
 for r in range(rounds):
-    for label, build in builds:
+    # Each round starts with the next build: the first of a round synced
+    # 0.1-0.2 s faster than the second whichever build it was (seen with
+    # the same two builds in both orders).
+    for label, build in builds[r % len(builds):] + builds[:r % len(builds)]:
         with tempfile.TemporaryDirectory(prefix='tc-bench-sync-') as tmp:
             server = ab.Server(server_build, db, tmp, os.path.join(cache, 'media'))
             try:

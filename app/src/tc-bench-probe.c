@@ -62,7 +62,7 @@ typedef struct {
   gboolean       open_first_done;
   gboolean       open_loaded_done;
   gboolean       scroll_ready;
-  graphene_rect_t history_bounds;   /* screen, while waiting for it to settle */
+  graphene_rect_t history_bounds;   /* in the window, until it settles */
   guint          stable_frames;
   GtkListView   *history;
   GtkAdjustment *adjustment;
@@ -328,7 +328,8 @@ open_conversation_cb (gpointer user_data)
   g_action_group_activate_action (G_ACTION_GROUP (app), "open-conversation",
                                   g_variant_new_string (probe->open_peer));
   gtk_widget_add_tick_callback (GTK_WIDGET (probe->window), open_tick_cb, NULL, NULL);
-  /* The conversation view is built when the first conversation opens. */
+  /* The conversation view is there once a conversation is open (built
+   * ahead in an idle, or by this open). */
   probe->history = GTK_LIST_VIEW (find_in ("TcConversationView", GTK_TYPE_LIST_VIEW));
   if (probe->history == NULL)
     {
