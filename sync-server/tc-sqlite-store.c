@@ -1572,6 +1572,9 @@ typedef struct {
   gboolean             created;
 } SendJob;
 
+/* The messages of an earlier send of @client_id, in their order, into
+ * @out (nothing for a first send). Almost every send is a first one: it is
+ * told by one seek in messages_client, without the sorter of the ORDER BY. */
 static gboolean
 load_sent (sqlite3     *db,
            const char  *sender_id,
@@ -1579,7 +1582,21 @@ load_sent (sqlite3     *db,
            GPtrArray   *out,
            GError     **error)
 {
+  g_autoptr(TcSqliteStmt) seen = NULL;
   g_autoptr(TcSqliteStmt) stmt = NULL;
+  int rc;
+
+  seen = prepare (db, "SELECT 1 FROM messages WHERE sender_id = ?1 AND client_id = ?2 LIMIT 1",
+                  error);
+  if (seen == NULL)
+    return FALSE;
+  bind_text (seen, 1, sender_id);
+  bind_text (seen, 2, client_id);
+  rc = sqlite3_step (seen);
+  if (rc == SQLITE_DONE)
+    return TRUE;
+  if (rc != SQLITE_ROW)
+    return set_sql_error (db, "looking for an earlier send", error);
 
   stmt = prepare (db,
                   "SELECT " MESSAGE_COLUMNS " FROM messages m "
