@@ -36,6 +36,15 @@ static void
 set_busy (TcLoginPage *self,
           gboolean     busy)
 {
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  /* The focus leaves the fields before they turn insensitive: an
+   * insensitive field never hears that it lost it (GTK warns "did not
+   * receive a focus-out event", and its cursor goes on blinking). A
+   * failed login gives it back to the password. */
+  if (busy && focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+    gtk_root_set_focus (root, NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->login_button), !busy);
