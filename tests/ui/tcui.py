@@ -307,8 +307,25 @@ def start_app(tmp, app_bin, schema_xml, url, extra_env=None):
                XDG_CACHE_HOME=os.path.join(tmp, 'cache'),
                LANGUAGE='C', LC_ALL='C.UTF-8')
     env.update(extra_env or {})
-    app = subprocess.Popen([app_bin, '--server', url], env=env)
+    # What the app writes on stderr is kept for check_app_log().
+    with open(os.path.join(tmp, 'app.log'), 'w') as log:
+        app = subprocess.Popen([app_bin, '--server', url], env=env, stderr=log)
     return app, bus
+
+
+def check_app_log(tmp):
+    """After start_app()'s app has stopped: taps that it wrote no GLib
+    warning or critical (GTK's, libadwaita's or its own) on stderr, and
+    shows what it wrote in the test's log."""
+    path = os.path.join(tmp, 'app.log')
+    said = ''
+    if os.path.exists(path):
+        with open(path) as f:
+            said = f.read()
+    sys.stderr.write(said)
+    problems = [line for line in said.splitlines()
+                if '-WARNING **' in line or '-CRITICAL **' in line]
+    tap(not problems, 'the app wrote no warning or critical on stderr', '\n'.join(problems))
 
 
 def log_in(root, login_name, password):

@@ -67,7 +67,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix='tc-ui-attach-')
     cache = os.path.join(tmp, 'cache')
     server = app = bus = None
-    print('1..11')
+    print('1..12')
     try:
         server, url, db, media = start_demo_server(tmp, SERVER)
         kwame = login(url, 'kwame', 'teamchat-demo')
@@ -249,6 +249,8 @@ def main():
         screenshot('ui-attach-failure.png')
     finally:
         stop(app, bus, server)
+        if app is not None:
+            check_app_log(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(0 if results and all(results) else 1)
 

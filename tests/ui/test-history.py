@@ -54,7 +54,7 @@ def list_items(messages):
 def main():
     tmp = tempfile.mkdtemp(prefix='tc-ui-history-')
     server = app = bus = None
-    print('1..3')
+    print('1..4')
     try:
         server, url, db = start_server(tmp, SERVER, os.path.join(DATA_DIR, 'team.csv'))
         bob = login(url, 'bob', 'password-B')
@@ -149,6 +149,8 @@ def main():
         screenshot('ui-history-failure.png')
     finally:
         stop(app, bus, server)
+        if app is not None:
+            check_app_log(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(0 if results and all(results) else 1)
 

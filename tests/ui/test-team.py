@@ -95,7 +95,7 @@ def row_of(root, list_name, who):
 def main():
     tmp = tempfile.mkdtemp(prefix='tc-ui-team-')
     server = app = bus = ws = None
-    print('1..11')
+    print('1..12')
     try:
         server, url, db = start_server(tmp, SERVER, os.path.join(DATA_DIR, 'team.csv'))
         alice = login(url, 'alice', 'password-A')
@@ -264,6 +264,8 @@ def main():
         if ws is not None:
             ws.close()
         stop(app, bus, server)
+        if app is not None:
+            check_app_log(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(0 if results and all(results) else 1)
 
