@@ -159,21 +159,30 @@ test_default_path (void)
   g_assert_cmpstr (a, !=, other);
 }
 
-static int
-user_version (const char *path)
+/* The first column of the one row @sql gives on the file @path, as text. */
+static char *
+query_text (const char *path,
+            const char *sql)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
-  int version;
+  char *text;
 
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==,
-                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  version = sqlite3_column_int (stmt, 0);
+  text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_finalize (stmt);
   sqlite3_close (db);
-  return version;
+  return text;
+}
+
+static int
+user_version (const char *path)
+{
+  g_autofree char *version = query_text (path, "PRAGMA user_version");
+
+  return (int) g_ascii_strtoll (version, NULL, 10);
 }
 
 /* sqlite3_exec()'s primary result code for @sql on the file @path. */
@@ -203,18 +212,9 @@ set_user_version (const char *path,
 static gboolean
 messages_check_is_in_list (const char *path)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gboolean in_list;
+  g_autofree char *sql = query_text (path, "SELECT sql FROM sqlite_schema WHERE name = 'messages'");
 
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT sql FROM sqlite_schema WHERE name = 'messages'",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  in_list = strstr ((const char *) sqlite3_column_text (stmt, 0), "state IN (") != NULL;
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return in_list;
+  return strstr (sql, "state IN (") != NULL;
 }
 
 static void
