@@ -62,7 +62,7 @@ typedef struct {
   gboolean       open_first_done;
   gboolean       open_loaded_done;
   gboolean       scroll_ready;
-  graphene_rect_t history_bounds;   /* in the window, until it settles */
+  graphene_rect_t settling_bounds;  /* the history's, in the window, until they settle */
   guint          stable_frames;
   GtkListView   *history;
   GtkAdjustment *adjustment;
@@ -384,9 +384,9 @@ wait_ready_to_scroll (gint64 now)
   graphene_rect_t bounds;
 
   history_bounds (&bounds);
-  if (!graphene_rect_equal (&bounds, &probe->history_bounds))
+  if (!graphene_rect_equal (&bounds, &probe->settling_bounds))
     {
-      probe->history_bounds = bounds;
+      probe->settling_bounds = bounds;
       probe->stable_frames = 0;
       return;
     }

@@ -307,21 +307,30 @@ def start_app(tmp, app_bin, schema_xml, url, extra_env=None):
                XDG_CACHE_HOME=os.path.join(tmp, 'cache'),
                LANGUAGE='C', LC_ALL='C.UTF-8')
     env.update(extra_env or {})
-    # What the app writes on stderr is kept for check_app_log().
-    with open(os.path.join(tmp, 'app.log'), 'w') as log:
+    with open(app_log_path(tmp), 'w') as log:
         app = subprocess.Popen([app_bin, '--server', url], env=env, stderr=log)
     return app, bus
 
 
+def app_log_path(tmp):
+    """Where the app started for a test writes its stderr (start_app()
+    puts it there), for read_app_log() and check_app_log()."""
+    return os.path.join(tmp, 'app.log')
+
+
+def read_app_log(tmp):
+    path = app_log_path(tmp)
+    if not os.path.exists(path):
+        return ''
+    with open(path) as f:
+        return f.read()
+
+
 def check_app_log(tmp):
-    """After start_app()'s app has stopped: taps that it wrote no GLib
-    warning or critical (GTK's, libadwaita's or its own) on stderr, and
-    shows what it wrote in the test's log."""
-    path = os.path.join(tmp, 'app.log')
-    said = ''
-    if os.path.exists(path):
-        with open(path) as f:
-            said = f.read()
+    """After the app has stopped: taps that it wrote no GLib warning or
+    critical (GTK's, libadwaita's or its own) on stderr, and shows what it
+    wrote in the test's log."""
+    said = read_app_log(tmp)
     sys.stderr.write(said)
     problems = [line for line in said.splitlines()
                 if '-WARNING **' in line or '-CRITICAL **' in line]

@@ -186,9 +186,8 @@ def main():
                    XDG_CACHE_HOME=os.path.join(tmp, 'cache'),
                    LANGUAGE='C', LC_ALL='C.UTF-8')
         # What the app says on stderr, read back below (and shown at the end).
-        app_log_path = os.path.join(tmp, 'app.log')
-        app_log = open(app_log_path, 'w')
-        app = subprocess.Popen([APP, '--server', url], env=env, stderr=app_log)
+        with open(app_log_path(tmp), 'w') as app_log:
+            app = subprocess.Popen([APP, '--server', url], env=env, stderr=app_log)
 
         root = wait_for('the app on the accessibility bus', find_app)
         wait_for('the Log In button', lambda: find(root, role='push button', name='Log In'))
@@ -238,8 +237,7 @@ def main():
             'accessibility tree')
         # The fields turn insensitive while the login runs: the focus must
         # leave them first, or GTK warns that a GtkText lost it unheard.
-        with open(app_log_path) as f:
-            said = f.read()
+        said = read_app_log(tmp)
         tap('did not receive a focus-out event' not in said,
             'logging in leaves no text field with the focus unheard', said)
         label = rows.get_name()
@@ -422,9 +420,7 @@ def main():
                     proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-        if os.path.exists(os.path.join(tmp, 'app.log')):
-            with open(os.path.join(tmp, 'app.log')) as f:
-                sys.stderr.write(f.read())
+        sys.stderr.write(read_app_log(tmp))
         shutil.rmtree(tmp, ignore_errors=True)
     return 0 if all(results) and len(results) == 20 else 1
 
